@@ -1,0 +1,17 @@
+//! vmodem's engine: a virtual Sierra Wireless EM7305 without any I/O.
+//!
+//! - [`wire`]: codecs for what crosses the USB control and data channels.
+//! - [`model`]: the device itself (identity, SIM, radio, network, bearers).
+//! - [`qmi`]: the QMI services answering from the model.
+//! - [`Modem`]: the engine: frames and time in, frames and events out.
+//!
+//! Nothing here reads a clock, a socket or a global RNG: time comes in as
+//! [`time::Instant`] arguments and randomness from a seed.
+
+pub mod model;
+pub mod qmi;
+pub mod time;
+pub mod wire;
+
+mod engine;
+pub use engine::{Event, Modem};

@@ -1,0 +1,391 @@
+//! The device model: one EM7305's state, whatever protocol the host speaks.
+//!
+//! QMI (and later MBIM and AT) services read and change this one model, so a
+//! PIN entered through one protocol is entered for all. Every change that a
+//! host may subscribe to is recorded as a [`DeviceEvent`].
+
+mod bearer;
+pub mod identity;
+pub mod profile;
+mod radio;
+mod sim;
+
+pub use bearer::{Bearer, CallEnd, IpFamily};
+pub use profile::{ApnProfile, Profile, Technology};
+pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};
+pub use sim::{PinError, Sim, SimState};
+
+use crate::time::{Duration, Instant};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Something a host may be told about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceEvent {
+    OperatingMode(OperatingMode),
+    SimState(SimState),
+    Registration,
+    Signal,
+    /// A bearer came up (`connected`) or went down.
+    PacketService {
+        handle: u32,
+        connected: bool,
+    },
+}
+
+/// How the host frames packets on the data endpoints (WDA Set Data Format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataFormat {
+    /// 1 = 802.3, 2 = raw IP (QMI WDA link layer protocol values).
+    pub link_layer: u32,
+    /// 0 = none; QMAP variants otherwise.
+    pub ul_aggregation: u32,
+    pub dl_aggregation: u32,
+}
+
+impl Default for DataFormat {
+    fn default() -> Self {
+        DataFormat {
+            link_layer: 1,
+            ul_aggregation: 0,
+            dl_aggregation: 0,
+        }
+    }
+}
+
+/// Time the firmware takes to come back after a reset.
+pub const BOOT_TIME: Duration = Duration::from_millis(1500);
+
+/// One EM7305.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub profile: Profile,
+    pub mode: OperatingMode,
+    pub sim: Sim,
+    pub registration: Registration,
+    /// Allowed radio technologies, as NAS mode preference bits.
+    pub mode_pref: u16,
+    pub signal: Signal,
+    pub bearers: Vec<Bearer>,
+    pub data_format: DataFormat,
+    pub usb_composition: u8,
+    /// A composition set by the host; it takes effect at the next reset.
+    pub pending_usb_composition: Option<u8>,
+    /// Set when the host asked for a reset; the engine carries it out
+    /// after the response has gone out.
+    pub reset_requested: bool,
+    events: Vec<DeviceEvent>,
+    rng: ChaCha8Rng,
+}
+
+impl Device {
+    /// The device as it powers on: radio online, SIM as the profile says.
+    pub fn new(profile: Profile, seed: u64, now: Instant) -> Device {
+        let mut d = Device {
+            mode: OperatingMode::Online,
+            sim: Sim::power_on(&profile.sim),
+            registration: Registration::idle(),
+            mode_pref: mode_pref::DEFAULT,
+            signal: Signal::centred(&profile.network, now),
+            bearers: Vec::new(),
+            data_format: DataFormat::default(),
+            usb_composition: profile.identity.usb_composition,
+            pending_usb_composition: None,
+            reset_requested: false,
+            events: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            profile,
+        };
+        d.update_registration(now);
+        d.events.clear();
+        d
+    }
+
+    /// Power-cycles the firmware: radio on, SIM locked again, bearers gone.
+    /// Settings kept in non-volatile memory (composition, PIN) survive.
+    pub fn reboot(&mut self, now: Instant) {
+        if let Some(c) = self.pending_usb_composition.take() {
+            self.usb_composition = c;
+        }
+        self.mode = OperatingMode::Online;
+        self.sim.reboot();
+        self.bearers.clear();
+        self.registration = Registration::idle();
+        self.data_format = DataFormat::default();
+        self.reset_requested = false;
+        self.update_registration(now);
+        self.events.clear();
+    }
+
+    /// Events since the last call.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, DeviceEvent> {
+        self.events.drain(..)
+    }
+
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        &mut self.rng
+    }
+
+    /// When `handle_timeout` next has work to do.
+    pub fn poll_at(&self) -> Option<Instant> {
+        let search = self.registration.search_deadline;
+        let signal = self.mode.radio_on().then_some(self.signal.next_update);
+        match (search, signal) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(t) = self.registration.search_deadline {
+            if now >= t {
+                self.registration.search_deadline = None;
+                self.registration.state = RegState::Registered;
+                self.signal = Signal::centred(&self.profile.network, now);
+                self.events.push(DeviceEvent::Registration);
+            }
+        }
+        if self.mode.radio_on() && now >= self.signal.next_update {
+            let net = &self.profile.network;
+            self.signal.step(net, &mut self.rng, now);
+            if self.registration.is_registered() {
+                self.events.push(DeviceEvent::Signal);
+            }
+        }
+    }
+
+    /// The technology the network would serve us on, given what is allowed.
+    fn best_technology(&self) -> Option<Technology> {
+        self.profile
+            .network
+            .technologies
+            .iter()
+            .copied()
+            .find(|t| self.mode_pref & t.mode_bit() != 0)
+    }
+
+    /// Re-derives registration from radio, SIM and allowed modes.
+    fn update_registration(&mut self, now: Instant) {
+        let want = if self.mode.radio_on() && self.sim.is_ready() {
+            self.best_technology()
+        } else {
+            None
+        };
+        let reg = &self.registration;
+        let unchanged = match want {
+            Some(t) => reg.rat == Some(t) && reg.state != RegState::NotRegistered,
+            None => reg.state == RegState::NotRegistered,
+        };
+        if unchanged {
+            return;
+        }
+        if want.is_none() || !self.registration.is_registered() {
+            self.drop_bearers();
+        }
+        self.registration = match want {
+            Some(t) => Registration {
+                state: RegState::Searching,
+                rat: Some(t),
+                search_deadline: Some(
+                    now + Duration::from_millis(self.profile.network.register_delay_ms),
+                ),
+            },
+            None => Registration::idle(),
+        };
+        if want.is_some() && self.registration.state == RegState::Searching {
+            // Searching implies no data bearer survives the change of RAT.
+            self.drop_bearers();
+        }
+        self.events.push(DeviceEvent::Registration);
+    }
+
+    fn drop_bearers(&mut self) {
+        for b in self.bearers.drain(..) {
+            self.events.push(DeviceEvent::PacketService {
+                handle: b.handle,
+                connected: false,
+            });
+        }
+    }
+
+    /// DMS Set Operating Mode. Offline can only be left through a reset, as
+    /// on Qualcomm firmware.
+    pub fn set_operating_mode(
+        &mut self,
+        mode: OperatingMode,
+        now: Instant,
+    ) -> Result<(), ModeError> {
+        use OperatingMode::*;
+        match (self.mode, mode) {
+            (_, Reset) => {
+                self.reset_requested = true;
+                return Ok(());
+            }
+            (Offline, Offline) => return Ok(()),
+            (Offline, _) => return Err(ModeError::InvalidTransition),
+            (_, FactoryTest | ShuttingDown) => return Err(ModeError::InvalidTransition),
+            _ => {}
+        }
+        if self.mode != mode {
+            self.mode = mode;
+            self.events.push(DeviceEvent::OperatingMode(mode));
+            self.update_registration(now);
+        }
+        Ok(())
+    }
+
+    /// Changes the allowed technologies; a registered modem re-registers.
+    pub fn set_mode_pref(&mut self, pref: u16, now: Instant) {
+        self.mode_pref = pref;
+        self.update_registration(now);
+    }
+
+    /// Runs a SIM operation and lets registration follow its outcome.
+    pub fn with_sim<T>(
+        &mut self,
+        now: Instant,
+        f: impl FnOnce(&mut Sim) -> Result<T, PinError>,
+    ) -> Result<T, PinError> {
+        let before = self.sim.state;
+        let r = f(&mut self.sim);
+        if self.sim.state != before {
+            self.events.push(DeviceEvent::SimState(self.sim.state));
+            self.update_registration(now);
+        }
+        r
+    }
+
+    /// Sets up a bearer on `apn`. Families the APN lacks are refused.
+    pub fn start_network(&mut self, apn: &str, family: IpFamily) -> Result<u32, CallEnd> {
+        if !self.sim.is_ready() {
+            return Err(CallEnd::SimNotReady);
+        }
+        if !self.registration.is_registered() {
+            return Err(CallEnd::NoService);
+        }
+        let Some(settings) = self
+            .profile
+            .network
+            .apn
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(apn))
+            .cloned()
+        else {
+            return Err(CallEnd::UnknownApn);
+        };
+        if family == IpFamily::V6 && settings.ipv6_address.is_none() {
+            return Err(CallEnd::FamilyNotAllowed);
+        }
+        let handle = loop {
+            let h: u32 = self.rng.random();
+            if h != 0 && h != u32::MAX && !self.bearers.iter().any(|b| b.handle == h) {
+                break h;
+            }
+        };
+        self.bearers.push(Bearer {
+            handle,
+            apn: settings.name.clone(),
+            family,
+            settings,
+        });
+        self.events.push(DeviceEvent::PacketService {
+            handle,
+            connected: true,
+        });
+        Ok(handle)
+    }
+
+    /// Tears down the bearer with `handle`; false if there is none.
+    pub fn stop_network(&mut self, handle: u32) -> bool {
+        let Some(i) = self.bearers.iter().position(|b| b.handle == handle) else {
+            return false;
+        };
+        self.bearers.remove(i);
+        self.events.push(DeviceEvent::PacketService {
+            handle,
+            connected: false,
+        });
+        true
+    }
+
+    pub fn bearer(&self, handle: u32) -> Option<&Bearer> {
+        self.bearers.iter().find(|b| b.handle == handle)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModeError {
+    InvalidTransition,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    #[test]
+    fn pin_then_registration_after_delay() {
+        let mut d = Device::new(Profile::default(), 1, t(0));
+        assert_eq!(d.registration.state, RegState::NotRegistered);
+        d.with_sim(t(10), |s| s.verify_pin("1234")).unwrap();
+        assert_eq!(d.registration.state, RegState::Searching);
+        assert_eq!(d.registration.rat, Some(Technology::Lte));
+        d.handle_timeout(t(1509));
+        assert_eq!(d.registration.state, RegState::Searching);
+        d.handle_timeout(t(1510));
+        assert!(d.registration.is_registered());
+    }
+
+    #[test]
+    fn offline_needs_reset() {
+        let mut d = Device::new(Profile::default(), 1, t(0));
+        d.set_operating_mode(OperatingMode::Offline, t(1)).unwrap();
+        assert_eq!(
+            d.set_operating_mode(OperatingMode::Online, t(2)),
+            Err(ModeError::InvalidTransition)
+        );
+        d.set_operating_mode(OperatingMode::Reset, t(3)).unwrap();
+        assert!(d.reset_requested);
+        d.reboot(t(4));
+        assert_eq!(d.mode, OperatingMode::Online);
+    }
+
+    #[test]
+    fn umts_only_registers_on_umts_and_drops_bearers_on_change() {
+        let mut d = Device::new(Profile::default(), 1, t(0));
+        d.with_sim(t(0), |s| s.verify_pin("1234")).unwrap();
+        d.handle_timeout(t(2000));
+        let h = d.start_network("internet", IpFamily::V4).unwrap();
+        assert!(d.bearer(h).is_some());
+        d.set_mode_pref(mode_pref::UMTS, t(2100));
+        assert!(d.bearers.is_empty());
+        assert_eq!(d.registration.rat, Some(Technology::Umts));
+        assert_eq!(
+            d.start_network("nope", IpFamily::V4),
+            Err(CallEnd::NoService)
+        );
+        d.handle_timeout(t(4000));
+        assert_eq!(
+            d.start_network("nope", IpFamily::V4),
+            Err(CallEnd::UnknownApn)
+        );
+    }
+
+    #[test]
+    fn same_seed_same_signal() {
+        let run = |seed| {
+            let mut d = Device::new(Profile::default(), seed, t(0));
+            (1..20)
+                .map(|i| {
+                    d.handle_timeout(t(i * 1000));
+                    d.signal.rsrp_dbm
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        assert_ne!(run(7), run(8));
+    }
+}

@@ -1,0 +1,107 @@
+//! CTL (service 0): version info and client-ID management.
+
+use super::{ClientTable, Failure, Reply, Req, Service, Tlvs};
+use crate::wire::tlv::Reader;
+use crate::wire::{ProtocolError, ServiceId};
+
+pub const SET_INSTANCE_ID: u16 = 0x0020;
+pub const GET_VERSION_INFO: u16 = 0x0021;
+pub const ALLOCATE_CID: u16 = 0x0022;
+pub const RELEASE_CID: u16 = 0x0023;
+pub const SET_DATA_FORMAT: u16 = 0x0026;
+pub const SYNC: u16 = 0x0027;
+
+/// CTL's own version, as 9x15 firmware reports it.
+pub const CTL_VERSION: (u16, u16) = (1, 5);
+
+/// CTL state: the link ID set by Set Instance ID and the data format.
+#[derive(Debug, Clone, Default)]
+pub struct Ctl {
+    instance: u8,
+    qos_header: bool,
+}
+
+/// What CTL needs from the rest of the engine.
+pub struct CtlCtx<'a> {
+    pub clients: &'a mut ClientTable,
+    pub services: &'a mut [Box<dyn Service + Send>],
+}
+
+impl Ctl {
+    pub fn handle(&mut self, req: &Req<'_>, cx: &mut CtlCtx<'_>) -> Reply {
+        match req.id() {
+            GET_VERSION_INFO => {
+                let mut list = vec![(ServiceId::Ctl.0, CTL_VERSION)];
+                list.extend(cx.services.iter().map(|s| (s.id().0, s.version())));
+                let mut r = Tlvs::new();
+                r.with(0x01, |w| {
+                    w.u8(list.len() as u8);
+                    for (svc, (major, minor)) in &list {
+                        w.u8(*svc).u16(*major).u16(*minor);
+                    }
+                });
+                Ok(r)
+            }
+            ALLOCATE_CID => {
+                let svc = ServiceId(req.parse_need(0x01, |r| r.u8("service"))?);
+                let Some(i) = cx.services.iter().position(|s| s.id() == svc) else {
+                    return Err(ProtocolError::InvalidServiceType.into());
+                };
+                let Some(cid) = cx.clients.allocate(svc) else {
+                    return Err(ProtocolError::ClientIdsExhausted.into());
+                };
+                cx.services[i].client_added(cid);
+                let mut r = Tlvs::new();
+                r.push(0x01, [svc.0, cid]);
+                Ok(r)
+            }
+            RELEASE_CID => {
+                let (svc, cid) = req.parse_need(0x01, |r: &mut Reader| {
+                    Ok((ServiceId(r.u8("service")?), r.u8("client")?))
+                })?;
+                if !cx.services.iter().any(|s| s.id() == svc) {
+                    return Err(ProtocolError::InvalidServiceType.into());
+                }
+                if !cx.clients.release(svc, cid) {
+                    return Err(ProtocolError::InvalidClientId.into());
+                }
+                if let Some(s) = cx.services.iter_mut().find(|s| s.id() == svc) {
+                    s.client_removed(cid);
+                }
+                let mut r = Tlvs::new();
+                r.push(0x01, [svc.0, cid]);
+                Ok(r)
+            }
+            SET_INSTANCE_ID => {
+                let inst = req.parse_need(0x01, |r| r.u8("instance"))?;
+                self.instance = inst;
+                let mut r = Tlvs::new();
+                // Link ID: instance in the high byte, QMI port (0) low.
+                r.u16(0x01, (inst as u16) << 8);
+                Ok(r)
+            }
+            SET_DATA_FORMAT => {
+                let qos = req.parse_need(0x01, |r| r.u8("format"))?;
+                let proto = req.u16(0x10)?.unwrap_or(1);
+                if qos > 1 || !(1..=2).contains(&proto) {
+                    return Err(ProtocolError::InvalidArgument.into());
+                }
+                self.qos_header = qos == 1;
+                let mut r = Tlvs::new();
+                r.u16(0x10, proto);
+                Ok(r)
+            }
+            SYNC => {
+                // Sync drops every client of every service.
+                for s in cx.services.iter_mut() {
+                    for &c in cx.clients.clients(s.id()) {
+                        s.client_removed(c);
+                    }
+                }
+                cx.clients.clear();
+                Ok(Tlvs::new())
+            }
+            _ => Err(Failure::new(ProtocolError::InvalidQmiCommand)),
+        }
+    }
+}

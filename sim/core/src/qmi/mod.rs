@@ -1,0 +1,74 @@
+//! QMI services answering from the device model.
+//!
+//! Each service is a [`Service`]: it gets a parsed request and the model,
+//! and returns the response TLVs or a [`Failure`] carrying the QMI error a
+//! real modem would give. The engine adds the result TLV, routes by client,
+//! answers Get Supported Messages from [`Service::supported`], and turns
+//! [`DeviceEvent`]s into indications through [`Service::indications`].
+
+mod clients;
+pub mod ctl;
+pub mod dms;
+pub mod nas;
+mod reply;
+pub mod uim;
+pub mod wda;
+pub mod wds;
+
+pub use clients::{ClientTable, MAX_CLIENTS_PER_SERVICE};
+pub use ctl::Ctl;
+pub use reply::{Failure, Reply, Req, Tlvs};
+
+use crate::model::{Device, DeviceEvent};
+use crate::time::Instant;
+use crate::wire::ServiceId;
+
+/// Message ID of Get Supported Messages, the same in every service.
+pub const GET_SUPPORTED_MESSAGES: u16 = 0x001E;
+
+/// What a service sees while it handles one request.
+pub struct Ctx<'a> {
+    pub dev: &'a mut Device,
+    pub now: Instant,
+    /// The client that sent the request.
+    pub client: u8,
+}
+
+/// An indication for one client, or for all (`client == BROADCAST`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indication {
+    pub client: u8,
+    pub id: u16,
+    pub tlvs: Tlvs,
+}
+
+/// Client ID that addresses every client of a service.
+pub const BROADCAST: u8 = 0xFF;
+
+pub trait Service {
+    fn id(&self) -> ServiceId;
+    /// (major, minor) version reported by CTL Get Version Info.
+    fn version(&self) -> (u16, u16);
+    /// Message IDs answered by `handle`, for Get Supported Messages.
+    fn supported(&self) -> &'static [u16];
+    /// Answers one request. IDs not in `supported` get InvalidQmiCommand
+    /// from the engine before this is called.
+    fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply;
+    /// A client ID was allocated for this service.
+    fn client_added(&mut self, _client: u8) {}
+    /// A client ID was released: forget its subscriptions.
+    fn client_removed(&mut self, _client: u8) {}
+    /// Indications that `ev` causes for this service's clients.
+    fn indications(&mut self, _ev: &DeviceEvent, _dev: &Device, _out: &mut Vec<Indication>) {}
+}
+
+/// The services of an EM7305 in QMI mode, CTL aside.
+pub fn em7305_services() -> Vec<Box<dyn Service + Send>> {
+    vec![
+        Box::new(wds::Wds::default()),
+        Box::new(dms::Dms::default()),
+        Box::new(nas::Nas::default()),
+        Box::new(uim::Uim::default()),
+        Box::new(wda::Wda::default()),
+    ]
+}

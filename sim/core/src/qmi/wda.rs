@@ -1,0 +1,22 @@
+//! WDA (service 26).
+
+use super::{Ctx, Reply, Req, Service};
+use crate::wire::{ProtocolError, ServiceId};
+
+#[derive(Debug, Default)]
+pub struct Wda {}
+
+impl Service for Wda {
+    fn id(&self) -> ServiceId {
+        ServiceId::Wda
+    }
+    fn version(&self) -> (u16, u16) {
+        (1, 0)
+    }
+    fn supported(&self) -> &'static [u16] {
+        &[]
+    }
+    fn handle(&mut self, _req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+        Err(ProtocolError::InvalidQmiCommand.into())
+    }
+}

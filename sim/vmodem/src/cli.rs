@@ -1,0 +1,104 @@
+//! Command line.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use vmodem_core::model::profile::{Profile, DEFAULT_PROFILE};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vmodem",
+    version,
+    about = "A virtual Sierra Wireless EM7305 LTE modem"
+)]
+pub struct Cli {
+    /// More output (-v: debug, -vv: every frame).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+impl Cli {
+    pub fn log_level(&self) -> &'static str {
+        match self.verbose {
+            0 => "info",
+            1 => "debug",
+            _ => "trace",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the modem.
+    Run(RunArgs),
+    /// Work with profiles (identity and network values of a unit).
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCommand {
+    /// Print the default profile, to copy and edit.
+    Default,
+    /// Check a profile file and report the first error with its place.
+    Check { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Transport {
+    /// A pseudo-terminal carrying QMUX frames, for qmicli without USB.
+    Pty,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// How the host reaches the modem.
+    #[arg(long, value_enum, default_value = "pty")]
+    transport: Transport,
+    /// Also create a symlink to the pty at this path.
+    #[arg(long)]
+    link: Option<PathBuf>,
+    /// Profile file (TOML); the built-in EM7305 profile if omitted.
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// Seed for every random choice (signal movement, handles).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
+    match path {
+        None => Ok(Profile::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read profile {}", p.display()))?;
+            Ok(Profile::from_toml(&text, &p.display().to_string())?)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Profile { command } => match command {
+            ProfileCommand::Default => {
+                print!("{DEFAULT_PROFILE}");
+                Ok(())
+            }
+            ProfileCommand::Check { file } => {
+                load_profile(Some(&file))?;
+                println!("{}: ok", file.display());
+                Ok(())
+            }
+        },
+        Command::Run(args) => {
+            let profile = load_profile(args.profile.as_ref())?;
+            match args.transport {
+                Transport::Pty => crate::transport::pty::run(profile, args.seed, args.link),
+            }
+        }
+    }
+}

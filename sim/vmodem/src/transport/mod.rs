@@ -1,0 +1,3 @@
+//! Transports: thin adapters that carry the engine's frames to a host.
+
+pub mod pty;
