@@ -1,0 +1,4 @@
+//! qmicli CTL actions against vmodem.
+
+#[allow(unused_imports)]
+use crate::harness::*;

@@ -1,0 +1,154 @@
+//! Runs a vmodem on a pty and real qmicli against it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Vmodem {
+    child: Child,
+    pub link: PathBuf,
+    _dir: TempDir,
+}
+
+/// A directory removed on drop.
+pub struct TempDir(pub PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn tempdir(tag: &str) -> TempDir {
+    let p = std::env::temp_dir().join(format!(
+        "vmodem-test-{tag}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    TempDir(p)
+}
+
+impl Vmodem {
+    /// Starts `vmodem run --transport pty` with extra arguments.
+    pub fn start(tag: &str, extra: &[&str]) -> Vmodem {
+        require_qmicli();
+        let dir = tempdir(tag);
+        let link = dir.0.join("qmi");
+        let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
+            .args(["run", "--transport", "pty", "--link"])
+            .arg(&link)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start vmodem");
+        let t0 = Instant::now();
+        while !link.exists() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "vmodem did not create {link:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Vmodem {
+            child,
+            link,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `qmicli -d LINK --device-open-qmi ARGS`.
+    pub fn qmicli(&self, args: &[&str]) -> Output {
+        let out = Command::new("qmicli")
+            .arg("-d")
+            .arg(&self.link)
+            .arg("--device-open-qmi")
+            .args(args)
+            .output()
+            .expect("run qmicli");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Output {
+            ok: out.status.success(),
+            text,
+            args: args.join(" "),
+        }
+    }
+
+    /// Runs qmicli and fails the test unless it succeeds.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let o = self.qmicli(args);
+        assert!(o.ok, "qmicli {} failed:\n{}", o.args, o.text);
+        o.text
+    }
+
+    /// Runs qmicli and fails the test unless it fails.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let o = self.qmicli(args);
+        assert!(!o.ok, "qmicli {} should have failed:\n{}", o.args, o.text);
+        o.text
+    }
+
+    /// Polls a qmicli action until its output contains `needle`.
+    pub fn wait_for(&self, args: &[&str], needle: &str, limit: Duration) -> String {
+        let t0 = Instant::now();
+        loop {
+            let o = self.qmicli(args);
+            if o.ok && o.text.contains(needle) {
+                return o.text;
+            }
+            assert!(
+                t0.elapsed() < limit,
+                "qmicli {} never showed {needle:?}; last output:\n{}",
+                o.args,
+                o.text
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn unlock(&self) {
+        self.ok(&["--uim-verify-pin=PIN1,1234"]);
+    }
+}
+
+impl Drop for Vmodem {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Output {
+    pub ok: bool,
+    pub text: String,
+    pub args: String,
+}
+
+/// The pty tier needs the real qmicli; `scripts/test.sh` installs it.
+fn require_qmicli() {
+    let found = Command::new("qmicli")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "qmicli is not installed: run scripts/test.sh, which installs libqmi-utils"
+    );
+}
+
+/// Asserts that `text` has a line containing both `key` and `value`.
+#[track_caller]
+pub fn assert_field(text: &str, key: &str, value: &str) {
+    assert!(
+        text.lines().any(|l| l.contains(key) && l.contains(value)),
+        "expected a line with {key:?} and {value:?} in:\n{text}"
+    );
+}

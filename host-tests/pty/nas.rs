@@ -1,0 +1,4 @@
+//! qmicli NAS actions against vmodem.
+
+#[allow(unused_imports)]
+use crate::harness::*;

@@ -1,0 +1,4 @@
+//! qmicli WDA actions against vmodem.
+
+#[allow(unused_imports)]
+use crate::harness::*;

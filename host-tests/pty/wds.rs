@@ -1,0 +1,4 @@
+//! qmicli WDS actions against vmodem.
+
+#[allow(unused_imports)]
+use crate::harness::*;
