@@ -1,4 +1,134 @@
-//! qmicli CTL actions against vmodem.
+//! CTL over the pty: version info, and hostile frames written straight to
+//! the pty, followed by a real qmicli request that must still be served.
 
-#[allow(unused_imports)]
 use crate::harness::*;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+use vmodem_core::wire::qmi::{Message, MessageKind};
+use vmodem_core::wire::qmux::{Deframer, Sender};
+use vmodem_core::wire::tlv::Tlv;
+use vmodem_core::wire::{MessageId, ProtocolError, ServiceId};
+
+#[test]
+fn version_info_lists_the_em7305_services() {
+    let m = Vmodem::start("ctl-version", &[]);
+    let out = m.ok(&["--get-service-version-info"]);
+    // Sync drops every client; version info on open is what ModemManager does.
+    assert_field(
+        &m.ok(&["--device-open-sync", "--dms-get-model"]),
+        "Model",
+        "'EM7305'",
+    );
+    assert_field(
+        &m.ok(&["--device-open-version-info", "--dms-get-model"]),
+        "Model",
+        "'EM7305'",
+    );
+    for svc in ["ctl", "wds", "dms", "nas", "uim", "wda"] {
+        assert!(
+            out.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{svc} ("))),
+            "{svc} missing from:\n{out}"
+        );
+    }
+}
+
+fn request(service: ServiceId, client: u8, txn: u16, id: u16, tlvs: Vec<Tlv>) -> Vec<u8> {
+    Message {
+        sender: Sender::Host,
+        service,
+        client,
+        kind: MessageKind::Request,
+        txn,
+        id: MessageId(id),
+        tlvs,
+    }
+    .to_bytes()
+}
+
+/// Reads frames from the pty until one response arrives or time runs out.
+fn read_response(pty: &mut std::fs::File) -> Message {
+    let mut d = Deframer::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut buf = [0u8; 4096];
+    loop {
+        while let Some(f) = d.next_frame() {
+            let m = Message::parse(&f).expect("vmodem sends valid frames");
+            if m.kind == MessageKind::Response {
+                return m;
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no response from vmodem");
+        let mut fds = [PollFd::new(pty.as_fd(), PollFlags::POLLIN)];
+        let ms = PollTimeout::try_from(left.as_millis().min(1000) as u16).unwrap();
+        if poll(&mut fds, ms).unwrap() > 0 {
+            let n = pty.read(&mut buf).unwrap();
+            d.push(&buf[..n]);
+        }
+    }
+}
+
+#[test]
+fn hostile_frames_get_errors_and_qmicli_still_works() {
+    let m = Vmodem::start("ctl-hostile", &[]);
+    let mut pty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&m.link)
+        .unwrap();
+
+    // A DMS client to address.
+    pty.write_all(&request(
+        ServiceId::Ctl,
+        0,
+        1,
+        0x22,
+        vec![Tlv::new(1, vec![2])],
+    ))
+    .unwrap();
+    let alloc = read_response(&mut pty);
+    assert_eq!(alloc.result(), Some((0, 0)));
+    let cid = alloc.tlv(1).unwrap()[1];
+
+    // Unknown service.
+    pty.write_all(&request(ServiceId(0x63), 1, 2, 0x0001, vec![]))
+        .unwrap();
+    let r = read_response(&mut pty);
+    assert_eq!((r.service, r.txn), (ServiceId(0x63), 2));
+    assert_eq!(r.result(), Some((1, ProtocolError::InvalidServiceType.0)));
+
+    // Truncated TLV: claims 9 bytes of value, carries 1.
+    let mut bad = request(ServiceId::Dms, cid, 3, 0x002e, vec![Tlv::new(1, vec![0])]);
+    bad[14] = 9;
+    pty.write_all(&bad).unwrap();
+    let r = read_response(&mut pty);
+    assert_eq!(
+        (r.service, r.txn, r.id),
+        (ServiceId::Dms, 3, MessageId(0x2e))
+    );
+    assert_eq!(r.result(), Some((1, ProtocolError::MalformedMessage.0)));
+
+    // QMI length larger than the frame.
+    let mut bad = request(ServiceId::Dms, cid, 4, 0x0022, vec![]);
+    bad[11] = 0x40;
+    pty.write_all(&bad).unwrap();
+    let r = read_response(&mut pty);
+    assert_eq!(
+        (r.txn, r.result()),
+        (4, Some((1, ProtocolError::MalformedMessage.0)))
+    );
+
+    // Line noise before the next frame is skipped.
+    pty.write_all(&[0x00, 0xff, 0x7e]).unwrap();
+    pty.write_all(&request(ServiceId::Dms, cid, 5, 0x0022, vec![]))
+        .unwrap();
+    let r = read_response(&mut pty);
+    assert_eq!((r.txn, r.result()), (5, Some((0, 0))));
+    assert_eq!(r.tlv(1), Some(&b"EM7305"[..]));
+    drop(pty);
+
+    assert_field(&m.ok(&["--dms-get-model"]), "Model", "'EM7305'");
+}
