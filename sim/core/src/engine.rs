@@ -108,7 +108,20 @@ impl Modem {
             return;
         }
         let reply = self.dispatch(&msg, now);
+        let synced = msg.service == ServiceId::Ctl && msg.id.0 == qmi::ctl::SYNC && reply.is_ok();
         self.respond(msg.service, msg.client, msg.txn, msg.id, reply);
+        if synced {
+            // After a Sync the firmware announces it to every CTL listener.
+            self.send(Message {
+                sender: Sender::Modem,
+                service: ServiceId::Ctl,
+                client: 0,
+                kind: MessageKind::Indication,
+                txn: 0,
+                id: MessageId(qmi::ctl::SYNC),
+                tlvs: vec![],
+            });
+        }
         if self.device.reset_requested {
             self.reset(now);
         }
