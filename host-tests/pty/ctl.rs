@@ -63,7 +63,7 @@ fn read_response(pty: &mut std::fs::File) -> Message {
         let left = deadline.saturating_duration_since(Instant::now());
         assert!(!left.is_zero(), "no response from vmodem");
         let mut fds = [PollFd::new(pty.as_fd(), PollFlags::POLLIN)];
-        let ms = PollTimeout::try_from(left.as_millis().min(1000) as u16).unwrap();
+        let ms = PollTimeout::from(left.as_millis().min(1000) as u16);
         if poll(&mut fds, ms).unwrap() > 0 {
             let n = pty.read(&mut buf).unwrap();
             d.push(&buf[..n]);

@@ -53,6 +53,9 @@ fn still_serving(m: &mut Modem, client: u8) {
     assert_eq!(r[0].tlv(1), Some(&b"EM7305"[..]));
 }
 
+/// The reply a hostile frame must get: service, message ID, error.
+type Expected = (ServiceId, u16, ProtocolError);
+
 #[test]
 fn hostile_requests_and_their_replies() {
     let (_, cid) = modem_with_dms_client();
@@ -64,7 +67,7 @@ fn hostile_requests_and_their_replies() {
     // Claim a 9-byte TLV value where one byte is present; fix the QMI and QMUX lengths.
     truncated_tlv[14] = 9;
 
-    let cases: Vec<(&str, Vec<u8>, Option<(ServiceId, u16, ProtocolError)>)> = vec![
+    let cases: Vec<(&str, Vec<u8>, Option<Expected>)> = vec![
         (
             "QMI length past the frame",
             qmi_len_too_long,
