@@ -25,7 +25,7 @@ fn req(service: ServiceId, client: u8, id: u16, tlvs: Vec<Tlv>) -> Vec<u8> {
 fn session(seed: u64) -> Vec<Vec<u8>> {
     let mut m = Modem::new(Profile::default(), seed, Instant::ZERO);
     let mut out = vec![];
-    let mut step = |m: &mut Modem, frame: Option<Vec<u8>>, ms: u64, out: &mut Vec<Vec<u8>>| {
+    let step = |m: &mut Modem, frame: Option<Vec<u8>>, ms: u64, out: &mut Vec<Vec<u8>>| {
         let now = Instant::from_millis(ms);
         match frame {
             Some(f) => m.handle_qmi(&f, now),
