@@ -1,0 +1,195 @@
+//! The SIM as DMS sees it: PIN1 through the legacy DMS UIM messages, ICCID,
+//! IMSI, MSISDN, card state and ME personalisation (CK) status.
+
+use super::*;
+use crate::model::{PinError, Sim, SimState};
+use crate::qmi::{Failure, Tlvs};
+use crate::wire::tlv::Reader;
+
+/// DMS UIM PIN ID of PIN1.
+const PIN1: u8 = 1;
+
+/// DMS UIM PIN status values.
+mod status {
+    pub const ENABLED_NOT_VERIFIED: u8 = 1;
+    pub const ENABLED_VERIFIED: u8 = 2;
+    pub const DISABLED: u8 = 3;
+    pub const BLOCKED: u8 = 4;
+    pub const PERMANENTLY_BLOCKED: u8 = 5;
+}
+
+/// PIN2 is not in the model: it reads as a typical card's, enabled and not
+/// verified with full counters (3 tries, 10 for PUK2). ModemManager only
+/// reads it; operations on PIN2 are refused with InvalidPinId.
+const PIN2_STATUS: [u8; 3] = [status::ENABLED_NOT_VERIFIED, 3, 10];
+
+/// ME personalisation (CK) facilities the request may name: PN, PU, PP,
+/// PC, PF. The EM7305 is not carrier-locked, so each reads deactivated;
+/// the counters are the usual 3 verify and 10 unblock tries.
+const CK_FACILITIES: core::ops::RangeInclusive<u8> = 0..=4;
+const CK_STATUS: [u8; 3] = [0, 3, 10];
+
+/// PIN1 as `status, verify_left, unblock_left`, or `None` without a card.
+pub fn pin1_status(sim: &Sim) -> Option<[u8; 3]> {
+    let st = match sim.state {
+        SimState::Absent => return None,
+        SimState::PinRequired => status::ENABLED_NOT_VERIFIED,
+        SimState::PukRequired => status::BLOCKED,
+        SimState::Blocked => status::PERMANENTLY_BLOCKED,
+        SimState::Ready if sim.pin_enabled => status::ENABLED_VERIFIED,
+        SimState::Ready => status::DISABLED,
+    };
+    Some([st, sim.pin_retries, sim.puk_retries])
+}
+
+/// DMS UIM state: 0 initialised, 1 locked or failed, 2 not present.
+pub fn uim_state(sim: &Sim) -> u8 {
+    match sim.state {
+        SimState::Ready => 0,
+        SimState::PinRequired | SimState::PukRequired | SimState::Blocked => 1,
+        SimState::Absent => 2,
+    }
+}
+
+pub(super) fn handle(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    if ctx.dev.sim.state == SimState::Absent {
+        return Err(ProtocolError::UimUninitialized.into());
+    }
+    match req.id() {
+        UIM_GET_PIN_STATUS => {
+            if let Some(s) = pin1_status(&ctx.dev.sim) {
+                r.push(0x11, s);
+            }
+            r.push(0x12, PIN2_STATUS);
+        }
+        UIM_VERIFY_PIN => {
+            let (id, pin) = req.parse_need(0x01, |r| Ok((r.u8("pin id")?, r.str_u8("pin")?)))?;
+            pin1_only(id)?;
+            let pin = code(pin)?;
+            ctx.dev
+                .with_sim(ctx.now, |s| s.verify_pin(pin))
+                .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
+        }
+        UIM_UNBLOCK_PIN => {
+            let (id, puk, new) = req.parse_need(0x01, |r| {
+                Ok((r.u8("pin id")?, r.str_u8("puk")?, r.str_u8("new pin")?))
+            })?;
+            pin1_only(id)?;
+            let (puk, new) = (code(puk)?, code(new)?);
+            ctx.dev
+                .with_sim(ctx.now, |s| s.unblock_pin(puk, new))
+                .map_err(|e| pin_failure(e, &ctx.dev.sim, true))?;
+        }
+        UIM_CHANGE_PIN => {
+            let (id, old, new) = req.parse_need(0x01, |r| {
+                Ok((r.u8("pin id")?, r.str_u8("old pin")?, r.str_u8("new pin")?))
+            })?;
+            pin1_only(id)?;
+            let (old, new) = (code(old)?, code(new)?);
+            ctx.dev
+                .with_sim(ctx.now, |s| s.change_pin(old, new))
+                .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
+        }
+        UIM_SET_PIN_PROTECTION => {
+            let (id, enable, pin) = req.parse_need(0x01, |r: &mut Reader| {
+                Ok((r.u8("pin id")?, r.u8("enabled")? != 0, r.str_u8("pin")?))
+            })?;
+            pin1_only(id)?;
+            let pin = code(pin)?;
+            ctx.dev
+                .with_sim(ctx.now, |s| s.set_pin_protection(enable, pin))
+                .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
+        }
+        UIM_GET_ICCID => {
+            r.str(0x01, &ctx.dev.profile.sim.iccid);
+        }
+        UIM_GET_IMSI => {
+            // The IMSI file is readable only once PIN1 is verified.
+            ready(&ctx.dev.sim)?;
+            r.str(0x01, &ctx.dev.profile.sim.imsi);
+        }
+        GET_MSISDN => {
+            ready(&ctx.dev.sim)?;
+            let msisdn = &ctx.dev.profile.sim.msisdn;
+            if msisdn.is_empty() {
+                return Err(ProtocolError::NotProvisioned.into());
+            }
+            r.str(0x01, msisdn);
+        }
+        UIM_GET_STATE => {
+            r.u8(0x01, uim_state(&ctx.dev.sim));
+        }
+        UIM_GET_CK_STATUS => {
+            let facility = req.parse_need(0x01, |r| r.u8("facility"))?;
+            if !CK_FACILITIES.contains(&facility) {
+                return Err(ProtocolError::InvalidArgument.into());
+            }
+            r.push(0x01, CK_STATUS);
+        }
+        _ => return Err(ProtocolError::InvalidQmiCommand.into()),
+    }
+    Ok(r)
+}
+
+fn ready(sim: &Sim) -> Result<(), Failure> {
+    if sim.is_ready() {
+        Ok(())
+    } else {
+        Err(ProtocolError::UimUninitialized.into())
+    }
+}
+
+fn pin1_only(id: u8) -> Result<(), Failure> {
+    // PIN2 (2) is not in the model, so only PIN1 can be operated.
+    if id == PIN1 {
+        Ok(())
+    } else {
+        Err(ProtocolError::InvalidPinId.into())
+    }
+}
+
+/// A PIN or PUK as text; the model checks digits and length.
+fn code(b: &[u8]) -> Result<&str, Failure> {
+    core::str::from_utf8(b).map_err(|_| Failure::new(ProtocolError::InvalidArgument))
+}
+
+/// The error a 9x15 gives for a refused PIN operation, with the retries
+/// TLV (0x10) where the card reports counters. `puk` marks an unblock,
+/// whose wrong code spends PUK tries instead of PIN tries.
+fn pin_failure(e: PinError, sim: &Sim, puk: bool) -> Failure {
+    let retries = |pin: u8, puk: u8| {
+        let mut t = Tlvs::new();
+        t.push(0x10, [pin, puk]);
+        t
+    };
+    match e {
+        PinError::Incorrect {
+            pin_retries,
+            puk_retries,
+        } => {
+            let err = match sim.state {
+                SimState::Blocked => ProtocolError::PinAlwaysBlocked,
+                SimState::PukRequired if !puk => ProtocolError::PinBlocked,
+                _ => ProtocolError::IncorrectPin,
+            };
+            Failure::with_tlvs(err, retries(pin_retries, puk_retries))
+        }
+        PinError::WrongState(SimState::PukRequired) => Failure::with_tlvs(
+            ProtocolError::PinBlocked,
+            retries(sim.pin_retries, sim.puk_retries),
+        ),
+        PinError::WrongState(SimState::Blocked) => Failure::with_tlvs(
+            ProtocolError::PinAlwaysBlocked,
+            retries(sim.pin_retries, sim.puk_retries),
+        ),
+        PinError::WrongState(SimState::Absent) => ProtocolError::UimUninitialized.into(),
+        // PIN disabled (nothing to verify) or PIN not blocked (nothing to
+        // unblock).
+        PinError::WrongState(SimState::Ready) => ProtocolError::NoEffect.into(),
+        PinError::WrongState(SimState::PinRequired) if puk => ProtocolError::NoEffect.into(),
+        // Changing or (de)activating PIN1 needs it verified first.
+        PinError::WrongState(SimState::PinRequired) => ProtocolError::AccessDenied.into(),
+        PinError::BadFormat => ProtocolError::InvalidArgument.into(),
+    }
+}
