@@ -246,10 +246,16 @@ impl Device {
         now: Instant,
         f: impl FnOnce(&mut Sim) -> Result<T, PinError>,
     ) -> Result<T, PinError> {
-        let before = self.sim.state;
+        let counters = |s: &Sim| (s.state, s.pin_enabled, s.pin_retries, s.puk_retries);
+        let before = counters(&self.sim);
         let r = f(&mut self.sim);
-        if self.sim.state != before {
+        let after = counters(&self.sim);
+        // Hosts track retries too, so a used-up try is news even when the
+        // card's state stays the same.
+        if after != before {
             self.events.push(DeviceEvent::SimState(self.sim.state));
+        }
+        if after.0 != before.0 {
             self.update_registration(now);
         }
         r
