@@ -109,6 +109,9 @@ impl Modem {
         }
         let reply = self.dispatch(&msg, now);
         self.respond(msg.service, msg.client, msg.txn, msg.id, reply);
+        for svc in self.services.iter_mut() {
+            svc.settle(&mut self.device);
+        }
         if self.device.reset_requested {
             self.reset(now);
         }
