@@ -122,6 +122,9 @@ impl Modem {
                 tlvs: vec![],
             });
         }
+        for svc in self.services.iter_mut() {
+            svc.settle(&mut self.device);
+        }
         if self.device.reset_requested {
             self.reset(now);
         }

@@ -6,11 +6,13 @@
 
 mod bearer;
 pub mod identity;
+mod pdp;
 pub mod profile;
 mod radio;
 mod sim;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
+pub use pdp::{AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_PDP_PROFILES};
 pub use profile::{ApnProfile, Profile, Technology};
 pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};
 pub use sim::{PinError, Sim, SimState};
@@ -68,6 +70,8 @@ pub struct Device {
     pub signal: Signal,
     pub bearers: Vec<Bearer>,
     pub data_format: DataFormat,
+    /// Stored PDP context profiles (non-volatile).
+    pub pdp_profiles: PdpProfiles,
     pub usb_composition: u8,
     /// A composition set by the host; it takes effect at the next reset.
     pub pending_usb_composition: Option<u8>,
@@ -89,6 +93,7 @@ impl Device {
             signal: Signal::centred(&profile.network, now),
             bearers: Vec::new(),
             data_format: DataFormat::default(),
+            pdp_profiles: PdpProfiles::from_profile(&profile),
             usb_composition: profile.identity.usb_composition,
             pending_usb_composition: None,
             reset_requested: false,

@@ -58,6 +58,10 @@ pub trait Service {
     fn client_added(&mut self, _client: u8) {}
     /// A client ID was released: forget its subscriptions.
     fn client_removed(&mut self, _client: u8) {}
+    /// Runs after every request with the model, for work that
+    /// `client_removed` can only note (WDS stops the calls of a released
+    /// client).
+    fn settle(&mut self, _dev: &mut Device) {}
     /// Indications that `ev` causes for this service's clients.
     fn indications(&mut self, _ev: &DeviceEvent, _dev: &Device, _out: &mut Vec<Indication>) {}
 }
