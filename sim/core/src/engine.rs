@@ -135,6 +135,7 @@ impl Modem {
         let req = Req::new(msg);
         if msg.service == ServiceId::Ctl {
             let mut cx = CtlCtx {
+                device: &mut self.device,
                 clients: &mut self.clients,
                 services: &mut self.services,
             };

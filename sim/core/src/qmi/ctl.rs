@@ -23,6 +23,7 @@ pub struct Ctl {
 
 /// What CTL needs from the rest of the engine.
 pub struct CtlCtx<'a> {
+    pub device: &'a mut crate::model::Device,
     pub clients: &'a mut ClientTable,
     pub services: &'a mut [Box<dyn Service + Send>],
 }
@@ -87,6 +88,8 @@ impl Ctl {
                     return Err(ProtocolError::InvalidArgument.into());
                 }
                 self.qos_header = qos == 1;
+                // The same setting WDA Set Data Format changes.
+                cx.device.data_format.link_layer = proto as u32;
                 let mut r = Tlvs::new();
                 r.u16(0x10, proto);
                 Ok(r)
