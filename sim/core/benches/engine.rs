@@ -57,7 +57,7 @@ fn ready_modem() -> (Modem, Vec<Vec<u8>>) {
         request(ServiceId::Nas, c(ServiceId::Nas), 0x24, vec![]), // NAS Get Serving System
         request(ServiceId::Wds, c(ServiceId::Wds), 0x22, vec![]), // WDS Get Packet Service Status
         request(ServiceId::Uim, c(ServiceId::Uim), 0x2f, vec![]), // UIM Get Card Status
-        request(ServiceId::Wda, c(ServiceId::Wda), 0x29, vec![]), // WDA Get Data Format
+        request(ServiceId::Wda, c(ServiceId::Wda), 0x21, vec![]), // WDA Get Data Format
         request(ServiceId::Dms, c(ServiceId::Dms), 0x7777, vec![]), // unknown: error path
     ];
     (m, mix)
