@@ -8,11 +8,13 @@ mod bearer;
 pub mod identity;
 pub mod profile;
 mod radio;
+mod selection;
 mod sim;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
 pub use profile::{ApnProfile, Profile, Technology};
 pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};
+pub use selection::{bands, Plmn, PreferredNetwork, Selection};
 pub use sim::{PinError, Sim, SimState};
 
 use crate::time::{Duration, Instant};
@@ -66,6 +68,8 @@ pub struct Device {
     /// Allowed radio technologies, as NAS mode preference bits.
     pub mode_pref: u16,
     pub signal: Signal,
+    /// Network selection choices (manual PLMN, bands, PS attach).
+    pub selection: Selection,
     pub bearers: Vec<Bearer>,
     pub data_format: DataFormat,
     pub usb_composition: u8,
@@ -87,6 +91,7 @@ impl Device {
             registration: Registration::idle(),
             mode_pref: mode_pref::DEFAULT,
             signal: Signal::centred(&profile.network, now),
+            selection: Selection::default(),
             bearers: Vec::new(),
             data_format: DataFormat::default(),
             usb_composition: profile.identity.usb_composition,
@@ -162,6 +167,7 @@ impl Device {
             .iter()
             .copied()
             .find(|t| self.mode_pref & t.mode_bit() != 0)
+            .filter(|_| self.selection_allows_network())
     }
 
     /// Re-derives registration from radio, SIM and allowed modes.
