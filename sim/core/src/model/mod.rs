@@ -9,12 +9,14 @@ pub mod identity;
 mod pdp;
 pub mod profile;
 mod radio;
+mod selection;
 mod sim;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
 pub use pdp::{AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_PDP_PROFILES};
 pub use profile::{ApnProfile, Profile, Technology};
 pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};
+pub use selection::{bands, Plmn, PreferredNetwork, Selection};
 pub use sim::{PinError, Sim, SimState};
 
 use crate::time::{Duration, Instant};
@@ -68,6 +70,8 @@ pub struct Device {
     /// Allowed radio technologies, as NAS mode preference bits.
     pub mode_pref: u16,
     pub signal: Signal,
+    /// Network selection choices (manual PLMN, bands, PS attach).
+    pub selection: Selection,
     pub bearers: Vec<Bearer>,
     pub data_format: DataFormat,
     /// Stored PDP context profiles (non-volatile).
@@ -91,6 +95,7 @@ impl Device {
             registration: Registration::idle(),
             mode_pref: mode_pref::DEFAULT,
             signal: Signal::centred(&profile.network, now),
+            selection: Selection::default(),
             bearers: Vec::new(),
             data_format: DataFormat::default(),
             pdp_profiles: PdpProfiles::from_profile(&profile),
@@ -167,6 +172,7 @@ impl Device {
             .iter()
             .copied()
             .find(|t| self.mode_pref & t.mode_bit() != 0)
+            .filter(|_| self.selection_allows_network())
     }
 
     /// Re-derives registration from radio, SIM and allowed modes.
