@@ -116,7 +116,7 @@ fn sim_through_dms() {
     assert_field(&pin1, "Status", "enabled-not-verified");
     assert_field(&pin1, "Verify", "3");
     assert_field(&pin1, "Unblock", "10");
-    assert_field(&pin_block(&st, "PIN2"), "Status", "enabled-not-verified");
+    assert_field(&pin_block(&st, "PIN2"), "Status", "not-initialized");
 
     let bad = m.fails(&["--dms-uim-verify-pin=PIN,0000"]);
     assert!(bad.contains("'IncorrectPin'"), "{bad}");

@@ -11,6 +11,7 @@ const PIN1: u8 = 1;
 
 /// DMS UIM PIN status values.
 mod status {
+    pub const NOT_INITIALIZED: u8 = 0;
     pub const ENABLED_NOT_VERIFIED: u8 = 1;
     pub const ENABLED_VERIFIED: u8 = 2;
     pub const DISABLED: u8 = 3;
@@ -18,10 +19,10 @@ mod status {
     pub const PERMANENTLY_BLOCKED: u8 = 5;
 }
 
-/// PIN2 is not in the model: it reads as a typical card's, enabled and not
-/// verified with full counters (3 tries, 10 for PUK2). ModemManager only
-/// reads it; operations on PIN2 are refused with InvalidPinId.
-const PIN2_STATUS: [u8; 3] = [status::ENABLED_NOT_VERIFIED, 3, 10];
+/// PIN2 is not in the model: it reads as not initialised with no tries, the
+/// same as UIM Get Card Status reports it, so both paths agree. Operations
+/// on PIN2 are refused with InvalidPinId.
+const PIN2_STATUS: [u8; 3] = [status::NOT_INITIALIZED, 0, 0];
 
 /// ME personalisation (CK) facilities the request may name: PN, PU, PP,
 /// PC, PF. The EM7305 is not carrier-locked, so each reads deactivated;

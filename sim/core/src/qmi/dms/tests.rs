@@ -9,8 +9,8 @@ use crate::wire::MessageId;
 use crate::Modem;
 
 const CLIENT: u8 = 1;
-/// PIN2 as the DMS reports it: enabled, not verified, full counters.
-const PIN2_FOR_TESTS: [u8; 3] = [1, 3, 10];
+/// PIN2 as the DMS reports it: not initialised, as UIM card status says.
+const PIN2_FOR_TESTS: [u8; 3] = [0, 0, 0];
 
 struct Bench {
     dms: Dms,
