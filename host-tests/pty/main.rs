@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod acceptance;
 mod ctl;
 mod dms;
 mod nas;
