@@ -218,6 +218,20 @@ fn locked_to_connected_with_profile_values() {
         "lte",
     );
 
+    // Disconnect by handle, then connect again for the offline check.
+    let stop = format!("--wds-stop-network={handle}");
+    let with_cid = ["--client-cid", &cid, "--client-no-release-cid"];
+    check(
+        &m,
+        &mut seen,
+        &[&[stop.as_str()][..], &with_cid].concat(),
+        "Network stopped",
+    );
+    assert!(m.ok(&status).contains("'disconnected'"));
+    let start = format!("--wds-start-network=apn={},ip-type=4", apn.name);
+    m.ok(&[&[start.as_str()][..], &with_cid].concat());
+    assert!(m.ok(&status).contains("'connected'"));
+
     assert!(
         seen.len() >= 25,
         "only {} distinct actions: {seen:?}",
