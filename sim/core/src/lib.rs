@@ -11,6 +11,7 @@
 pub mod model;
 pub mod qmi;
 pub mod time;
+pub mod usb;
 pub mod wire;
 
 mod engine;

@@ -1,0 +1,11 @@
+//! USB-facing pieces that do not depend on how the bus is reached: setup
+//! packets, the CDC-WDM encapsulated control channel that carries QMI, and
+//! the module's USB personalities (what a host enumerates).
+
+mod personality;
+mod setup;
+mod wdm;
+
+pub use personality::{EndpointDesc, InterfaceDesc, PortRole, TransferKind, UsbPersonality};
+pub use setup::{Direction, Setup};
+pub use wdm::{ControlReply, WdmChannel, RESPONSE_AVAILABLE_LEN};

@@ -1,0 +1,198 @@
+//! What a host enumerates: the module's USB identity and interfaces.
+//!
+//! Values follow the real EM7305 where public dumps show them (VID/PID,
+//! bcdDevice 0x0006, strings with an empty serial, 500 mA, self-powered
+//! with remote wakeup, QMI on interface 8 with interrupt + bulk pair);
+//! endpoint addresses of the serial interfaces follow the Sierra pattern of
+//! sibling modules (see docs/usb.md).
+
+use crate::model::Profile;
+
+pub const SIERRA_VID: u16 = 0x1199;
+/// Application firmware, QMI/MBIM compositions.
+pub const PID_APPLICATION: u16 = 0x9041;
+/// The boot loader (QDL/Sahara), one serial interface.
+pub const PID_BOOTLOADER: u16 = 0x9040;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferKind {
+    Bulk,
+    Interrupt,
+}
+
+/// One endpoint as the real module describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointDesc {
+    /// Address on the real module (bit 7 set for IN).
+    pub address: u8,
+    pub kind: TransferKind,
+    pub max_packet_size: u16,
+    /// bInterval (interrupt endpoints; 0 for bulk).
+    pub interval: u8,
+}
+
+impl EndpointDesc {
+    pub fn is_in(&self) -> bool {
+        self.address & 0x80 != 0
+    }
+    const fn bulk(address: u8) -> Self {
+        EndpointDesc {
+            address,
+            kind: TransferKind::Bulk,
+            max_packet_size: 512,
+            interval: 0,
+        }
+    }
+    const fn interrupt(address: u8) -> Self {
+        EndpointDesc {
+            address,
+            kind: TransferKind::Interrupt,
+            max_packet_size: 10,
+            interval: 9,
+        }
+    }
+}
+
+/// What an interface carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortRole {
+    /// Qualcomm DM/DIAG (QCDM, HDLC framed).
+    Dm,
+    /// NMEA sentences.
+    Nmea,
+    /// AT command port.
+    At,
+    /// QMI control (CDC-WDM on EP0) and the data bulk pair.
+    Qmi,
+    /// The boot loader's single port (Sahara/QDL).
+    Download,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceDesc {
+    pub number: u8,
+    pub class: u8,
+    pub subclass: u8,
+    pub protocol: u8,
+    pub role: PortRole,
+    pub endpoints: Vec<EndpointDesc>,
+}
+
+/// A USB identity and interface set the module presents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsbPersonality {
+    pub vendor_id: u16,
+    pub product_id: u16,
+    pub bcd_device: u16,
+    pub manufacturer: String,
+    pub product: String,
+    /// Real 9x15 modules report an empty serial-number string.
+    pub serial: String,
+    pub max_power_ma: u16,
+    pub self_powered: bool,
+    pub remote_wakeup: bool,
+    pub interfaces: Vec<InterfaceDesc>,
+}
+
+impl UsbPersonality {
+    /// Application firmware, composition 6: DM, NMEA, AT and QMI.
+    pub fn application_qmi(p: &Profile) -> Self {
+        let vendor = |number, role, subclass, protocol, endpoints| InterfaceDesc {
+            number,
+            class: 0xff,
+            subclass,
+            protocol,
+            role,
+            endpoints,
+        };
+        use EndpointDesc as E;
+        UsbPersonality {
+            vendor_id: SIERRA_VID,
+            product_id: PID_APPLICATION,
+            bcd_device: 0x0006,
+            manufacturer: p.identity.manufacturer.clone(),
+            product: p.identity.model.clone(),
+            serial: String::new(),
+            max_power_ma: 500,
+            self_powered: true,
+            remote_wakeup: true,
+            interfaces: vec![
+                vendor(0, PortRole::Dm, 0xff, 0xff, vec![E::bulk(0x81), E::bulk(0x01)]),
+                vendor(
+                    2,
+                    PortRole::Nmea,
+                    0x00,
+                    0x00,
+                    vec![E::interrupt(0x83), E::bulk(0x82), E::bulk(0x02)],
+                ),
+                vendor(
+                    3,
+                    PortRole::At,
+                    0x00,
+                    0x00,
+                    vec![E::interrupt(0x85), E::bulk(0x84), E::bulk(0x03)],
+                ),
+                vendor(
+                    8,
+                    PortRole::Qmi,
+                    0xff,
+                    0xff,
+                    vec![E::interrupt(0x87), E::bulk(0x86), E::bulk(0x04)],
+                ),
+            ],
+        }
+    }
+
+    /// The boot loader: PID 0x9040, one vendor interface with one bulk pair.
+    pub fn bootloader(p: &Profile) -> Self {
+        UsbPersonality {
+            vendor_id: SIERRA_VID,
+            product_id: PID_BOOTLOADER,
+            bcd_device: 0x0006,
+            manufacturer: p.identity.manufacturer.clone(),
+            product: p.identity.model.clone(),
+            serial: String::new(),
+            max_power_ma: 500,
+            self_powered: true,
+            remote_wakeup: true,
+            interfaces: vec![InterfaceDesc {
+                number: 0,
+                class: 0xff,
+                subclass: 0xff,
+                protocol: 0xff,
+                role: PortRole::Download,
+                endpoints: vec![EndpointDesc::bulk(0x81), EndpointDesc::bulk(0x01)],
+            }],
+        }
+    }
+
+    pub fn interface(&self, role: PortRole) -> Option<&InterfaceDesc> {
+        self.interfaces.iter().find(|i| i.role == role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qmi_interface_satisfies_qmi_wwan() {
+        let p = UsbPersonality::application_qmi(&Profile::default());
+        let q = p.interface(PortRole::Qmi).unwrap();
+        // qmi_wwan matches 1199:9041 interface 8, class 0xff, and refuses
+        // interfaces with exactly two endpoints.
+        assert_eq!((q.number, q.class), (8, 0xff));
+        assert_eq!(q.endpoints.len(), 3);
+        assert_eq!(q.endpoints[0].kind, TransferKind::Interrupt);
+        assert_ne!(q.endpoints[0].interval, 0);
+    }
+
+    #[test]
+    fn bootloader_is_what_qcserial_calls_a_qdl_port() {
+        let p = UsbPersonality::bootloader(&Profile::default());
+        assert_eq!(p.interfaces.len(), 1);
+        let e = &p.interfaces[0].endpoints;
+        assert!(e[0].is_in() && !e[1].is_in());
+        assert!(e.iter().all(|e| e.kind == TransferKind::Bulk));
+    }
+}
