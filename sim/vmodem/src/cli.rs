@@ -52,6 +52,9 @@ enum ProfileCommand {
 enum Transport {
     /// A pseudo-terminal carrying QMUX frames, for qmicli without USB.
     Pty,
+    /// A USB gadget through configfs + FunctionFS (needs root, libcomposite
+    /// and a UDC: dummy_hcd for testing, dwc2 on a Raspberry Pi).
+    Ffs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +62,9 @@ pub struct RunArgs {
     /// How the host reaches the modem.
     #[arg(long, value_enum, default_value = "pty")]
     transport: Transport,
+    /// USB device controller for `--transport ffs` (default: the first one).
+    #[arg(long)]
+    udc: Option<String>,
     /// Also create a symlink to the pty at this path.
     #[arg(long)]
     link: Option<PathBuf>,
@@ -98,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let profile = load_profile(args.profile.as_ref())?;
             match args.transport {
                 Transport::Pty => crate::transport::pty::run(profile, args.seed, args.link),
+                Transport::Ffs => crate::transport::ffs::run(profile, args.seed, args.udc),
             }
         }
     }

@@ -14,7 +14,7 @@ pub const PID_APPLICATION: u16 = 0x9041;
 /// The boot loader (QDL/Sahara), one serial interface.
 pub const PID_BOOTLOADER: u16 = 0x9040;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransferKind {
     Bulk,
     Interrupt,
@@ -54,7 +54,7 @@ impl EndpointDesc {
 }
 
 /// What an interface carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PortRole {
     /// Qualcomm DM/DIAG (QCDM, HDLC framed).
     Dm,
@@ -117,7 +117,13 @@ impl UsbPersonality {
             self_powered: true,
             remote_wakeup: true,
             interfaces: vec![
-                vendor(0, PortRole::Dm, 0xff, 0xff, vec![E::bulk(0x81), E::bulk(0x01)]),
+                vendor(
+                    0,
+                    PortRole::Dm,
+                    0xff,
+                    0xff,
+                    vec![E::bulk(0x81), E::bulk(0x01)],
+                ),
                 vendor(
                     2,
                     PortRole::Nmea,

@@ -158,8 +158,14 @@ mod tests {
     #[test]
     fn other_interfaces_and_requests_stall() {
         let mut w = WdmChannel::new(8, 4096);
-        assert_eq!(w.handle(&setup(0x21, 0x00, 3, 1), &[0]), ControlReply::Stall);
-        assert_eq!(w.handle(&setup(0x41, 0x00, 8, 1), &[0]), ControlReply::Stall);
+        assert_eq!(
+            w.handle(&setup(0x21, 0x00, 3, 1), &[0]),
+            ControlReply::Stall
+        );
+        assert_eq!(
+            w.handle(&setup(0x41, 0x00, 8, 1), &[0]),
+            ControlReply::Stall
+        );
         assert_eq!(w.handle(&setup(0xA1, 0x05, 8, 1), &[]), ControlReply::Stall);
     }
 

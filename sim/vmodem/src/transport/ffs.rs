@@ -1,0 +1,325 @@
+//! The EM7305 as a Linux USB gadget: configfs + FunctionFS.
+//!
+//! FunctionFS numbers interfaces itself, sequentially, so the real layout
+//! (0, 2, 3, 8) is reached by padding 1 and 4-7 with endpoint-less vendor
+//! interfaces; see docs/usb.md for this and the other deviations.
+
+use anyhow::{bail, Context};
+use bytes::{Bytes, BytesMut};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+use usb_gadget::function::custom::{
+    Custom, Endpoint, EndpointDirection, EndpointReceiver, EndpointSender, Event as FfsEvent,
+    Interface, TransferType,
+};
+use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
+use vmodem_core::model::Profile;
+use vmodem_core::time::Instant;
+use vmodem_core::usb::{ControlReply, PortRole, Setup, TransferKind, UsbPersonality, WdmChannel};
+use vmodem_core::{Event, Modem};
+
+/// wMaxCommand that qmi_wwan registers for cdc-wdm.
+const QMI_MAX_COMMAND: usize = 4096;
+/// A send the host never collects is abandoned after this, so a vanished
+/// host cannot wedge a writer (its queue is cancelled).
+const SEND_TIMEOUT: Duration = Duration::from_secs(2);
+const READ_BUF: usize = 16384;
+
+/// Data that arrived on a bulk OUT endpoint.
+struct Inbound {
+    role: PortRole,
+    data: BytesMut,
+}
+
+/// The gadget's endpoints, by role and direction.
+struct Endpoints {
+    /// Writers for IN endpoints, keyed by (role, kind).
+    senders: HashMap<(PortRole, TransferKind), mpsc::Sender<Bytes>>,
+}
+
+fn find_udc(name: Option<&str>) -> anyhow::Result<Udc> {
+    let udcs = usb_gadget::udcs().context(
+        "cannot list USB device controllers: is configfs mounted and libcomposite loaded?",
+    )?;
+    match name {
+        Some(n) => udcs
+            .into_iter()
+            .find(|u| u.name() == n)
+            .with_context(|| format!("no USB device controller named {n}")),
+        None => usb_gadget::default_udc().context(
+            "no USB device controller: load a UDC driver (dummy_hcd for testing, dwc2 on a Raspberry Pi)",
+        ),
+    }
+}
+
+/// Builds the FunctionFS function for `p`, returning the endpoint halves.
+fn build_function(
+    p: &UsbPersonality,
+) -> (
+    Custom,
+    usb_gadget::function::Handle,
+    Vec<(PortRole, TransferKind, EndpointSender)>,
+    Vec<(PortRole, EndpointReceiver)>,
+) {
+    let mut builder = Custom::builder();
+    let mut ins = vec![];
+    let mut outs = vec![];
+    let last = p.interfaces.iter().map(|i| i.number).max().unwrap_or(0);
+    for n in 0..=last {
+        let Some(desc) = p.interfaces.iter().find(|i| i.number == n) else {
+            // A placeholder that no driver claims: qcserial skips interfaces
+            // outside its SWI map, qmi_wwan matches only number 8.
+            builder = builder.with_interface(Interface::new(
+                Class::vendor_specific(0xff, 0xff),
+                "placeholder",
+            ));
+            continue;
+        };
+        let mut intf = Interface::new(
+            Class::new(desc.class, desc.subclass, desc.protocol),
+            format!("{:?}", desc.role),
+        );
+        for e in &desc.endpoints {
+            let transfer = match e.kind {
+                TransferKind::Bulk => TransferType::Bulk,
+                TransferKind::Interrupt => TransferType::Interrupt,
+            };
+            let mut ep = if e.is_in() {
+                let (tx, dir) = EndpointDirection::device_to_host();
+                ins.push((desc.role, e.kind, tx));
+                Endpoint::custom(dir, transfer)
+            } else {
+                let (rx, dir) = EndpointDirection::host_to_device();
+                outs.push((desc.role, rx));
+                Endpoint::custom(dir, transfer)
+            };
+            ep.max_packet_size_hs = e.max_packet_size;
+            ep.interval = e.interval;
+            intf = intf.with_endpoint(ep);
+        }
+        builder = builder.with_interface(intf);
+    }
+    let (custom, handle) = builder.build();
+    (custom, handle, ins, outs)
+}
+
+fn register(
+    p: &UsbPersonality,
+    handle: usb_gadget::function::Handle,
+    udc: &Udc,
+) -> anyhow::Result<RegGadget> {
+    let mut gadget = Gadget::new(
+        Class::new(0, 0, 0),
+        Id::new(p.vendor_id, p.product_id),
+        Strings::new(&p.manufacturer, &p.product, &p.serial),
+    );
+    gadget.device_release = p.bcd_device;
+    gadget.max_packet_size0 = 64;
+    gadget.max_speed = Some(usb_gadget::Speed::HighSpeed);
+    let mut config = Config::new("vmodem");
+    config.max_power = p.max_power_ma;
+    config.self_powered = p.self_powered;
+    config.remote_wakeup = p.remote_wakeup;
+    gadget
+        .with_config(config.with_function(handle))
+        .bind(udc)
+        .context("cannot register the gadget with configfs")
+}
+
+pub fn run(profile: Profile, seed: u64, udc: Option<String>) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(profile, seed, udc))
+}
+
+async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow::Result<()> {
+    let udc = find_udc(udc_name.as_deref())?;
+    let personality = UsbPersonality::application_qmi(&profile);
+    let Some(qmi_if) = personality.interface(PortRole::Qmi).map(|i| i.number) else {
+        bail!("the personality has no QMI interface");
+    };
+    let (mut custom, handle, ins, outs) = build_function(&personality);
+    let reg = register(&personality, handle, &udc)?;
+    println!(
+        "vmodem: {:04x}:{:04x} EM7305 on {} (seed {seed})",
+        personality.vendor_id,
+        personality.product_id,
+        udc.name().to_string_lossy()
+    );
+
+    let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(64);
+    for (role, rx) in outs {
+        tokio::spawn(read_endpoint(role, rx, in_tx.clone()));
+    }
+    let mut eps = Endpoints {
+        senders: HashMap::new(),
+    };
+    for (role, kind, tx) in ins {
+        let (q_tx, q_rx) = mpsc::channel::<Bytes>(256);
+        eps.senders.insert((role, kind), q_tx);
+        tokio::spawn(write_endpoint(role, tx, q_rx));
+    }
+
+    let epoch = tokio::time::Instant::now();
+    let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
+    let mut modem = Modem::new(profile, seed, now());
+    let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+
+    loop {
+        let wake = modem
+            .poll_timeout()
+            .map(|t| epoch + Duration::from_millis(t.millis()));
+        let sleep = async {
+            match wake {
+                Some(w) => tokio::time::sleep_until(w).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = sigterm.recv() => break,
+            _ = sleep => modem.handle_timeout(now()),
+            r = custom.wait_event() => {
+                r.context("waiting for a FunctionFS event")?;
+                handle_ep0(&mut custom, &mut wdm, &mut modem, now())?;
+            }
+            Some(msg) = in_rx.recv() => {
+                // The serial ports and the QMI data path have no engine yet:
+                // their bytes are read so the host never blocks.
+                debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT");
+            }
+        }
+        while let Some(ev) = modem.poll_event() {
+            match ev {
+                Event::Reset => {
+                    info!("firmware reset: leaving the bus");
+                    wdm.reset();
+                    if let Err(e) = reg.bind(None) {
+                        warn!("unbind: {e}");
+                    }
+                }
+                Event::Booted => {
+                    info!("firmware booted: back on the bus");
+                    if let Err(e) = reg.bind(Some(&udc)) {
+                        warn!("rebind: {e}");
+                    }
+                }
+            }
+        }
+        while let Some(frame) = modem.poll_qmi() {
+            wdm.queue_response(frame);
+        }
+        if let Some(tx) = eps.senders.get(&(PortRole::Qmi, TransferKind::Interrupt)) {
+            while let Some(n) = wdm.poll_notification() {
+                if tx.try_send(Bytes::copy_from_slice(&n)).is_err() {
+                    debug!("notification queue full");
+                }
+            }
+        }
+    }
+    info!("removing the gadget");
+    drop(custom);
+    reg.remove().context("removing the gadget")?;
+    Ok(())
+}
+
+/// One EP0 event: class requests go to the CDC-WDM channel; everything
+/// else the kernel has not answered is stalled, as the module does.
+fn handle_ep0(
+    custom: &mut Custom,
+    wdm: &mut WdmChannel,
+    modem: &mut Modem,
+    now: Instant,
+) -> anyhow::Result<()> {
+    let Some(event) = custom.try_event()? else {
+        return Ok(());
+    };
+    match event {
+        FfsEvent::SetupHostToDevice(rx) => {
+            let r = rx.ctrl_req();
+            let setup = Setup {
+                request_type: r.request_type,
+                request: r.request,
+                value: r.value,
+                index: r.index,
+                length: r.length,
+            };
+            let serial_line_state = setup.is_class_interface()
+                && setup.request == 0x22
+                && setup.interface() != wdm.interface();
+            let for_wdm = setup.is_class_interface()
+                && setup.interface() == wdm.interface()
+                && matches!(setup.request, 0x00 | 0x22);
+            if serial_line_state {
+                rx.recv_all()?;
+            } else if for_wdm {
+                let data = rx.recv_all()?;
+                if let ControlReply::Accept(Some(cmd)) = wdm.handle(&setup, &data) {
+                    modem.handle_qmi(&cmd, now);
+                }
+            } else {
+                debug!(?setup, "stalling OUT request");
+                rx.halt()?;
+            }
+        }
+        FfsEvent::SetupDeviceToHost(tx) => {
+            let r = tx.ctrl_req();
+            let setup = Setup {
+                request_type: r.request_type,
+                request: r.request,
+                value: r.value,
+                index: r.index,
+                length: r.length,
+            };
+            match wdm.handle(&setup, &[]) {
+                ControlReply::Data(d) => {
+                    tx.send(&d)?;
+                }
+                _ => {
+                    debug!(?setup, "stalling IN request");
+                    tx.halt()?;
+                }
+            }
+        }
+        FfsEvent::Disable | FfsEvent::Unbind => {
+            debug!("function disabled");
+            wdm.reset();
+        }
+        other => debug!(?other, "FunctionFS event"),
+    }
+    Ok(())
+}
+
+async fn read_endpoint(role: PortRole, mut rx: EndpointReceiver, out: mpsc::Sender<Inbound>) {
+    loop {
+        match rx.recv_async(BytesMut::with_capacity(READ_BUF)).await {
+            Ok(Some(data)) => {
+                if out.send(Inbound { role, data }).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                debug!(?role, "OUT endpoint: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+async fn write_endpoint(role: PortRole, mut tx: EndpointSender, mut q: mpsc::Receiver<Bytes>) {
+    while let Some(data) = q.recv().await {
+        match tokio::time::timeout(SEND_TIMEOUT, tx.send_async(data)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => debug!(?role, "IN endpoint: {e}"),
+            Err(_) => {
+                debug!(?role, "IN endpoint: host did not collect; cancelling");
+                let _ = tx.cancel();
+            }
+        }
+    }
+}
