@@ -54,15 +54,16 @@ fn find_udc(name: Option<&str>) -> anyhow::Result<Udc> {
     }
 }
 
-/// Builds the FunctionFS function for `p`, returning the endpoint halves.
-fn build_function(
-    p: &UsbPersonality,
-) -> (
-    Custom,
-    usb_gadget::function::Handle,
-    Vec<(PortRole, TransferKind, EndpointSender)>,
-    Vec<(PortRole, EndpointReceiver)>,
-) {
+/// The FunctionFS function with its endpoint halves.
+struct Function {
+    custom: Custom,
+    handle: usb_gadget::function::Handle,
+    ins: Vec<(PortRole, TransferKind, EndpointSender)>,
+    outs: Vec<(PortRole, EndpointReceiver)>,
+}
+
+/// Builds the FunctionFS function for `p`.
+fn build_function(p: &UsbPersonality) -> Function {
     let mut builder = Custom::builder();
     let mut ins = vec![];
     let mut outs = vec![];
@@ -102,7 +103,12 @@ fn build_function(
         builder = builder.with_interface(intf);
     }
     let (custom, handle) = builder.build();
-    (custom, handle, ins, outs)
+    Function {
+        custom,
+        handle,
+        ins,
+        outs,
+    }
 }
 
 fn register(
@@ -141,7 +147,12 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     let Some(qmi_if) = personality.interface(PortRole::Qmi).map(|i| i.number) else {
         bail!("the personality has no QMI interface");
     };
-    let (mut custom, handle, ins, outs) = build_function(&personality);
+    let Function {
+        mut custom,
+        handle,
+        ins,
+        outs,
+    } = build_function(&personality);
     let reg = register(&personality, handle, &udc)?;
     println!(
         "vmodem: {:04x}:{:04x} EM7305 on {} (seed {seed})",
