@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod at;
 mod ctl;
 mod dms;
 mod nas;
