@@ -4,6 +4,7 @@
 mod harness;
 
 mod acceptance;
+mod at;
 mod ctl;
 mod dms;
 mod nas;

@@ -3,6 +3,7 @@
 use crate::model::{Device, Profile, BOOT_TIME};
 use crate::qmi::ctl::CtlCtx;
 use crate::qmi::{self, ClientTable, Ctx, Failure, Indication, Req, Service, Tlvs};
+use crate::serial::{SerialPort, SerialPorts};
 use crate::time::Instant;
 use crate::wire::qmi::{Message, MessageKind, Salvage, TLV_RESULT};
 use crate::wire::qmux::Sender;
@@ -46,6 +47,7 @@ pub struct Modem {
     booting_until: Option<Instant>,
     stats: Stats,
     indications: Vec<Indication>,
+    serial: SerialPorts,
 }
 
 impl Modem {
@@ -60,6 +62,7 @@ impl Modem {
             booting_until: None,
             stats: Stats::default(),
             indications: Vec::new(),
+            serial: SerialPorts::default(),
         }
     }
 
@@ -207,6 +210,7 @@ impl Modem {
         }
         self.clients.clear();
         self.device.reboot(now);
+        self.serial.reset();
         self.booting_until = Some(now + BOOT_TIME);
         self.events.push_back(Event::Reset);
     }
@@ -215,6 +219,7 @@ impl Modem {
     fn flush_events(&mut self) {
         let events: Vec<_> = self.device.drain_events().collect();
         for ev in &events {
+            self.serial.on_event(ev, &self.device);
             for svc in self.services.iter_mut() {
                 svc.indications(ev, &self.device, &mut self.indications);
                 let id = svc.id();
@@ -258,14 +263,49 @@ impl Modem {
         }
         self.device.handle_timeout(now);
         self.flush_events();
+        self.serial.handle_timeout(now, &self.device);
     }
 
     /// When `handle_timeout` should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.booting_until {
             Some(t) => Some(t),
-            None => self.device.poll_at(),
+            None => match (self.device.poll_at(), self.serial.poll_at()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
         }
+    }
+
+    /// Takes bytes the host wrote to a serial port (a bulk OUT transfer or
+    /// a read from a pty). A rebooting firmware does not hear them.
+    pub fn handle_serial(&mut self, port: SerialPort, bytes: &[u8], now: Instant) {
+        self.handle_timeout(now);
+        if self.booting_until.is_some() {
+            self.stats.ignored_while_booting += 1;
+            return;
+        }
+        self.serial.handle(port, bytes, &mut self.device, now);
+        self.flush_events();
+        if self.device.reset_requested {
+            self.reset(now);
+        }
+        self.flush_events();
+    }
+
+    /// Bytes for the host on a serial port.
+    pub fn poll_serial(&mut self, port: SerialPort) -> Option<Vec<u8>> {
+        self.serial.poll(port)
+    }
+
+    /// The host opened (`true`) or closed a serial port.
+    pub fn set_serial_open(&mut self, port: SerialPort, open: bool, now: Instant) {
+        self.serial.set_open(port, open, now);
+    }
+
+    /// The serial functions, for inspection.
+    pub fn serial(&self) -> &SerialPorts {
+        &self.serial
     }
 
     /// The next frame for the host.

@@ -3,16 +3,23 @@
 //! - [`wire`]: codecs for what crosses the USB control and data channels.
 //! - [`model`]: the device itself (identity, SIM, radio, network, bearers).
 //! - [`qmi`]: the QMI services answering from the model.
+//! - [`at`], [`qcdm`], [`nmea`]: the AT, DM and NMEA serial functions,
+//!   reached through [`serial`] and the same model.
 //! - [`Modem`]: the engine: frames and time in, frames and events out.
 //!
 //! Nothing here reads a clock, a socket or a global RNG: time comes in as
 //! [`time::Instant`] arguments and randomness from a seed.
 
+pub mod at;
 pub mod model;
+pub mod nmea;
+pub mod qcdm;
 pub mod qmi;
+pub mod serial;
 pub mod time;
 pub mod usb;
 pub mod wire;
 
 mod engine;
 pub use engine::{Event, Modem};
+pub use serial::SerialPort;

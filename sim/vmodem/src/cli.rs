@@ -68,6 +68,15 @@ pub struct RunArgs {
     /// Also create a symlink to the pty at this path.
     #[arg(long)]
     link: Option<PathBuf>,
+    /// Expose the AT port (interface 3) as its own pty, linked here.
+    #[arg(long, value_name = "PATH")]
+    at_link: Option<PathBuf>,
+    /// Expose the DM/QCDM port (interface 0) as its own pty, linked here.
+    #[arg(long, value_name = "PATH")]
+    dm_link: Option<PathBuf>,
+    /// Expose the NMEA port (interface 2) as its own pty, linked here.
+    #[arg(long, value_name = "PATH")]
+    nmea_link: Option<PathBuf>,
     /// Profile file (TOML); the built-in EM7305 profile if omitted.
     #[arg(long)]
     profile: Option<PathBuf>,
@@ -103,7 +112,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => {
             let profile = load_profile(args.profile.as_ref())?;
             match args.transport {
-                Transport::Pty => crate::transport::pty::run(profile, args.seed, args.link),
+                Transport::Pty => {
+                    let links = crate::transport::pty::Links {
+                        qmi: args.link,
+                        at: args.at_link,
+                        dm: args.dm_link,
+                        nmea: args.nmea_link,
+                    };
+                    crate::transport::pty::run(profile, args.seed, links)
+                }
                 Transport::Ffs => crate::transport::ffs::run(profile, args.seed, args.udc),
             }
         }

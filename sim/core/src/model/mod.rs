@@ -14,7 +14,7 @@ mod sim;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
 pub use pdp::{AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_PDP_PROFILES};
-pub use profile::{ApnProfile, Profile, Technology};
+pub use profile::{ApnProfile, GpsProfile, Profile, Technology};
 pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};
 pub use selection::{bands, Plmn, PreferredNetwork, Selection};
 pub use sim::{PinError, Sim, SimState};
@@ -82,6 +82,8 @@ pub struct Device {
     /// Set when the host asked for a reset; the engine carries it out
     /// after the response has gone out.
     pub reset_requested: bool,
+    /// The GNSS receiver is tracking (NMEA sentences flow).
+    pub gps_on: bool,
     events: Vec<DeviceEvent>,
     rng: ChaCha8Rng,
 }
@@ -102,6 +104,7 @@ impl Device {
             usb_composition: profile.identity.usb_composition,
             pending_usb_composition: None,
             reset_requested: false,
+            gps_on: profile.gps.autostart,
             events: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
             profile,
@@ -123,6 +126,7 @@ impl Device {
         self.registration = Registration::idle();
         self.data_format = DataFormat::default();
         self.reset_requested = false;
+        self.gps_on = self.profile.gps.autostart;
         self.update_registration(now);
         self.events.clear();
     }

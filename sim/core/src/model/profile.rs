@@ -12,6 +12,35 @@ pub struct Profile {
     pub identity: Identity,
     pub sim: SimProfile,
     pub network: NetworkProfile,
+    /// Optional, so profiles written before GPS existed stay valid.
+    #[serde(default)]
+    pub gps: GpsProfile,
+}
+
+/// Where the simulated GNSS receiver finds itself.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GpsProfile {
+    /// Degrees, north positive.
+    pub latitude: f64,
+    /// Degrees, east positive.
+    pub longitude: f64,
+    /// Metres above mean sea level.
+    pub altitude_m: f64,
+    /// Tracking starts at power-on, as with Sierra's GPS autostart.
+    pub autostart: bool,
+}
+
+impl Default for GpsProfile {
+    fn default() -> Self {
+        // Sierra Wireless's home town, Richmond BC.
+        GpsProfile {
+            latitude: 49.1666,
+            longitude: -123.1336,
+            altitude_m: 10.0,
+            autostart: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -174,6 +203,10 @@ impl Profile {
         if net.technologies.is_empty() {
             return bad("network.technologies", "expected at least one of lte, umts");
         }
+        let gps = &self.gps;
+        if !(-90.0..=90.0).contains(&gps.latitude) || !(-180.0..=180.0).contains(&gps.longitude) {
+            return bad("gps", "latitude or longitude out of range");
+        }
         for a in &net.apn {
             if a.ipv4_prefix > 32 || a.ipv6_prefix > 128 {
                 return bad("network.apn", "prefix length out of range");
@@ -217,6 +250,15 @@ mod tests {
             .to_string();
         assert!(e.starts_with("my.toml:"), "{e}");
         assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn gps_section_is_optional() {
+        let start = DEFAULT_PROFILE.find("[gps]").unwrap();
+        let end = DEFAULT_PROFILE[start..].find("\n\n").unwrap() + start;
+        let text = format!("{}{}", &DEFAULT_PROFILE[..start], &DEFAULT_PROFILE[end..]);
+        let p = Profile::from_toml(&text, "old").unwrap();
+        assert_eq!(p.gps, GpsProfile::default());
     }
 
     #[test]

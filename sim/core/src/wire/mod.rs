@@ -5,6 +5,7 @@
 //! `emit`. A view built with `new_checked` never panics on its accessors;
 //! `emit` never panics when given a buffer of `buffer_len()` bytes.
 
+pub mod hdlc;
 mod ids;
 pub mod qmi;
 pub mod qmux;

@@ -1,7 +1,10 @@
-//! QMI over a pseudo-terminal.
+//! QMI and the serial ports over pseudo-terminals.
 //!
 //! libqmi reads a byte stream and splits it by QMUX lengths, so a raw pty
 //! stands in for `/dev/cdc-wdmN`: `qmicli -d PTY --device-open-qmi ...`.
+//! The AT, DM and NMEA functions each get their own raw pty when asked
+//! (`--at-link` ...), standing in for ttyUSB2, ttyUSB0 and ttyUSB1, all
+//! served by the same engine: `socat - PATH,raw,echo=0` talks AT.
 
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -15,7 +18,16 @@ use tracing::{debug, info, trace, warn};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::wire::qmux::Deframer;
-use vmodem_core::{Event, Modem};
+use vmodem_core::{Event, Modem, SerialPort};
+
+/// Where to link each pty; `qmi` is always served, the others on request.
+#[derive(Debug, Default)]
+pub struct Links {
+    pub qmi: Option<PathBuf>,
+    pub at: Option<PathBuf>,
+    pub dm: Option<PathBuf>,
+    pub nmea: Option<PathBuf>,
+}
 
 /// Removes the symlink when the transport ends.
 struct Link(Option<PathBuf>);
@@ -27,45 +39,99 @@ impl Drop for Link {
     }
 }
 
-fn open_raw_pty() -> anyhow::Result<(OwnedFd, OwnedFd, PathBuf)> {
-    let OpenptyResult { master, slave } = openpty(None, None).context("openpty")?;
-    let mut t = tcgetattr(&slave).context("tcgetattr")?;
-    cfmakeraw(&mut t);
-    tcsetattr(&slave, SetArg::TCSANOW, &t).context("tcsetattr")?;
-    let path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd()))
-        .context("resolving the pty's path")?;
-    let flags = OFlag::from_bits_truncate(fcntl(&master, FcntlArg::F_GETFL)?);
-    fcntl(&master, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
-    Ok((master, slave, path))
+/// One raw pty: the master we serve, the slave the host opens.
+struct Pty {
+    master: AsyncFd<OwnedFd>,
+    // The slave stays open here so that the master never reads EIO while
+    // no host has the pty open (qmicli opens and closes it per run).
+    _slave: OwnedFd,
+    path: PathBuf,
+    _link: Link,
 }
 
-pub fn run(profile: Profile, seed: u64, link: Option<PathBuf>) -> anyhow::Result<()> {
+impl Pty {
+    fn open(link: Option<PathBuf>) -> anyhow::Result<Pty> {
+        let OpenptyResult { master, slave } = openpty(None, None).context("openpty")?;
+        let mut t = tcgetattr(&slave).context("tcgetattr")?;
+        cfmakeraw(&mut t);
+        tcsetattr(&slave, SetArg::TCSANOW, &t).context("tcsetattr")?;
+        let path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd()))
+            .context("resolving the pty's path")?;
+        let flags = OFlag::from_bits_truncate(fcntl(&master, FcntlArg::F_GETFL)?);
+        fcntl(&master, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+        let link = match link {
+            Some(l) => {
+                let _ = std::fs::remove_file(&l);
+                std::os::unix::fs::symlink(&path, &l)
+                    .with_context(|| format!("cannot create symlink {}", l.display()))?;
+                Link(Some(l))
+            }
+            None => Link(None),
+        };
+        // SAFETY: the AsyncFd owns the fd, so it stays open while registered.
+        let master = unsafe { AsyncFd::register_with_interest(master, Interest::READABLE)? };
+        Ok(Pty {
+            master,
+            _slave: slave,
+            path,
+            _link: link,
+        })
+    }
+
+    /// Reads what the host wrote, or `None` if nothing was ready after all.
+    async fn read(&self, buf: &mut [u8]) -> anyhow::Result<Option<usize>> {
+        let mut guard = self.master.readable().await?;
+        match guard.try_io(|f| nix::unistd::read(f.get_ref(), buf).map_err(Into::into)) {
+            Ok(Ok(n)) => Ok(Some(n)),
+            Ok(Err(e)) => Err(e).context("reading a pty"),
+            Err(_would_block) => Ok(None),
+        }
+    }
+}
+
+/// Reads from an optional pty; never completes when there is none.
+async fn read_opt(pty: Option<&Pty>) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(p) = pty else {
+        return std::future::pending().await;
+    };
+    let mut buf = vec![0u8; 4096];
+    Ok(p.read(&mut buf).await?.map(|n| {
+        buf.truncate(n);
+        buf
+    }))
+}
+
+pub fn run(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, link))
+    rt.block_on(serve(profile, seed, links))
 }
 
-async fn serve(profile: Profile, seed: u64, link: Option<PathBuf>) -> anyhow::Result<()> {
-    // The slave stays open here so that the master never reads EIO while
-    // no host has the pty open (qmicli opens and closes it per run).
-    let (master, _slave, path) = open_raw_pty()?;
-    let _link = match link {
-        Some(l) => {
-            let _ = std::fs::remove_file(&l);
-            std::os::unix::fs::symlink(&path, &l)
-                .with_context(|| format!("cannot create symlink {}", l.display()))?;
-            Link(Some(l))
-        }
-        None => Link(None),
-    };
-    // SAFETY: the AsyncFd owns the fd, so it stays open while registered.
-    let fd = unsafe { AsyncFd::register_with_interest(master, Interest::READABLE)? };
+async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+    // Serial ports first: once the QMI link exists, every link does.
+    let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
+    let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
+    let at = links.at.map(|l| Pty::open(Some(l))).transpose()?;
+    let qmi = Pty::open(links.qmi)?;
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile, seed, now());
+    // A pty does not tell us when the host opens it, so the NMEA port
+    // counts as open from the start; what nobody reads is dropped.
+    if nmea.is_some() {
+        modem.set_serial_open(SerialPort::Nmea, true, now());
+    }
     let mut deframer = Deframer::new();
-    println!("vmodem: QMI on {} (EM7305, seed {seed})", path.display());
+    println!(
+        "vmodem: QMI on {} (EM7305, seed {seed})",
+        qmi.path.display()
+    );
+    for (name, p) in [("DM", &dm), ("NMEA", &nmea), ("AT", &at)] {
+        if let Some(p) = p {
+            println!("vmodem: {name} on {}", p.path.display());
+        }
+    }
     let mut buf = vec![0u8; 16384];
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
@@ -82,20 +148,18 @@ async fn serve(profile: Profile, seed: u64, link: Option<PathBuf>) -> anyhow::Re
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
-            r = fd.readable() => {
-                let mut guard = r?;
-                match guard.try_io(|f| nix::unistd::read(f.get_ref(), &mut buf).map_err(Into::into)) {
-                    Ok(Ok(n)) => {
-                        deframer.push(&buf[..n]);
-                        while let Some(frame) = deframer.next_frame() {
-                            trace!(bytes = ?frame, "host →");
-                            modem.handle_qmi(&frame, now());
-                        }
+            r = qmi.read(&mut buf) => {
+                if let Some(n) = r? {
+                    deframer.push(&buf[..n]);
+                    while let Some(frame) = deframer.next_frame() {
+                        trace!(bytes = ?frame, "host →");
+                        modem.handle_qmi(&frame, now());
                     }
-                    Ok(Err(e)) => return Err(e).context("reading the pty"),
-                    Err(_would_block) => {}
                 }
             }
+            r = read_opt(at.as_ref()) => serial_in(&mut modem, SerialPort::At, r?, now()),
+            r = read_opt(dm.as_ref()) => serial_in(&mut modem, SerialPort::Dm, r?, now()),
+            r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
         }
         while let Some(ev) = modem.poll_event() {
             match ev {
@@ -105,11 +169,30 @@ async fn serve(profile: Profile, seed: u64, link: Option<PathBuf>) -> anyhow::Re
         }
         while let Some(frame) = modem.poll_qmi() {
             trace!(bytes = ?frame, "← modem");
-            write_all(fd.get_ref(), &frame);
+            write_all(qmi.master.get_ref(), &frame);
+        }
+        for (port, pty) in [
+            (SerialPort::Dm, &dm),
+            (SerialPort::Nmea, &nmea),
+            (SerialPort::At, &at),
+        ] {
+            while let Some(bytes) = modem.poll_serial(port) {
+                if let Some(p) = pty {
+                    trace!(?port, bytes = ?bytes, "← modem");
+                    write_serial(p.master.get_ref(), &bytes);
+                }
+            }
         }
     }
     debug!("stopping");
     Ok(())
+}
+
+fn serial_in(modem: &mut Modem, port: SerialPort, bytes: Option<Vec<u8>>, now: Instant) {
+    if let Some(bytes) = bytes {
+        trace!(?port, ?bytes, "host →");
+        modem.handle_serial(port, &bytes, now);
+    }
 }
 
 /// Writes a frame; a host that stopped reading loses it rather than stall us.
@@ -124,6 +207,20 @@ fn write_all(fd: &OwnedFd, mut data: &[u8]) {
             }
             Err(e) => {
                 warn!("dropping {} bytes for the host: {e}", data.len());
+                return;
+            }
+        }
+    }
+}
+
+/// Serial output is a stream, like a UART without flow control: what does
+/// not fit in the pty (nobody reading the NMEA port) is dropped quietly.
+fn write_serial(fd: &OwnedFd, mut data: &[u8]) {
+    while !data.is_empty() {
+        match nix::unistd::write(fd, data) {
+            Ok(n) => data = &data[n..],
+            Err(e) => {
+                trace!("dropping {} serial bytes: {e}", data.len());
                 return;
             }
         }

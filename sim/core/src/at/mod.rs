@@ -1,0 +1,291 @@
+//! The AT port, interface 3: a command interpreter over the device model.
+//!
+//! Bytes come in, are echoed (E1), assembled into lines at CR, parsed
+//! ([`parse`]) and run one command after another; the first failure ends
+//! the line with ERROR or `+CME ERROR` (per +CMEE). Every command reads and
+//! changes the same [`Device`] QMI uses, so a PIN entered here is entered
+//! for QMI too. Registration changes become +CREG/+CGREG/+CEREG unsolicited
+//! results when the host enabled them.
+
+mod basic;
+mod identity;
+pub mod line;
+mod network;
+pub mod parse;
+mod sierra;
+mod sim;
+
+use crate::model::{Device, DeviceEvent};
+use crate::time::Instant;
+use line::{LineAssembler, LineEvent};
+use parse::{Command, Kind};
+use std::collections::VecDeque;
+
+/// Bytes waiting for the host beyond this are dropped, oldest first.
+pub const MAX_PENDING_BYTES: usize = 64 * 1024;
+
+/// +CME ERROR codes (3GPP TS 27.007 §9.2) the port uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cme {
+    NotAllowed = 3,
+    NotSupported = 4,
+    SimNotInserted = 10,
+    SimPinRequired = 11,
+    SimPukRequired = 12,
+    SimFailure = 13,
+    IncorrectPassword = 16,
+    NoNetworkService = 30,
+    IncorrectParameters = 50,
+}
+
+impl Cme {
+    fn text(self) -> &'static str {
+        match self {
+            Cme::NotAllowed => "operation not allowed",
+            Cme::NotSupported => "operation not supported",
+            Cme::SimNotInserted => "SIM not inserted",
+            Cme::SimPinRequired => "SIM PIN required",
+            Cme::SimPukRequired => "SIM PUK required",
+            Cme::SimFailure => "SIM failure",
+            Cme::IncorrectPassword => "incorrect password",
+            Cme::NoNetworkService => "no network service",
+            Cme::IncorrectParameters => "incorrect parameters",
+        }
+    }
+}
+
+/// How a command failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtError {
+    /// Unknown command or bad syntax: plain ERROR whatever +CMEE says.
+    Error,
+    Cme(Cme),
+    NoCarrier,
+}
+
+impl From<Cme> for AtError {
+    fn from(c: Cme) -> Self {
+        AtError::Cme(c)
+    }
+}
+
+/// Information lines of a successful command.
+pub type Outcome = Result<Vec<String>, AtError>;
+
+/// Per-port settings; ATZ, AT&F and a firmware reset restore them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub echo: bool,
+    pub verbose: bool,
+    pub quiet: bool,
+    /// +CMEE: 0 ERROR, 1 numeric, 2 verbose.
+    pub cmee: u8,
+    /// +CREG, +CGREG, +CEREG unsolicited modes (0, 1 or 2).
+    pub creg: u8,
+    pub cgreg: u8,
+    pub cereg: u8,
+    /// +COPS format: 0 long, 1 short, 2 numeric.
+    pub cops_format: u8,
+    pub charset: String,
+    /// S0..S12.
+    pub s: [u8; 13],
+    /// AT!ENTERCND was given the password.
+    pub cnd_unlocked: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            echo: true,
+            verbose: true,
+            quiet: false,
+            cmee: 0,
+            creg: 0,
+            cgreg: 0,
+            cereg: 0,
+            cops_format: 0,
+            charset: "IRA".into(),
+            // V.250 defaults: S3 CR, S4 LF, S5 BS, S6-S10 timing.
+            s: [0, 0, 0, 13, 10, 8, 2, 50, 2, 0, 14, 0, 0],
+            cnd_unlocked: false,
+        }
+    }
+}
+
+/// What a handler sees.
+pub struct Cx<'a> {
+    pub dev: &'a mut Device,
+    pub now: Instant,
+    pub st: &'a mut Settings,
+}
+
+/// The AT interpreter of one port.
+#[derive(Debug, Default)]
+pub struct AtPort {
+    st: Settings,
+    line: LineAssembler,
+    out: VecDeque<u8>,
+    /// The last +CREG/+CGREG/+CEREG URC sent, to report only changes.
+    last_urc: [Option<String>; 3],
+    dropped_output: u64,
+}
+
+impl AtPort {
+    pub fn settings(&self) -> &Settings {
+        &self.st
+    }
+
+    /// Takes bytes from the host; answers go to the output queue.
+    pub fn handle(&mut self, bytes: &[u8], dev: &mut Device, now: Instant) {
+        for &b in bytes {
+            if self.st.echo {
+                self.emit(&[b]);
+            }
+            let (cr, bs) = (self.st.s[3], self.st.s[5]);
+            match self.line.feed(b, cr, bs) {
+                None => {}
+                Some(LineEvent::Overflow) => self.finish(Err(AtError::Error)),
+                Some(LineEvent::Line(l)) => {
+                    if let Some(body) = line::command_body(&l) {
+                        let body = body.to_vec();
+                        self.run_line(&body, dev, now);
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_line(&mut self, body: &[u8], dev: &mut Device, now: Instant) {
+        let cmds = match parse::parse(body) {
+            Ok(c) => c,
+            Err(_) => return self.finish(Err(AtError::Error)),
+        };
+        for cmd in &cmds {
+            let (creg, cgreg, cereg) = (self.st.creg, self.st.cgreg, self.st.cereg);
+            let mut cx = Cx {
+                dev,
+                now,
+                st: &mut self.st,
+            };
+            let r = dispatch(cmd, &mut cx);
+            // A newly enabled URC reports changes from the state now.
+            if (creg, cgreg, cereg) != (self.st.creg, self.st.cgreg, self.st.cereg) {
+                self.last_urc = network::urcs(&self.st, dev);
+            }
+            match r {
+                Ok(lines) => self.info(&lines),
+                Err(e) => return self.finish(Err(e)),
+            }
+        }
+        self.finish(Ok(()));
+    }
+
+    fn info(&mut self, lines: &[String]) {
+        if lines.is_empty() {
+            return;
+        }
+        let (cr, lf) = (self.st.s[3], self.st.s[4]);
+        let mut o = Vec::new();
+        if self.st.verbose {
+            o.extend_from_slice(&[cr, lf]);
+        }
+        for l in lines {
+            o.extend_from_slice(l.as_bytes());
+            o.extend_from_slice(&[cr, lf]);
+        }
+        self.emit(&o);
+    }
+
+    /// The final result code of a line.
+    fn finish(&mut self, r: Result<(), AtError>) {
+        if self.st.quiet {
+            return;
+        }
+        let (code, text) = match r {
+            Ok(()) => (0, "OK".to_string()),
+            Err(AtError::NoCarrier) => (3, "NO CARRIER".to_string()),
+            Err(AtError::Cme(c)) if self.st.cmee == 1 => (4, format!("+CME ERROR: {}", c as u8)),
+            Err(AtError::Cme(c)) if self.st.cmee == 2 => (4, format!("+CME ERROR: {}", c.text())),
+            Err(_) => (4, "ERROR".to_string()),
+        };
+        let (cr, lf) = (self.st.s[3], self.st.s[4]);
+        let o = if self.st.verbose {
+            [&[cr, lf][..], text.as_bytes(), &[cr, lf]].concat()
+        } else if text.starts_with('+') {
+            [text.as_bytes(), &[cr, lf]].concat()
+        } else {
+            vec![b'0' + code, cr]
+        };
+        self.emit(&o);
+    }
+
+    /// Unsolicited results for a model event.
+    pub fn on_event(&mut self, ev: &DeviceEvent, dev: &Device) {
+        if *ev != DeviceEvent::Registration {
+            return;
+        }
+        for (i, urc) in network::urcs(&self.st, dev).into_iter().enumerate() {
+            let Some(text) = urc else { continue };
+            if self.last_urc[i].as_deref() != Some(&text) {
+                let (cr, lf) = (self.st.s[3], self.st.s[4]);
+                self.emit(&[&[cr, lf][..], text.as_bytes(), &[cr, lf]].concat());
+            }
+            self.last_urc[i] = Some(text);
+        }
+    }
+
+    fn emit(&mut self, bytes: &[u8]) {
+        self.out.extend(bytes);
+        let over = self.out.len().saturating_sub(MAX_PENDING_BYTES);
+        if over > 0 {
+            self.out.drain(..over);
+            self.dropped_output += over as u64;
+        }
+    }
+
+    /// Everything waiting for the host.
+    pub fn poll(&mut self) -> Option<Vec<u8>> {
+        if self.out.is_empty() {
+            return None;
+        }
+        Some(self.out.drain(..).collect())
+    }
+
+    pub fn dropped_output(&self) -> u64 {
+        self.dropped_output
+    }
+
+    /// The firmware restarted: settings return to their defaults. Output
+    /// already queued stays, so the OK of AT!RESET still reaches the host.
+    pub fn reset(&mut self) {
+        self.st = Settings::default();
+        self.line.reset();
+        self.last_urc = Default::default();
+    }
+}
+
+fn dispatch(cmd: &Command, cx: &mut Cx<'_>) -> Outcome {
+    match cmd {
+        Command::Extended { name, kind } => {
+            let name = name.as_str();
+            basic::extended(name, kind, cx)
+                .or_else(|| identity::handle(name, kind, cx))
+                .or_else(|| sim::handle(name, kind, cx))
+                .or_else(|| network::handle(name, kind, cx))
+                .or_else(|| sierra::handle(name, kind, cx))
+                .unwrap_or(Err(AtError::Error))
+        }
+        other => basic::handle(other, cx),
+    }
+}
+
+/// The single numeric argument of a set command.
+fn one_num(kind: &Kind) -> Option<u32> {
+    match kind {
+        Kind::Set(a) if a.len() == 1 => a[0].num(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+//! The AT port driven through the whole engine.
+
+use crate::model::{OperatingMode, Profile, RegState, SimState};
+use crate::time::Instant;
+use crate::wire::qmi::{Message, MessageKind};
+use crate::wire::qmux::Sender;
+use crate::wire::tlv::Tlv;
+use crate::wire::{MessageId, ServiceId};
+use crate::{Modem, SerialPort};
+
+fn t(ms: u64) -> Instant {
+    Instant::from_millis(ms)
+}
+
+struct Bench {
+    m: Modem,
+    now: u64,
+}
+
+impl Bench {
+    /// A modem with echo off, as ModemManager leaves it.
+    fn new() -> Bench {
+        let mut b = Bench {
+            m: Modem::new(Profile::default(), 0, t(0)),
+            now: 0,
+        };
+        assert_eq!(b.raw(b"ATE0\r"), "ATE0\r\r\nOK\r\n");
+        b
+    }
+    fn raw(&mut self, bytes: &[u8]) -> String {
+        self.now += 1;
+        self.m.handle_serial(SerialPort::At, bytes, t(self.now));
+        let out = self.m.poll_serial(SerialPort::At).unwrap_or_default();
+        String::from_utf8(out).unwrap()
+    }
+    fn at(&mut self, line: &str) -> String {
+        self.raw(format!("{line}\r").as_bytes())
+    }
+    fn advance(&mut self, ms: u64) -> String {
+        self.now += ms;
+        self.m.handle_timeout(t(self.now));
+        String::from_utf8(self.m.poll_serial(SerialPort::At).unwrap_or_default()).unwrap()
+    }
+    fn unlock(&mut self) {
+        assert_eq!(self.at("AT+CPIN=\"1234\""), "\r\nOK\r\n");
+        self.advance(2000);
+    }
+}
+
+#[test]
+fn echo_verbose_and_numeric_results() {
+    let mut b = Bench::new();
+    assert_eq!(b.at("AT"), "\r\nOK\r\n");
+    assert_eq!(b.at("ATE1"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT"), "AT\r\r\nOK\r\n");
+    assert_eq!(b.at("ATE0V0"), "ATE0V0\r0\r");
+    assert_eq!(b.at("AT+NOPE"), "4\r");
+    assert_eq!(b.at("AT+CGMM"), "EM7305\r\n0\r");
+    // Z restores E1 V1: the answer to Z itself is already verbose.
+    assert_eq!(b.at("ATZ"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT"), "AT\r\r\nOK\r\n");
+}
+
+#[test]
+fn identity_commands() {
+    let mut b = Bench::new();
+    let ati = b.at("ATI");
+    for l in [
+        "Manufacturer: Sierra Wireless, Incorporated",
+        "Model: EM7305",
+        "Revision: SWI9X15C_05.05.58.00 r27038 carmd-fwbuild1 2015/03/04 21:30:23",
+        "IMEI: 359225050024702",
+        "IMEI SV: 13",
+        "FSN: J8341600150310",
+        "+GCAP: ",
+    ] {
+        assert!(ati.contains(l), "{l} missing from {ati:?}");
+    }
+    assert!(ati.ends_with("\r\n\r\nOK\r\n"));
+    assert_eq!(
+        b.at("AT+CGMI"),
+        "\r\nSierra Wireless, Incorporated\r\n\r\nOK\r\n"
+    );
+    assert_eq!(b.at("AT+GMM"), "\r\nEM7305\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CGSN"), "\r\n359225050024702\r\n\r\nOK\r\n");
+    assert!(b.at("AT+GMR").contains("SWI9X15C_05.05.58.00"));
+    assert!(b.at("AT+GCAP").starts_with("\r\n+GCAP: +CGSM"));
+    assert_eq!(
+        b.at("AT+CCID"),
+        "\r\n+CCID: 89490200001234567892\r\n\r\nOK\r\n"
+    );
+    assert!(b.at("AT!ICCID?").contains("ICCID: 89490200001234567892"));
+    assert_eq!(b.at("ATI5"), "\r\nERROR\r\n");
+}
+
+#[test]
+fn pin_over_at_unlocks_for_qmi() {
+    let mut b = Bench::new();
+    assert_eq!(b.at("AT+CMEE=1"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT+CPIN?"), "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CIMI"), "\r\n+CME ERROR: 11\r\n");
+    assert_eq!(b.at("AT+CPINC?"), "\r\n+CPINC: 3,3,10,10\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CPIN=\"0000\""), "\r\n+CME ERROR: 16\r\n");
+    assert_eq!(b.at("AT+CPINC?"), "\r\n+CPINC: 2,3,10,10\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CPIN=\"1234\""), "\r\nOK\r\n");
+    assert_eq!(b.m.device().sim.state, SimState::Ready);
+
+    // QMI sees it: DMS UIM Get PIN Status reports PIN1 enabled-verified.
+    let alloc = Message {
+        sender: Sender::Host,
+        service: ServiceId::Ctl,
+        client: 0,
+        kind: MessageKind::Request,
+        txn: 1,
+        id: MessageId(0x22),
+        tlvs: vec![Tlv::new(1, vec![ServiceId::Dms.0])],
+    };
+    b.m.handle_qmi(&alloc.to_bytes(), t(100));
+    let r = Message::parse(&b.m.poll_qmi().unwrap()).unwrap();
+    let cid = r.tlv(1).unwrap()[1];
+    let status = Message {
+        service: ServiceId::Dms,
+        client: cid,
+        txn: 2,
+        id: MessageId(0x002B),
+        tlvs: vec![],
+        ..alloc
+    };
+    b.m.handle_qmi(&status.to_bytes(), t(101));
+    let r = Message::parse(&b.m.poll_qmi().unwrap()).unwrap();
+    assert_eq!(r.result(), Some((0, 0)));
+    assert_eq!(r.tlv(0x11), Some(&[2u8, 3, 10][..]));
+    assert_eq!(b.at("AT+CPIN?"), "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CPIN=\"1234\""), "\r\n+CME ERROR: 3\r\n");
+}
+
+#[test]
+fn puk_unblock_and_cmee_modes() {
+    let mut b = Bench::new();
+    for _ in 0..3 {
+        assert_eq!(b.at("AT+CPIN=\"9999\""), "\r\nERROR\r\n");
+    }
+    assert_eq!(b.at("AT+CPIN?"), "\r\n+CPIN: SIM PUK\r\n\r\nOK\r\n");
+    b.at("AT+CMEE=2");
+    assert_eq!(
+        b.at("AT+CPIN=\"1234\""),
+        "\r\n+CME ERROR: SIM PUK required\r\n"
+    );
+    assert_eq!(
+        b.at("AT+CPIN=\"00000000\",\"4321\""),
+        "\r\n+CME ERROR: incorrect password\r\n"
+    );
+    assert_eq!(b.at("AT+CPIN=\"12345678\",\"4321\""), "\r\nOK\r\n");
+    assert!(b.m.device().sim.is_ready());
+    assert_eq!(b.at("AT+CLCK=\"SC\",2"), "\r\n+CLCK: 1\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CLCK=\"SC\",0,\"4321\""), "\r\nOK\r\n");
+    assert_eq!(b.at("AT+CLCK=\"sc\",2"), "\r\n+CLCK: 0\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CLCK=\"PN\",2"), "\r\n+CLCK: 0\r\n\r\nOK\r\n");
+    assert_eq!(
+        b.at("AT+CMEE=7"),
+        "\r\n+CME ERROR: incorrect parameters\r\n"
+    );
+    assert_eq!(b.at("AT+CMEE?"), "\r\n+CMEE: 2\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn registration_reads_and_urcs() {
+    let mut b = Bench::new();
+    assert_eq!(b.at("AT+CREG=2;+CEREG=1"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT+CREG?"), "\r\n+CREG: 2,0\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+COPS?"), "\r\n+COPS: 0\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CSQ"), "\r\n+CSQ: 99,99\r\n\r\nOK\r\n");
+    // The PIN starts a search: URCs follow the answer.
+    let out = b.at("AT+CPIN=\"1234\"");
+    assert_eq!(out, "\r\nOK\r\n\r\n+CREG: 2\r\n\r\n+CEREG: 2\r\n");
+    let out = b.advance(2000);
+    assert!(
+        out.contains("\r\n+CREG: 1,\"2A1F\",\"01A2D101\",7\r\n"),
+        "{out:?}"
+    );
+    assert!(out.contains("\r\n+CEREG: 1\r\n"), "{out:?}");
+    assert_eq!(b.m.device().registration.state, RegState::Registered);
+    assert_eq!(
+        b.at("AT+COPS?"),
+        "\r\n+COPS: 0,0,\"vmodem\",7\r\n\r\nOK\r\n"
+    );
+    assert_eq!(b.at("AT+COPS=3,2"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT+COPS?"), "\r\n+COPS: 0,2,\"00101\",7\r\n\r\nOK\r\n");
+    assert!(b
+        .at("AT+COPS=?")
+        .contains("(2,\"vmodem\",\"vmodem\",\"00101\",7)"));
+    assert_eq!(b.at("AT+CSQ"), "\r\n+CSQ: 24,99\r\n\r\nOK\r\n");
+    assert!(b.at("AT+CESQ").starts_with("\r\n+CESQ: 99,99,255,255,"));
+    assert_eq!(b.at("AT+CGREG?"), "\r\n+CGREG: 0,1\r\n\r\nOK\r\n");
+    // Signal ticks are not registration changes: no repeated URCs.
+    assert_eq!(b.advance(3000), "");
+}
+
+#[test]
+fn cfun_and_ws46_drive_the_model() {
+    let mut b = Bench::new();
+    b.unlock();
+    assert_eq!(b.at("AT+CFUN?"), "\r\n+CFUN: 1\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CFUN=4"), "\r\nOK\r\n");
+    assert_eq!(b.m.device().mode, OperatingMode::LowPower);
+    assert_eq!(b.at("AT+CFUN?"), "\r\n+CFUN: 4\r\n\r\nOK\r\n");
+    assert!(b.at("AT!PCINFO?").contains("User:1"));
+    assert_eq!(b.at("AT+CFUN=1,0"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT+CFUN=9"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT+WS46?"), "\r\n+WS46: 25\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+WS46=22"), "\r\nOK\r\n");
+    b.advance(2000);
+    assert_eq!(
+        b.m.device().registration.rat,
+        Some(crate::model::Technology::Umts)
+    );
+    assert!(b.at("AT!GSTATUS?").contains("System mode:   WCDMA"));
+    assert_eq!(b.at("AT+CFUN=7"), "\r\nOK\r\n");
+    b.at("AT+CMEE=1");
+    assert_eq!(b.at("AT+CFUN=1"), "\r\n+CME ERROR: 3\r\n");
+}
+
+#[test]
+fn sierra_status_and_composition() {
+    let mut b = Bench::new();
+    b.unlock();
+    let g = b.at("AT!GSTATUS?");
+    for needle in [
+        "!GSTATUS:",
+        "Mode:          ONLINE",
+        "System mode:   LTE",
+        "LTE band:      B3",
+        "LTE Rx chan:   1300\t\tLTE Tx chan: 19300",
+        "TAC:         2A1F (10783)",
+        "RSRP (dBm):  ",
+    ] {
+        assert!(g.contains(needle), "{needle:?} missing in {g}");
+    }
+    assert!(b.at("AT!PCINFO?").contains("!PCINFO: State: Online"));
+    assert!(b.at("AT!PCTEMP?").contains("Temperature: 37"));
+    assert!(b.at("AT!PCVOLT?").contains("3300 mV"));
+    assert_eq!(b.at("AT!UDUSBCOMP?"), "\r\n!UDUSBCOMP: 6\r\n\r\nOK\r\n");
+    assert!(b
+        .at("AT!UDUSBCOMP=?")
+        .contains(" 8 - DM   NMEA  AT    MBIM"));
+    assert_eq!(b.at("AT!UDUSBCOMP=8"), "\r\nERROR\r\n", "needs ENTERCND");
+    assert_eq!(b.at("AT!ENTERCND=\"nope\""), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT!ENTERCND=\"A710\""), "\r\nOK\r\n");
+    assert_eq!(b.at("AT!UDUSBCOMP=99"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT!UDUSBCOMP=8"), "\r\nOK\r\n");
+    assert_eq!(b.m.device().pending_usb_composition, Some(8));
+    assert_eq!(b.at("AT!UDUSBCOMP?"), "\r\n!UDUSBCOMP: 8\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT!USBCOMP?"), "\r\nERROR\r\n", "9x30 syntax");
+    assert_eq!(b.at("AT!SCACT?"), "\r\n!SCACT: 1,0\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT!SCACT=1,1"), "\r\nOK\r\n");
+    assert_eq!(b.m.device().bearers.len(), 1);
+    assert_eq!(b.at("AT!SCACT?"), "\r\n!SCACT: 1,1\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn reset_answers_then_reboots() {
+    let mut b = Bench::new();
+    b.unlock();
+    b.at("AT!ENTERCND=\"A710\"");
+    b.at("AT!UDUSBCOMP=8");
+    assert_eq!(b.at("AT!RESET"), "\r\nOK\r\n");
+    assert!(b.m.is_booting());
+    assert_eq!(b.m.poll_event(), Some(crate::Event::Reset));
+    // Deaf while booting.
+    assert_eq!(b.at("AT"), "");
+    b.advance(2000);
+    assert_eq!(b.m.device().usb_composition, 8);
+    assert_eq!(b.m.device().sim.state, SimState::PinRequired);
+    // Settings are back to defaults: echo is on again.
+    assert_eq!(b.at("AT"), "AT\r\r\nOK\r\n");
+}
+
+#[test]
+fn hostile_lines() {
+    let mut b = Bench::new();
+    assert_eq!(b.at("hello"), "", "no AT prefix: not a command");
+    assert_eq!(b.at(""), "");
+    assert_eq!(b.raw(b"\x00\xff\xfeAT\r"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT+CPIN=\"12"), "\r\nERROR\r\n");
+    assert_eq!(b.raw(&[b'A'; 5000]), "");
+    assert_eq!(b.raw(b"\r"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT+CMEE=1;+BOGUS;+CMEE=0"), "\r\nERROR\r\n");
+    assert_eq!(b.m.serial().at.settings().cmee, 1, "ran up to the error");
+    assert_eq!(b.at("ATD*99#"), "\r\nNO CARRIER\r\n");
+    assert_eq!(b.at("ATS3?"), "\r\n013\r\n\r\nOK\r\n");
+    assert_eq!(b.at("ATS99=1"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT+CSCS=\"UCS2\""), "\r\nOK\r\n");
+}

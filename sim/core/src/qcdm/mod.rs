@@ -1,0 +1,114 @@
+//! The DM (DIAG) port, interface 0: QCDM requests in HDLC frames.
+//!
+//! ModemManager's sierra plugin (1.20) requires a QCDM port and probes it
+//! with Version Info; that and a few identity commands are answered, every
+//! other command gets DIAG's "bad command" echo. Frames with a bad CRC are
+//! dropped without an answer, as Qualcomm's HDLC decoder drops them; DIAG
+//! has no "bad CRC" response (libqcdm knows codes 0x13-0x18 and 0x42 only).
+
+pub mod commands;
+
+use crate::model::Profile;
+use crate::wire::hdlc::{self, Deframer};
+use std::collections::VecDeque;
+
+/// Responses waiting for the host beyond this are dropped, oldest first.
+pub const MAX_PENDING: usize = 64;
+
+/// What the DM port could not serve.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DmStats {
+    pub requests: u64,
+    /// Frames dropped for a bad CRC, an abort or too little data.
+    pub bad_frames: u64,
+    pub dropped_output: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct DmPort {
+    deframer: Deframer,
+    out: VecDeque<Vec<u8>>,
+    stats: DmStats,
+}
+
+impl DmPort {
+    /// Takes bytes from the host and queues the framed responses.
+    pub fn handle(&mut self, bytes: &[u8], profile: &Profile) {
+        for frame in self.deframer.push(bytes) {
+            match frame {
+                Ok(req) => {
+                    self.stats.requests += 1;
+                    let rsp = commands::respond(&req, profile);
+                    if self.out.len() >= MAX_PENDING {
+                        self.out.pop_front();
+                        self.stats.dropped_output += 1;
+                    }
+                    self.out.push_back(hdlc::encode(&rsp));
+                }
+                Err(_) => self.stats.bad_frames += 1,
+            }
+        }
+    }
+
+    pub fn poll(&mut self) -> Option<Vec<u8>> {
+        self.out.pop_front()
+    }
+
+    pub fn stats(&self) -> DmStats {
+        self.stats
+    }
+
+    /// The firmware restarted: partial frames and unread answers are gone.
+    pub fn reset(&mut self) {
+        self.deframer.reset();
+        self.out.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(wire: &[u8]) -> Vec<u8> {
+        assert_eq!(wire.last(), Some(&hdlc::FLAG));
+        let mut d = Deframer::default();
+        let mut got = d.push(wire);
+        assert_eq!(got.len(), 1);
+        got.remove(0).unwrap()
+    }
+
+    #[test]
+    fn answers_the_modemmanager_probe() {
+        let mut dm = DmPort::default();
+        let p = Profile::default();
+        dm.handle(&[0x7E, 0x00, 0x78], &p);
+        assert!(dm.poll().is_none());
+        dm.handle(&[0xF0, 0x7E], &p);
+        let rsp = decode(&dm.poll().unwrap());
+        assert_eq!(rsp[0], commands::VERSION_INFO);
+        assert_eq!(rsp.len(), 55);
+    }
+
+    #[test]
+    fn bad_crc_is_dropped_and_next_frame_served() {
+        let mut dm = DmPort::default();
+        let p = Profile::default();
+        dm.handle(&[0x00, 0x00, 0x00, 0x7E], &p);
+        assert!(dm.poll().is_none());
+        assert_eq!(dm.stats().bad_frames, 1);
+        dm.handle(&hdlc::encode(&[0x3A]), &p);
+        let wire = dm.poll().unwrap();
+        assert_eq!(decode(&wire), vec![0x13, 0x3A]);
+    }
+
+    #[test]
+    fn output_is_bounded() {
+        let mut dm = DmPort::default();
+        let p = Profile::default();
+        let req = hdlc::encode(&[0x7C]);
+        for _ in 0..(MAX_PENDING + 10) {
+            dm.handle(&req, &p);
+        }
+        assert_eq!(dm.stats().dropped_output, 10);
+    }
+}

@@ -1,0 +1,86 @@
+//! The three serial functions of composition 6 beside QMI: DM (interface 0,
+//! QCDM), NMEA (interface 2) and AT (interface 3). The engine owns one
+//! [`SerialPorts`] next to its QMI services; all of them share its one
+//! [`Device`].
+
+use crate::at::AtPort;
+use crate::model::{Device, DeviceEvent};
+use crate::nmea::NmeaPort;
+use crate::qcdm::DmPort;
+use crate::time::Instant;
+
+/// Which serial function bytes belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SerialPort {
+    /// Interface 0, ttyUSB0: DIAG in HDLC frames.
+    Dm,
+    /// Interface 2, ttyUSB1: NMEA sentences out.
+    Nmea,
+    /// Interface 3, ttyUSB2: AT commands.
+    At,
+}
+
+impl SerialPort {
+    pub const ALL: [SerialPort; 3] = [SerialPort::Dm, SerialPort::Nmea, SerialPort::At];
+
+    /// The USB interface number in the Sierra layout.
+    pub fn interface(self) -> u8 {
+        match self {
+            SerialPort::Dm => 0,
+            SerialPort::Nmea => 2,
+            SerialPort::At => 3,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SerialPorts {
+    pub dm: DmPort,
+    pub nmea: NmeaPort,
+    pub at: AtPort,
+}
+
+impl SerialPorts {
+    pub fn handle(&mut self, port: SerialPort, bytes: &[u8], dev: &mut Device, now: Instant) {
+        match port {
+            SerialPort::Dm => self.dm.handle(bytes, &dev.profile),
+            SerialPort::At => self.at.handle(bytes, dev, now),
+            SerialPort::Nmea => {}
+        }
+    }
+
+    pub fn poll(&mut self, port: SerialPort) -> Option<Vec<u8>> {
+        match port {
+            SerialPort::Dm => self.dm.poll(),
+            SerialPort::Nmea => self.nmea.poll(),
+            SerialPort::At => self.at.poll(),
+        }
+    }
+
+    /// The host opened or closed a port (DTR through SET_CONTROL_LINE_STATE
+    /// on a USB transport). Only NMEA cares: it streams while open.
+    pub fn set_open(&mut self, port: SerialPort, open: bool, now: Instant) {
+        if port == SerialPort::Nmea {
+            self.nmea.set_open(open, now);
+        }
+    }
+
+    pub fn on_event(&mut self, ev: &DeviceEvent, dev: &Device) {
+        self.at.on_event(ev, dev);
+    }
+
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.nmea.poll_at()
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant, dev: &Device) {
+        self.nmea.handle_timeout(now, dev);
+    }
+
+    /// The firmware restarted.
+    pub fn reset(&mut self) {
+        self.dm.reset();
+        self.nmea.reset();
+        self.at.reset();
+    }
+}
