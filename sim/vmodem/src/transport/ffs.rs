@@ -18,7 +18,7 @@ use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::usb::{ControlReply, PortRole, Setup, TransferKind, UsbPersonality, WdmChannel};
-use vmodem_core::{Event, Modem};
+use vmodem_core::{Event, Modem, SerialPort};
 
 /// wMaxCommand that qmi_wwan registers for cdc-wdm.
 const QMI_MAX_COMMAND: usize = 4096;
@@ -198,11 +198,12 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 r.context("waiting for a FunctionFS event")?;
                 handle_ep0(&mut custom, &mut wdm, &mut modem, now())?;
             }
-            Some(msg) = in_rx.recv() => {
-                // The serial ports and the QMI data path have no engine yet:
-                // their bytes are read so the host never blocks.
-                debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT");
-            }
+            Some(msg) = in_rx.recv() => match serial_port(msg.role) {
+                Some(port) => modem.handle_serial(port, &msg.data, now()),
+                // The QMI data path has no engine yet: its bytes are read so
+                // the host never blocks.
+                None => debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT"),
+            },
         }
         while let Some(ev) = modem.poll_event() {
             match ev {
@@ -217,6 +218,19 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                     info!("firmware booted: back on the bus");
                     if let Err(e) = reg.bind(Some(&udc)) {
                         warn!("rebind: {e}");
+                    }
+                }
+            }
+        }
+        for role in [PortRole::Dm, PortRole::Nmea, PortRole::At] {
+            let Some(port) = serial_port(role) else {
+                continue;
+            };
+            let tx = eps.senders.get(&(role, TransferKind::Bulk));
+            while let Some(bytes) = modem.poll_serial(port) {
+                if let Some(tx) = tx {
+                    if tx.try_send(Bytes::from(bytes)).is_err() {
+                        debug!(?role, "serial IN queue full: dropping");
                     }
                 }
             }
@@ -267,6 +281,15 @@ fn handle_ep0(
                 && matches!(setup.request, 0x00 | 0x22);
             if serial_line_state {
                 rx.recv_all()?;
+                // qcserial raises DTR when a tty is opened and drops it on close.
+                let port = match setup.interface() {
+                    2 => Some(SerialPort::Nmea),
+                    3 => Some(SerialPort::At),
+                    _ => None,
+                };
+                if let Some(port) = port {
+                    modem.set_serial_open(port, setup.value & 1 != 0, now);
+                }
             } else if for_wdm {
                 let data = rx.recv_all()?;
                 if let ControlReply::Accept(Some(cmd)) = wdm.handle(&setup, &data) {
@@ -303,6 +326,15 @@ fn handle_ep0(
         other => debug!(?other, "FunctionFS event"),
     }
     Ok(())
+}
+
+fn serial_port(role: PortRole) -> Option<SerialPort> {
+    match role {
+        PortRole::Dm => Some(SerialPort::Dm),
+        PortRole::Nmea => Some(SerialPort::Nmea),
+        PortRole::At => Some(SerialPort::At),
+        PortRole::Qmi | PortRole::Download => None,
+    }
 }
 
 async fn read_endpoint(role: PortRole, mut rx: EndpointReceiver, out: mpsc::Sender<Inbound>) {
