@@ -1,4 +1,8 @@
 //! Runs a vmodem on a pty and real qmicli against it.
+//!
+//! With `VMODEM_TRANSPORT=ffs` (the VM tier) the same tests run through the
+//! kernel instead: vmodem becomes a USB gadget on dummy_hcd, `qmi_wwan`
+//! binds it, and qmicli talks to `/dev/cdc-wdm0`.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -8,7 +12,16 @@ use std::time::{Duration, Instant};
 pub struct Vmodem {
     child: Child,
     pub link: PathBuf,
+    gadget: bool,
     _dir: TempDir,
+}
+
+/// The QMI control device the host's cdc-wdm driver creates for the gadget.
+const GADGET_QMI_DEVICE: &str = "/dev/cdc-wdm0";
+
+/// True when tests run against the USB gadget rather than a pty.
+pub fn gadget_mode() -> bool {
+    std::env::var("VMODEM_TRANSPORT").is_ok_and(|t| t == "ffs")
 }
 
 /// A directory removed on drop.
@@ -34,6 +47,9 @@ impl Vmodem {
     /// Starts `vmodem run --transport pty` with extra arguments.
     pub fn start(tag: &str, extra: &[&str]) -> Vmodem {
         require_qmicli();
+        if gadget_mode() {
+            return Self::start_gadget(tag, extra);
+        }
         let dir = tempdir(tag);
         let link = dir.0.join("qmi");
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
@@ -55,7 +71,30 @@ impl Vmodem {
         Vmodem {
             child,
             link,
+            gadget: false,
             _dir: dir,
+        }
+    }
+
+    /// Starts `vmodem run --transport ffs` and waits for the host's driver.
+    fn start_gadget(tag: &str, extra: &[&str]) -> Vmodem {
+        let link = PathBuf::from(GADGET_QMI_DEVICE);
+        wait_until(Duration::from_secs(15), || !link.exists())
+            .expect("a previous gadget's cdc-wdm0 did not go away");
+        let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
+            .args(["run", "--transport", "ffs"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start vmodem");
+        wait_until(Duration::from_secs(30), || link.exists())
+            .expect("the host never created /dev/cdc-wdm0 for the gadget");
+        Vmodem {
+            child,
+            link,
+            gadget: true,
+            _dir: tempdir(tag),
         }
     }
 
@@ -119,9 +158,33 @@ impl Vmodem {
 
 impl Drop for Vmodem {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        if self.gadget {
+            // SIGTERM lets vmodem remove its gadget from configfs.
+            let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let exited = wait_until(Duration::from_secs(10), || {
+                self.child.try_wait().is_ok_and(|s| s.is_some())
+            });
+            if exited.is_err() {
+                let _ = self.child.kill();
+            }
+        } else {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
+}
+
+/// Polls `done` every 50 ms until it holds or `limit` passes.
+pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Result<(), ()> {
+    let t0 = Instant::now();
+    while !done() {
+        if t0.elapsed() > limit {
+            return Err(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
 }
 
 pub struct Output {
