@@ -1,0 +1,121 @@
+# shellcheck shell=bash
+# Guest-side helpers for VM-tier tests (source it; runs inside the VM as
+# root, cwd = project root). Logs go to $VM_RESULTS, the writable export the
+# host keeps after the VM is gone (target/vm/results/ by default).
+#
+# Reporting: each check prints "ok - NAME" or "not ok - NAME"; vm_done
+# prints "vm: N passed, M failed" and returns non-zero on any failure.
+
+VM_PASS=0
+VM_FAIL=0
+: "${VM_RESULTS:?lib.sh runs inside the VM (scripts/vm/run.sh)}"
+
+vm_ok() { VM_PASS=$((VM_PASS + 1)); echo "ok - $1"; }
+vm_not_ok() {
+  VM_FAIL=$((VM_FAIL + 1))
+  echo "not ok - $1"
+  [ $# -lt 2 ] || echo "#   $2"
+}
+
+# vm_check NAME CMD...: one check from one command's exit status. The
+# command's own output is indented so it can never pass for a result line.
+vm_check() {
+  local name="$1" rc=0 out
+  shift
+  out="$("$@" 2>&1)" || rc=$?
+  [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+  if [ "$rc" -eq 0 ]; then vm_ok "$name"; else vm_not_ok "$name" "exit $rc: $*"; fi
+  return 0
+}
+
+# vm_wait_for TIMEOUT_S CMD...: polls CMD (quietly) every 0.2 s until it
+# succeeds; returns 1 once TIMEOUT_S has passed.
+vm_wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# vm_wait_path TIMEOUT_S PATH: waits until PATH exists.
+vm_wait_path() { vm_wait_for "$1" test -e "$2"; }
+
+# vm_modprobe MOD...: loads a module from the cached Debian kernel (the host
+# root has no /lib/modules for it).
+vm_modprobe() { modprobe -d "$VM_KDIR" "$@"; }
+
+vm_start_udev() {
+  pgrep -x systemd-udevd >/dev/null && return 0
+  /lib/systemd/systemd-udevd --daemon || return 1
+  # Replays "add" for what booted before udevd, so /dev links and tags exist.
+  udevadm trigger --action=add --type=subsystems
+  udevadm trigger --action=add --type=devices
+  udevadm settle --timeout=30
+}
+
+vm_start_dbus() {
+  [ -S /run/dbus/system_bus_socket ] && return 0
+  mkdir -p /run/dbus
+  # /etc/machine-id may be missing on a build machine; /var/lib is tmpfs here.
+  dbus-uuidgen --ensure
+  dbus-daemon --system --fork || return 1
+  vm_wait_path 10 /run/dbus/system_bus_socket
+}
+
+# vm_start_mm [ARGS...]: ModemManager --debug in the background, its log in
+# $VM_RESULTS/ModemManager.log; returns once it answers on D-Bus.
+vm_start_mm() {
+  pgrep -x ModemManager >/dev/null && return 0
+  ModemManager --debug "$@" >"$VM_RESULTS/ModemManager.log" 2>&1 &
+  VM_MM_PID=$!
+  vm_wait_for 60 mmcli -L
+}
+
+vm_stop_mm() {
+  [ -n "${VM_MM_PID:-}" ] || return 0
+  kill "$VM_MM_PID" 2>/dev/null || true
+  wait "$VM_MM_PID" 2>/dev/null || true
+  VM_MM_PID=
+}
+
+# vm_start_stack: udev, D-Bus and ModemManager, in the order they need.
+vm_start_stack() { vm_start_udev && vm_start_dbus && vm_start_mm "$@"; }
+
+VM_GADGETS=/sys/kernel/config/usb_gadget
+
+# vm_gadget_remove NAME: unbinds and removes a configfs gadget, in the order
+# configfs insists on (links, strings, configs, functions, gadget).
+vm_gadget_remove() {
+  local g="$VM_GADGETS/$1" f
+  [ -d "$g" ] || return 0
+  if [ -n "$(cat "$g/UDC" 2>/dev/null)" ]; then echo "" > "$g/UDC"; fi
+  for f in "$g"/configs/*/*; do [ -L "$f" ] && rm "$f"; done
+  for f in "$g"/configs/*/strings/*; do [ -d "$f" ] && rmdir "$f"; done
+  for f in "$g"/configs/*; do [ -d "$f" ] && rmdir "$f"; done
+  for f in "$g"/functions/*; do
+    [ -d "$f" ] || continue
+    # A FunctionFS instance can only go once its mount is gone.
+    if [ "${f##*/}" != "${f##*/ffs.}" ]; then
+      awk -v n="${f##*/ffs.}" '$3 == "functionfs" && $1 == n { print $2 }' /proc/mounts |
+        while read -r m; do umount "$m"; done
+    fi
+    rmdir "$f"
+  done
+  for f in "$g"/strings/*; do [ -d "$f" ] && rmdir "$f"; done
+  rmdir "$g"
+}
+
+# vm_done: the closing line. Under scripts/vm/batch.sh (VM_COUNTS set) the
+# counts go to that file and batch.sh prints the one summary for the run.
+vm_done() {
+  vm_stop_mm
+  if [ -n "${VM_COUNTS:-}" ]; then
+    echo "$VM_PASS $VM_FAIL" > "$VM_COUNTS"
+    echo "# ${0##*/}: $VM_PASS passed, $VM_FAIL failed"
+  else
+    echo "vm: $VM_PASS passed, $VM_FAIL failed"
+  fi
+  [ "$VM_FAIL" -eq 0 ]
+}
