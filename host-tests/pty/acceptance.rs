@@ -252,7 +252,9 @@ fn locked_to_connected_with_profile_values() {
     let refused = m.fails(&["--dms-set-operating-mode=online"]);
     assert!(refused.contains("InvalidTransition"), "{refused}");
 
-    // Low power and back: NAS follows the radio.
+    // Low power and back: NAS follows the radio. (One modem at a time: over
+    // USB there is one bus.)
+    drop(m);
     let m = Vmodem::start("acceptance-lpm", &[]);
     m.unlock();
     m.wait_for(

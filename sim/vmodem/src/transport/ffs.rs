@@ -22,9 +22,6 @@ use vmodem_core::{Event, Modem, SerialPort};
 
 /// wMaxCommand that qmi_wwan registers for cdc-wdm.
 const QMI_MAX_COMMAND: usize = 4096;
-/// A send the host never collects is abandoned after this, so a vanished
-/// host cannot wedge a writer (its queue is cancelled).
-const SEND_TIMEOUT: Duration = Duration::from_secs(2);
 const READ_BUF: usize = 16384;
 
 /// Data that arrived on a bulk OUT endpoint.
@@ -179,11 +176,16 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     let mut modem = Modem::new(profile, seed, now());
     let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut leave_bus_at: Option<tokio::time::Instant> = None;
 
     loop {
-        let wake = modem
+        let engine_wake = modem
             .poll_timeout()
             .map(|t| epoch + Duration::from_millis(t.millis()));
+        let wake = match (engine_wake, leave_bus_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let sleep = async {
             match wake {
                 Some(w) => tokio::time::sleep_until(w).await,
@@ -208,13 +210,14 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         while let Some(ev) = modem.poll_event() {
             match ev {
                 Event::Reset => {
-                    info!("firmware reset: leaving the bus");
-                    wdm.reset();
-                    if let Err(e) = reg.bind(None) {
-                        warn!("unbind: {e}");
-                    }
+                    // The module answers the reset request before it drops
+                    // off the bus; leave once the host has read it.
+                    leave_bus_at = Some(tokio::time::Instant::now() + RESET_GRACE);
                 }
                 Event::Booted => {
+                    if leave_bus_at.take().is_some() {
+                        leave_bus(&reg, &mut wdm);
+                    }
                     info!("firmware booted: back on the bus");
                     if let Err(e) = reg.bind(Some(&udc)) {
                         warn!("rebind: {e}");
@@ -238,6 +241,10 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         while let Some(frame) = modem.poll_qmi() {
             wdm.queue_response(frame);
         }
+        if leave_bus_at.is_some_and(|t| wdm.queued() == 0 || tokio::time::Instant::now() >= t) {
+            leave_bus_at = None;
+            leave_bus(&reg, &mut wdm);
+        }
         if let Some(tx) = eps.senders.get(&(PortRole::Qmi, TransferKind::Interrupt)) {
             while let Some(n) = wdm.poll_notification() {
                 if tx.try_send(Bytes::copy_from_slice(&n)).is_err() {
@@ -250,6 +257,18 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     drop(custom);
     reg.remove().context("removing the gadget")?;
     Ok(())
+}
+
+/// How long a reset waits for the host to collect the reset response.
+const RESET_GRACE: Duration = Duration::from_millis(500);
+
+/// A firmware reset: the device drops off the bus until it has booted.
+fn leave_bus(reg: &RegGadget, wdm: &mut WdmChannel) {
+    info!("firmware reset: leaving the bus");
+    wdm.reset();
+    if let Err(e) = reg.bind(None) {
+        warn!("unbind: {e}");
+    }
 }
 
 /// One EP0 event: class requests go to the CDC-WDM channel; everything
@@ -347,22 +366,23 @@ async fn read_endpoint(role: PortRole, mut rx: EndpointReceiver, out: mpsc::Send
             }
             Ok(None) => {}
             Err(e) => {
-                debug!(?role, "OUT endpoint: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                // Unbound or disabled: wait for the host to come back.
+                tracing::trace!(?role, "OUT endpoint: {e}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
     }
 }
 
 async fn write_endpoint(role: PortRole, mut tx: EndpointSender, mut q: mpsc::Receiver<Bytes>) {
+    // No timeout-and-cancel here: EndpointSender::cancel blocks the thread
+    // until the kernel gives the buffers back, which it does not do while
+    // the host is away. Pending writes complete (or fail) when the host
+    // reads or the function is disabled; meanwhile this task just waits,
+    // and the bounded queue in front of it sheds what does not fit.
     while let Some(data) = q.recv().await {
-        match tokio::time::timeout(SEND_TIMEOUT, tx.send_async(data)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => debug!(?role, "IN endpoint: {e}"),
-            Err(_) => {
-                debug!(?role, "IN endpoint: host did not collect; cancelling");
-                let _ = tx.cancel();
-            }
+        if let Err(e) = tx.send_async(data).await {
+            tracing::trace!(?role, "IN endpoint: {e}");
         }
     }
 }
