@@ -34,7 +34,7 @@ if [ "${VMODEM_SKIP_VM:-0}" = 1 ]; then
   echo "== VM tier left out (VMODEM_SKIP_VM=1)"
 else
   echo "== VM tier"
-  cargo build --release --locked -p vmodem
+  cargo build --release --locked -p vmodem --bins --examples
   mkdir -p target/vm
   cargo test -p vmodem --test pty --no-run --locked 2>&1 \
     | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | sed "s|^|$PWD/|" > target/vm/pty-tests

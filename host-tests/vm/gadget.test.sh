@@ -51,6 +51,14 @@ printf '%s\n' "$out" | sed 's/^/#   /'
 imei="$(sed -n 's/^imei = "\(.*\)"/\1/p' sim/core/profiles/em7305.toml)"
 vm_check "qmicli over cdc-wdm0 reads the profile's IMEI" grep -q "IMEI: '$imei'" <<<"$out"
 
+# Round trips through qmi_wwan/cdc_wdm, without libqmi (a benchmark figure).
+rtt="$PWD/target/release/examples/qmi_rtt"
+if [ -x "$rtt" ]; then
+  out="$("$rtt" /dev/cdc-wdm0 300 2>&1 || true)"
+  echo "# bench: $out"
+  vm_check "CTL Sync round trips through the kernel" grep -q "median" <<<"$out"
+fi
+
 # The AT port is the one on interface 3.
 at_tty="$(ls "/sys/bus/usb/devices/$dev:1.3/" | grep -m1 '^ttyUSB')"
 at() {
