@@ -14,7 +14,10 @@ fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = args.next().unwrap_or_else(|| "/dev/cdc-wdm0".into());
     let count: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(500);
-    let mut dev = std::fs::OpenOptions::new().read(true).write(true).open(&path)?;
+    let mut dev = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)?;
     let mut buf = vec![0u8; 4096];
     let mut rtts = Vec::with_capacity(count);
     for i in 0..count {
@@ -34,7 +37,9 @@ fn main() -> std::io::Result<()> {
         // cdc-wdm hands over one message per read; skip the Sync indication.
         loop {
             let n = dev.read(&mut buf)?;
-            let Ok(m) = Message::parse(&buf[..n]) else { continue };
+            let Ok(m) = Message::parse(&buf[..n]) else {
+                continue;
+            };
             if m.kind == MessageKind::Response && m.txn == txn {
                 break;
             }
