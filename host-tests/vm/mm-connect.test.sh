@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# ModemManager end to end: the PIN-locked SIM is unlocked (a wrong PIN
+# first costs a try), the modem enables and registers on LTE with the
+# profile's operator, a bearer connects with the simulated addresses, a
+# refused APN gets a proper error, signal polling shows figures, and the
+# bearer disconnects.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+bin="$PWD/target/release/vmodem"
+profile="sim/core/profiles/em7305.toml"
+pv() { sed -n "s/^$1 = \"\\(.*\\)\"/\\1/p" "$profile" | head -1; }
+
+vm_check "udev, D-Bus and ModemManager started" vm_start_stack
+"$bin" run --transport ffs >"$VM_RESULTS/vmodem-connect.log" 2>&1 &
+pid=$!
+listed() { mmcli -L 2>/dev/null | grep -q '/Modem/'; }
+vm_check "ModemManager lists the modem" vm_wait_for 120 listed
+m="$(mmcli -L | sed -n 's|.*/Modem/\([0-9]*\).*|\1|p' | head -1)"
+modem() { mmcli -m "$m" 2>&1; }
+sim="$(modem | sed -n 's|.*primary sim path: .*/SIM/\([0-9]*\).*|\1|p')"
+vm_check "modem is locked (sim-pin)" grep -q "lock: sim-pin" <<<"$(modem)"
+
+# PIN: wrong, then right.
+out="$(mmcli -i "$sim" --pin=0000 2>&1 || true)"
+vm_check "wrong PIN refused" grep -q "IncorrectPassword" <<<"$out"
+vm_check "PIN retries dropped to 2" grep -q "sim-pin (2)" <<<"$(modem)"
+vm_check "right PIN unlocks" mmcli -i "$sim" --pin=1234
+unlocked() { ! grep -q "lock: sim-pin" <<<"$(modem)"; }
+vm_check "modem no longer locked" vm_wait_for 30 unlocked
+
+# Enable and register.
+vm_check "modem enables" mmcli -m "$m" -e
+# Here-strings, not pipes: grep -q closing early would fail the pipeline.
+registered() { grep -qE "state: (registered|connected)" <<<"$(modem)"; }
+vm_check "modem reaches state registered" vm_wait_for 60 registered
+info="$(modem)"
+printf '%s\n' "$info" >"$VM_RESULTS/mm-registered.txt"
+vm_check "access tech lte" grep -q "access tech: lte" <<<"$info"
+vm_check "operator name from the profile" grep -q "operator name: $(pv operator_name)" <<<"$info"
+vm_check "operator id 00101" grep -q "operator id: $(pv mcc)$(pv mnc)" <<<"$info"
+
+# Connect.
+vm_check "simple-connect apn=internet" mmcli -m "$m" --simple-connect="apn=internet,ip-type=ipv4"
+connected() { grep -q "state: connected" <<<"$(modem)"; }
+vm_check "modem reaches state connected" vm_wait_for 30 connected
+b="$(modem | sed -n 's|.*Bearer/\([0-9]*\).*|\1|p' | tail -1)"
+bearer="$(mmcli -b "$b" 2>&1)"
+printf '%s\n' "$bearer" >"$VM_RESULTS/mm-bearer.txt"
+printf '%s\n' "$bearer" | sed -n '/IPv4/,/Statistics/p' | sed 's/^/#   /'
+apn_v4="$(sed -n 's/^ipv4_address = "\(.*\)"/\1/p' "$profile")"
+apn_gw="$(sed -n 's/^ipv4_gateway = "\(.*\)"/\1/p' "$profile")"
+vm_check "bearer connected" grep -q "connected: yes" <<<"$bearer"
+vm_check "bearer IPv4 address $apn_v4" grep -q "address: $apn_v4" <<<"$bearer"
+vm_check "bearer gateway $apn_gw" grep -q "gateway: $apn_gw" <<<"$bearer"
+vm_check "bearer DNS" grep -q "dns: 10.64.0.53, 10.64.0.54" <<<"$bearer"
+vm_check "bearer MTU 1500" grep -q "mtu: 1500" <<<"$bearer"
+
+# Signal polling.
+vm_check "signal-setup=5" mmcli -m "$m" --signal-setup=5
+sleep 6
+sig1="$(mmcli -m "$m" --signal-get 2>&1)"
+sleep 6
+sig2="$(mmcli -m "$m" --signal-get 2>&1)"
+printf '%s\n' "$sig1" | sed -n '/LTE/,$p' | sed 's/^/#   /'
+vm_check "signal-get shows LTE RSRP" grep -q "rsrp: -" <<<"$sig1"
+vm_check "signal figures move over time" test "$sig1" != "$sig2"
+
+# Disconnect; then a refused APN.
+vm_check "simple-disconnect" mmcli -m "$m" --simple-disconnect
+disconnected() { grep -q "state: registered" <<<"$(modem)"; }
+vm_check "modem back to registered" vm_wait_for 30 disconnected
+out="$(mmcli -m "$m" --simple-connect="apn=nope" 2>&1 || true)"
+printf '%s\n' "$out" | sed 's/^/#   /'
+vm_check "refused APN: missing or unknown APN" grep -qi "MissingOrUnknownApn\|unknown apn" <<<"$out"
+
+kill -TERM "$pid"
+vm_check "vmodem exits on SIGTERM" vm_wait_for 10 sh -c "! kill -0 $pid"
+vm_done
