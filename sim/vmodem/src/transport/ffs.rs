@@ -177,6 +177,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut leave_bus_at: Option<tokio::time::Instant> = None;
+    let mut ep0_errors: u64 = 0;
 
     loop {
         let engine_wake = modem
@@ -197,8 +198,21 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
             r = custom.wait_event() => {
-                r.context("waiting for a FunctionFS event")?;
-                handle_ep0(&mut custom, &mut wdm, &mut modem, now())?;
+                // EP0 errors are the host's doing (EIDRM: it abandoned a
+                // control transfer, e.g. a timeout; ESHUTDOWN: it went away
+                // mid-transfer). The device keeps serving.
+                let r = match r {
+                    Ok(()) => handle_ep0(&mut custom, &mut wdm, &mut modem, now()),
+                    Err(e) => Err(e.into()),
+                };
+                if let Err(e) = r {
+                    ep0_errors += 1;
+                    debug!("EP0: {e:#}");
+                    if ep0_errors % 1000 == 1 {
+                        warn!("EP0 error (host abandoned a transfer?): {e:#}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
             }
             Some(msg) = in_rx.recv() => match serial_port(msg.role) {
                 Some(port) => modem.handle_serial(port, &msg.data, now()),
