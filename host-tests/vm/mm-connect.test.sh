@@ -16,7 +16,8 @@ pid=$!
 listed() { mmcli -L 2>/dev/null | grep -q '/Modem/'; }
 vm_check "ModemManager lists the modem" vm_wait_for 120 listed
 m="$(mmcli -L | sed -n 's|.*/Modem/\([0-9]*\).*|\1|p' | head -1)"
-modem() { mmcli -m "$m" 2>&1; }
+# mmcli colours some states; compare plain text.
+modem() { mmcli -m "$m" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
 sim="$(modem | sed -n 's|.*primary sim path: .*/SIM/\([0-9]*\).*|\1|p')"
 vm_check "modem is locked (sim-pin)" grep -q "lock: sim-pin" <<<"$(modem)"
 
