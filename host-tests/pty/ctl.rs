@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 use vmodem_core::wire::qmi::{Message, MessageKind};
-use vmodem_core::wire::qmux::{Deframer, Sender};
+use vmodem_core::wire::qmux::Deframer;
 use vmodem_core::wire::tlv::Tlv;
 use vmodem_core::wire::{MessageId, ProtocolError, ServiceId};
 
@@ -36,16 +36,7 @@ fn version_info_lists_the_em7305_services() {
 }
 
 fn request(service: ServiceId, client: u8, txn: u16, id: u16, tlvs: Vec<Tlv>) -> Vec<u8> {
-    Message {
-        sender: Sender::Host,
-        service,
-        client,
-        kind: MessageKind::Request,
-        txn,
-        id: MessageId(id),
-        tlvs,
-    }
-    .to_bytes()
+    Message::request(service, client, txn, id, tlvs).to_bytes()
 }
 
 /// Reads frames from the pty until one response arrives or time runs out.

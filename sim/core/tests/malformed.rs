@@ -4,22 +4,12 @@
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::wire::qmi::{Message, MessageKind};
-use vmodem_core::wire::qmux::Sender;
 use vmodem_core::wire::tlv::Tlv;
 use vmodem_core::wire::{MessageId, ProtocolError, ServiceId};
 use vmodem_core::Modem;
 
 fn req(service: ServiceId, client: u8, txn: u16, id: u16, tlvs: Vec<Tlv>) -> Vec<u8> {
-    Message {
-        sender: Sender::Host,
-        service,
-        client,
-        kind: MessageKind::Request,
-        txn,
-        id: MessageId(id),
-        tlvs,
-    }
-    .to_bytes()
+    Message::request(service, client, txn, id, tlvs).to_bytes()
 }
 
 fn modem_with_dms_client() -> (Modem, u8) {

@@ -2,23 +2,13 @@
 
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
-use vmodem_core::wire::qmi::{Message, MessageKind};
-use vmodem_core::wire::qmux::Sender;
+use vmodem_core::wire::qmi::Message;
 use vmodem_core::wire::tlv::Tlv;
-use vmodem_core::wire::{MessageId, ServiceId};
+use vmodem_core::wire::ServiceId;
 use vmodem_core::Modem;
 
 fn req(service: ServiceId, client: u8, id: u16, tlvs: Vec<Tlv>) -> Vec<u8> {
-    Message {
-        sender: Sender::Host,
-        service,
-        client,
-        kind: MessageKind::Request,
-        txn: 1,
-        id: MessageId(id),
-        tlvs,
-    }
-    .to_bytes()
+    Message::request(service, client, 1, id, tlvs).to_bytes()
 }
 
 /// A session touching every service over 30 simulated seconds.

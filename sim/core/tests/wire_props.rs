@@ -60,16 +60,7 @@ fn request_frame() -> impl Strategy<Value = Vec<u8>> {
         prop::collection::vec(tlv(), 0..4),
     )
         .prop_map(|(svc, client, id, tlvs)| {
-            Message {
-                sender: Sender::Host,
-                service: ServiceId(svc),
-                client,
-                kind: MessageKind::Request,
-                txn: 1,
-                id: MessageId(id),
-                tlvs,
-            }
-            .to_bytes()
+            Message::request(ServiceId(svc), client, 1, id, tlvs).to_bytes()
         })
 }
 
@@ -149,16 +140,7 @@ proptest! {
 }
 
 fn ctl(id: u16, tlvs: Vec<Tlv>) -> Vec<u8> {
-    Message {
-        sender: Sender::Host,
-        service: ServiceId::Ctl,
-        client: 0,
-        kind: MessageKind::Request,
-        txn: 7,
-        id: MessageId(id),
-        tlvs,
-    }
-    .to_bytes()
+    Message::request(ServiceId::Ctl, 0, 7, id, tlvs).to_bytes()
 }
 
 fn answers_version_info(m: &mut Modem) -> bool {

@@ -157,6 +157,19 @@ impl Message {
         })
     }
 
+    /// A request from the host, as hosts and tests build them.
+    pub fn request(service: ServiceId, client: u8, txn: u16, id: u16, tlvs: Vec<Tlv>) -> Message {
+        Message {
+            sender: Sender::Host,
+            service,
+            client,
+            kind: MessageKind::Request,
+            txn,
+            id: MessageId(id),
+            tlvs,
+        }
+    }
+
     fn is_ctl(&self) -> bool {
         self.service == ServiceId::Ctl
     }

@@ -298,14 +298,7 @@ fn handle_ep0(
     };
     match event {
         FfsEvent::SetupHostToDevice(rx) => {
-            let r = rx.ctrl_req();
-            let setup = Setup {
-                request_type: r.request_type,
-                request: r.request,
-                value: r.value,
-                index: r.index,
-                length: r.length,
-            };
+            let setup = setup_of(rx.ctrl_req());
             let serial_line_state = setup.is_class_interface()
                 && setup.request == 0x22
                 && setup.interface() != wdm.interface();
@@ -334,14 +327,7 @@ fn handle_ep0(
             }
         }
         FfsEvent::SetupDeviceToHost(tx) => {
-            let r = tx.ctrl_req();
-            let setup = Setup {
-                request_type: r.request_type,
-                request: r.request,
-                value: r.value,
-                index: r.index,
-                length: r.length,
-            };
+            let setup = setup_of(tx.ctrl_req());
             match wdm.handle(&setup, &[]) {
                 ControlReply::Data(d) => {
                     tx.send(&d)?;
@@ -359,6 +345,16 @@ fn handle_ep0(
         other => debug!(?other, "FunctionFS event"),
     }
     Ok(())
+}
+
+fn setup_of(r: &usb_gadget::function::custom::CtrlReq) -> Setup {
+    Setup {
+        request_type: r.request_type,
+        request: r.request,
+        value: r.value,
+        index: r.index,
+        length: r.length,
+    }
 }
 
 fn serial_port(role: PortRole) -> Option<SerialPort> {

@@ -4,7 +4,6 @@ use super::*;
 use crate::model::{Profile, SimState};
 use crate::time::Instant;
 use crate::wire::qmi::{Message, MessageKind};
-use crate::wire::qmux::Sender;
 use crate::wire::tlv::Tlv;
 use crate::wire::MessageId;
 use crate::Modem;
@@ -19,16 +18,7 @@ struct Bench {
 }
 
 fn frame(service: ServiceId, client: u8, txn: u16, id: u16, tlvs: Vec<Tlv>) -> Vec<u8> {
-    Message {
-        sender: Sender::Host,
-        service,
-        client,
-        kind: MessageKind::Request,
-        txn,
-        id: MessageId(id),
-        tlvs,
-    }
-    .to_bytes()
+    Message::request(service, client, txn, id, tlvs).to_bytes()
 }
 
 impl Bench {

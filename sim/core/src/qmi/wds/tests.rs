@@ -5,9 +5,7 @@ use crate::model::profile::DEFAULT_PROFILE;
 use crate::model::{OperatingMode, Profile};
 use crate::time::Instant;
 use crate::wire::qmi::{Message, MessageKind};
-use crate::wire::qmux::Sender;
 use crate::wire::tlv::Tlv;
-use crate::wire::MessageId;
 use crate::Modem;
 
 /// A host talking to one modem; time moves 10 ms per request.
@@ -92,16 +90,7 @@ impl Host {
         v
     }
     fn send(&mut self, service: ServiceId, client: u8, id: u16, tlvs: Vec<Tlv>) -> Answer {
-        let frame = Message {
-            sender: Sender::Host,
-            service,
-            client,
-            kind: MessageKind::Request,
-            txn: 1,
-            id: MessageId(id),
-            tlvs,
-        }
-        .to_bytes();
+        let frame = Message::request(service, client, 1, id, tlvs).to_bytes();
         self.t += 10;
         self.m.handle_qmi(&frame, Instant::from_millis(self.t));
         let mut out = self.drain();
