@@ -38,6 +38,7 @@ pub struct Stats {
 
 /// A virtual EM7305 speaking QMI.
 pub struct Modem {
+    net: crate::net::PacketNetwork,
     device: Device,
     clients: ClientTable,
     ctl: qmi::Ctl,
@@ -53,6 +54,7 @@ pub struct Modem {
 impl Modem {
     pub fn new(profile: Profile, seed: u64, now: Instant) -> Modem {
         Modem {
+            net: crate::net::PacketNetwork::default(),
             device: Device::new(profile, seed, now),
             clients: ClientTable::default(),
             ctl: qmi::Ctl::default(),
@@ -210,6 +212,7 @@ impl Modem {
         }
         self.clients.clear();
         self.device.reboot(now);
+        self.net.clear();
         self.serial.reset();
         self.booting_until = Some(now + BOOT_TIME);
         self.events.push_back(Event::Reset);
@@ -306,6 +309,27 @@ impl Modem {
     /// The serial functions, for inspection.
     pub fn serial(&self) -> &SerialPorts {
         &self.serial
+    }
+
+    /// One transfer from the host on the QMI interface's bulk OUT endpoint:
+    /// an IP packet (raw IP) or an Ethernet frame (802.3), as WDA set it.
+    pub fn handle_data(&mut self, bytes: &[u8], now: Instant) {
+        self.handle_timeout(now);
+        if self.booting_until.is_some() {
+            self.stats.ignored_while_booting += 1;
+            return;
+        }
+        self.net.handle(&self.device, bytes);
+    }
+
+    /// One transfer for the host's bulk IN endpoint.
+    pub fn poll_data(&mut self) -> Option<Vec<u8>> {
+        self.net.poll()
+    }
+
+    /// Counters of the packet data path.
+    pub fn data_stats(&self) -> crate::net::DataStats {
+        self.net.stats()
     }
 
     /// The next frame for the host.

@@ -12,6 +12,7 @@
 
 pub mod at;
 pub mod model;
+pub mod net;
 pub mod nmea;
 pub mod qcdm;
 pub mod qmi;

@@ -150,3 +150,22 @@ fn answers_version_info(m: &mut Modem) -> bool {
         .filter_map(|f| Message::parse(&f).ok())
         .any(|r| r.id == MessageId(0x21) && r.result() == Some((0, 0)))
 }
+
+proptest! {
+    #[test]
+    fn data_path_survives_arbitrary_transfers(
+        pkts in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..1600), 0..20),
+        raw_ip in any::<bool>(),
+    ) {
+        let mut m = Modem::new(Profile::default(), 0, Instant::ZERO);
+        m.device_mut().with_sim(Instant::ZERO, |s| s.verify_pin("1234")).unwrap();
+        m.handle_timeout(Instant::from_millis(5_000));
+        m.device_mut().start_network("internet", vmodem_core::model::IpFamily::V4).unwrap();
+        m.device_mut().data_format.link_layer = if raw_ip { 2 } else { 1 };
+        for p in &pkts {
+            m.handle_data(p, Instant::from_millis(5_001));
+            while m.poll_data().is_some() {}
+        }
+        prop_assert_eq!(m.data_stats().rx_packets, pkts.len() as u64);
+    }
+}

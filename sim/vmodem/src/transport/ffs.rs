@@ -216,8 +216,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             }
             Some(msg) = in_rx.recv() => match serial_port(msg.role) {
                 Some(port) => modem.handle_serial(port, &msg.data, now()),
-                // The QMI data path has no engine yet: its bytes are read so
-                // the host never blocks.
+                None if msg.role == PortRole::Qmi => modem.handle_data(&msg.data, now()),
                 None => debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT"),
             },
         }
@@ -249,6 +248,18 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                     if tx.try_send(Bytes::from(bytes)).is_err() {
                         debug!(?role, "serial IN queue full: dropping");
                     }
+                }
+            }
+        }
+        if let Some(tx) = eps.senders.get(&(PortRole::Qmi, TransferKind::Bulk)) {
+            while let Some(pkt) = modem.poll_data() {
+                // A packet filling whole bulk packets needs a zero-length
+                // packet after it, or the host reads on into the next one.
+                let zlp = pkt.len() % 512 == 0;
+                if tx.try_send(Bytes::from(pkt)).is_err() {
+                    debug!("data IN queue full: dropping a packet");
+                } else if zlp {
+                    let _ = tx.try_send(Bytes::new());
                 }
             }
         }

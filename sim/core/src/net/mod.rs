@@ -1,0 +1,139 @@
+//! The simulated mobile network behind a connected bearer.
+//!
+//! What the host sends on the QMI interface's bulk OUT endpoint comes here:
+//! one IP packet per transfer in raw-IP mode, one Ethernet frame in 802.3
+//! mode. The network answers, entirely inside vmodem (nothing is ever
+//! forwarded anywhere):
+//!
+//! - ICMP and ICMPv6 echo, from the gateway, the DNS servers, every other
+//!   address of the bearer's prefix, and the echo hosts of 192.0.2.0/24;
+//! - UDP echo on port 7 at those addresses;
+//! - DNS on port 53 at the bearer's DNS servers, for names under
+//!   `vmodem.test` (see [`dns`]);
+//! - in 802.3 mode, ARP for those IPv4 addresses.
+//!
+//! Everything else is dropped and counted.
+
+pub mod checksum;
+pub mod dns;
+mod ethernet;
+mod ipv4;
+mod ipv6;
+
+pub use ethernet::MODEM_MAC;
+
+use crate::model::{Bearer, Device};
+use std::collections::VecDeque;
+use std::net::Ipv4Addr;
+
+/// IPv4 echo hosts "on the internet": TEST-NET-1 (RFC 5737).
+pub const ECHO_NET_V4: (Ipv4Addr, u8) = (Ipv4Addr::new(192, 0, 2, 0), 24);
+/// UDP echo port (RFC 862).
+pub const UDP_ECHO_PORT: u16 = 7;
+pub const DNS_PORT: u16 = 53;
+/// Packets waiting for a host that does not read; more are dropped.
+pub const MAX_PENDING: usize = 1024;
+
+/// How packets are framed on the bulk endpoints (WDA link layer protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    Ethernet,
+    RawIp,
+}
+
+impl Framing {
+    /// From the WDA/CTL link layer protocol value: 1 = 802.3, 2 = raw IP.
+    pub fn from_link_layer(v: u32) -> Framing {
+        if v == 2 {
+            Framing::RawIp
+        } else {
+            Framing::Ethernet
+        }
+    }
+}
+
+/// Counters of the data path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DataStats {
+    pub rx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+    /// Packets the network had no answer for, or that were malformed.
+    pub dropped: u64,
+    /// Answers lost because the host did not read them.
+    pub overflow: u64,
+}
+
+/// The network side of the data path.
+#[derive(Debug, Default)]
+pub struct PacketNetwork {
+    out: VecDeque<Vec<u8>>,
+    stats: DataStats,
+}
+
+impl PacketNetwork {
+    pub fn stats(&self) -> DataStats {
+        self.stats
+    }
+
+    /// One transfer from the host.
+    pub fn handle(&mut self, dev: &Device, frame: &[u8]) {
+        self.stats.rx_packets += 1;
+        self.stats.rx_bytes += frame.len() as u64;
+        let framing = Framing::from_link_layer(dev.data_format.link_layer);
+        let reply = match framing {
+            Framing::RawIp => answer_ip(&dev.bearers, frame),
+            Framing::Ethernet => ethernet::answer(&dev.bearers, frame),
+        };
+        match reply {
+            Some(r) => self.push(r),
+            None => self.stats.dropped += 1,
+        }
+    }
+
+    fn push(&mut self, r: Vec<u8>) {
+        if self.out.len() >= MAX_PENDING {
+            self.out.pop_front();
+            self.stats.overflow += 1;
+        }
+        self.stats.tx_packets += 1;
+        self.stats.tx_bytes += r.len() as u64;
+        self.out.push_back(r);
+    }
+
+    /// One transfer for the host.
+    pub fn poll(&mut self) -> Option<Vec<u8>> {
+        self.out.pop_front()
+    }
+
+    /// Drops what is waiting: the bearer or the device went away.
+    pub fn clear(&mut self) {
+        self.out.clear();
+    }
+}
+
+/// Answers one bare IP packet, if the network has an answer.
+pub(crate) fn answer_ip(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
+    match pkt.first()? >> 4 {
+        4 => ipv4::answer(bearers, pkt),
+        6 => ipv6::answer(bearers, pkt),
+        _ => None,
+    }
+}
+
+fn in_prefix(a: &[u8], net: &[u8], prefix: u8) -> bool {
+    let full = prefix as usize / 8;
+    let rest = prefix % 8;
+    if a[..full] != net[..full] {
+        return false;
+    }
+    if rest == 0 {
+        return true;
+    }
+    let mask = 0xffu8 << (8 - rest);
+    a[full] & mask == net[full] & mask
+}
+
+#[cfg(test)]
+mod tests;
