@@ -56,6 +56,35 @@ vm_check "bearer gateway $apn_gw" grep -q "gateway: $apn_gw" <<<"$bearer"
 vm_check "bearer DNS" grep -q "dns: 10.64.0.53, 10.64.0.54" <<<"$bearer"
 vm_check "bearer MTU 1500" grep -q "mtu: 1500" <<<"$bearer"
 
+# Traffic through the modem, configured from the bearer as NetworkManager
+# would: address, route, then ping, UDP echo and DNS to the simulated network.
+vm_check "wwan0 in raw-IP mode, as ModemManager set it" grep -qx Y /sys/class/net/wwan0/qmi/raw_ip
+prefix="$(sed -n 's/^ *| *prefix: \([0-9]*\).*/\1/p' <<<"$bearer" | head -1)"
+vm_check "wwan0 up" ip link set wwan0 up
+vm_check "wwan0 gets the bearer's address" ip addr add "$apn_v4/${prefix:-24}" dev wwan0
+vm_check "route to the echo hosts via wwan0" ip route add 192.0.2.0/24 dev wwan0
+ping_out="$(busybox ping -c 5 -W 3 "$apn_gw" 2>&1 || true)"
+printf '%s\n' "$ping_out" | tail -2 | sed 's/^/#   /'
+vm_check "ping the gateway: 5 replies" grep -q "5 packets transmitted, 5 packets received" <<<"$ping_out"
+ping_out="$(busybox ping -c 5 -W 3 192.0.2.1 2>&1 || true)"
+vm_check "ping 192.0.2.1 in the simulated network: 5 replies" grep -q "5 packets transmitted, 5 packets received" <<<"$ping_out"
+udp_echo() {
+  /usr/bin/python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(b"vmodem udp echo", ("192.0.2.7", 7))
+data, _ = s.recvfrom(2048)
+assert data == b"vmodem udp echo", data
+PY
+}
+vm_check "UDP echo through the modem" udp_echo
+dns_out="$(busybox nslookup gateway.vmodem.test 10.64.0.53 2>&1 || true)"
+printf '%s\n' "$dns_out" | sed 's/^/#   /'
+vm_check "DNS lookup through the modem" grep -q "Address: $apn_gw" <<<"$dns_out"
+rx="$(cat /sys/class/net/wwan0/statistics/rx_packets)"
+vm_check "wwan0 received packets ($rx)" test "$rx" -ge 12
+
 # Signal polling.
 vm_check "signal-setup=5" mmcli -m "$m" --signal-setup=5
 sleep 6

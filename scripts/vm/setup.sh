@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="$root/target/vm"
 
-pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+pkgs=(qemu-system-x86 busybox-static python3 cpio kmod xz-utils zstd
       libqmi-utils libmbim-utils modemmanager usbutils udev dbus usbip)
 
 sudo_cmd=()

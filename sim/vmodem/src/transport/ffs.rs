@@ -216,7 +216,10 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             }
             Some(msg) = in_rx.recv() => match serial_port(msg.role) {
                 Some(port) => modem.handle_serial(port, &msg.data, now()),
-                None if msg.role == PortRole::Qmi => modem.handle_data(&msg.data, now()),
+                None if msg.role == PortRole::Qmi => {
+                    modem.handle_data(&msg.data, now());
+                    tracing::trace!(len = msg.data.len(), stats = ?modem.data_stats(), "data OUT");
+                }
                 None => debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT"),
             },
         }
