@@ -103,6 +103,14 @@ out="$(mmcli -m "$m" --simple-connect="apn=nope" 2>&1 || true)"
 printf '%s\n' "$out" | sed 's/^/#   /'
 vm_check "refused APN: missing or unknown APN" grep -qi "MissingOrUnknownApn\|unknown apn" <<<"$out"
 
+# Allowed modes: 3G only re-registers on UMTS; back to 4G on LTE.
+vm_check "set-allowed-modes=3g" mmcli -m "$m" --set-allowed-modes=3g
+on_umts() { grep -qE "access tech: umts" <<<"$(modem)"; }
+vm_check "re-registers on UMTS" vm_wait_for 30 on_umts
+vm_check "set-allowed-modes=4g" mmcli -m "$m" --set-allowed-modes=4g
+on_lte() { grep -qE "access tech: lte" <<<"$(modem)"; }
+vm_check "back on LTE" vm_wait_for 30 on_lte
+
 kill -TERM "$pid"
 vm_check "vmodem exits on SIGTERM" vm_wait_for 10 sh -c "! kill -0 $pid"
 vm_done
