@@ -81,11 +81,20 @@ impl Vmodem {
         let link = PathBuf::from(GADGET_QMI_DEVICE);
         wait_until(Duration::from_secs(15), || !link.exists())
             .expect("a previous gadget's cdc-wdm0 did not go away");
+        // In the VM tier, keep vmodem's log beside the other results.
+        let log = match std::env::var_os("VM_RESULTS") {
+            Some(dir) => {
+                std::fs::File::create(PathBuf::from(dir).join(format!("vmodem-{tag}.log")))
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null())
+            }
+            None => Stdio::null(),
+        };
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
             .args(["run", "--transport", "ffs"])
             .args(extra)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start vmodem");
         wait_until(Duration::from_secs(30), || link.exists())

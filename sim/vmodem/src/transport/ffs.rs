@@ -177,16 +177,17 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut leave_bus_at: Option<tokio::time::Instant> = None;
+    let mut rebind_at: Option<tokio::time::Instant> = None;
     let mut ep0_errors: u64 = 0;
 
     loop {
         let engine_wake = modem
             .poll_timeout()
             .map(|t| epoch + Duration::from_millis(t.millis()));
-        let wake = match (engine_wake, leave_bus_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let wake = [engine_wake, leave_bus_at, rebind_at]
+            .into_iter()
+            .flatten()
+            .min();
         let sleep = async {
             match wake {
                 Some(w) => tokio::time::sleep_until(w).await,
@@ -235,9 +236,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                         leave_bus(&reg, &mut wdm);
                     }
                     info!("firmware booted: back on the bus");
-                    if let Err(e) = reg.bind(Some(&udc)) {
-                        warn!("rebind: {e}");
-                    }
+                    rebind_at = Some(tokio::time::Instant::now());
                 }
             }
         }
@@ -269,6 +268,17 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         while let Some(frame) = modem.poll_qmi() {
             wdm.queue_response(frame);
         }
+        // The controller may still be busy with the unbind: retry until it
+        // takes the gadget back.
+        if rebind_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
+            match reg.bind(Some(&udc)) {
+                Ok(()) => rebind_at = None,
+                Err(e) => {
+                    warn!("rebind failed, retrying: {e}");
+                    rebind_at = Some(tokio::time::Instant::now() + REBIND_RETRY);
+                }
+            }
+        }
         if leave_bus_at.is_some_and(|t| wdm.queued() == 0 || tokio::time::Instant::now() >= t) {
             leave_bus_at = None;
             leave_bus(&reg, &mut wdm);
@@ -286,6 +296,9 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     reg.remove().context("removing the gadget")?;
     Ok(())
 }
+
+/// Pause between attempts to bind the gadget again after a reset.
+const REBIND_RETRY: Duration = Duration::from_millis(250);
 
 /// How long a reset waits for the host to collect the reset response.
 const RESET_GRACE: Duration = Duration::from_millis(500);
