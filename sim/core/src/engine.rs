@@ -320,6 +320,7 @@ impl Modem {
             return;
         }
         self.net.handle(&self.device, bytes);
+        self.device.data_stats = self.net.stats();
     }
 
     /// One transfer for the host's bulk IN endpoint.

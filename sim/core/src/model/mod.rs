@@ -79,6 +79,9 @@ pub struct Device {
     pub usb_composition: u8,
     /// A composition set by the host; it takes effect at the next reset.
     pub pending_usb_composition: Option<u8>,
+    /// Counters of the packet data path, kept here so that every protocol
+    /// reports the same figures (WDS Get Packet Statistics).
+    pub data_stats: crate::net::DataStats,
     /// Set when the host asked for a reset; the engine carries it out
     /// after the response has gone out.
     pub reset_requested: bool,
@@ -104,6 +107,7 @@ impl Device {
             usb_composition: profile.identity.usb_composition,
             pending_usb_composition: None,
             reset_requested: false,
+            data_stats: Default::default(),
             gps_on: profile.gps.autostart,
             events: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),

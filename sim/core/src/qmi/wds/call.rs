@@ -396,28 +396,34 @@ impl Wds {
     }
 
     /// There is no data path yet: every counter is zero.
-    pub(super) fn packet_statistics(&mut self, req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    pub(super) fn packet_statistics(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
         let mask = req.parse_need(0x01, |r| r.u32("mask"))?;
+        // QMI counts from the network's side: "Tx" is what the host sent
+        // (uplink), "Rx" what it received.
+        let s = ctx.dev.data_stats;
         let mut t = Tlvs::new();
-        for (bit, ty) in [(0x01, 0x10), (0x02, 0x11), (0x04, 0x12), (0x08, 0x13)] {
+        let u32s = [
+            (0x01, 0x10, s.rx_packets),
+            (0x02, 0x11, s.tx_packets),
+            (0x04, 0x12, 0),
+            (0x08, 0x13, 0),
+            (0x10, 0x14, 0),
+            (0x20, 0x15, s.overflow),
+        ];
+        for (bit, ty, v) in u32s {
             if mask & bit != 0 {
-                t.u32(ty, 0);
+                t.u32(ty, v.min(u32::MAX as u64) as u32);
             }
         }
-        for (bit, ty) in [(0x10, 0x14), (0x20, 0x15)] {
+        for (bit, ty, v) in [(0x40, 0x19, s.rx_bytes), (0x80, 0x1A, s.tx_bytes)] {
             if mask & bit != 0 {
-                t.u32(ty, 0);
+                t.u64(ty, v);
             }
         }
-        for (bit, ty) in [(0x40, 0x19), (0x80, 0x1A)] {
+        t.u64(0x1B, s.rx_bytes).u64(0x1C, s.tx_bytes);
+        for (bit, ty, v) in [(0x100, 0x1D, s.dropped), (0x200, 0x1E, 0)] {
             if mask & bit != 0 {
-                t.u64(ty, 0);
-            }
-        }
-        t.u64(0x1B, 0).u64(0x1C, 0);
-        for (bit, ty) in [(0x100, 0x1D), (0x200, 0x1E)] {
-            if mask & bit != 0 {
-                t.u32(ty, 0);
+                t.u32(ty, v.min(u32::MAX as u64) as u32);
             }
         }
         Ok(t)
