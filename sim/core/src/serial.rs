@@ -84,3 +84,42 @@ impl SerialPorts {
         self.at.reset();
     }
 }
+
+/// Bytes waiting for the host on a serial port, bounded: a host that never
+/// reads loses the oldest bytes rather than grow memory.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox<const LIMIT: usize> {
+    bytes: std::collections::VecDeque<u8>,
+    dropped: u64,
+}
+
+impl<const LIMIT: usize> Outbox<LIMIT> {
+    pub fn push(&mut self, data: &[u8]) {
+        self.bytes.extend(data);
+        let over = self.bytes.len().saturating_sub(LIMIT);
+        if over > 0 {
+            self.bytes.drain(..over);
+            self.dropped += over as u64;
+        }
+    }
+    /// Everything waiting, in one piece.
+    pub fn poll(&mut self) -> Option<Vec<u8>> {
+        if self.bytes.is_empty() {
+            return None;
+        }
+        Some(self.bytes.drain(..).collect())
+    }
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+    }
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+    /// Bytes lost because the host did not read them.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}

@@ -19,7 +19,6 @@ use crate::model::{Device, DeviceEvent};
 use crate::time::Instant;
 use line::{LineAssembler, LineEvent};
 use parse::{Command, Kind};
-use std::collections::VecDeque;
 
 /// Bytes waiting for the host beyond this are dropped, oldest first.
 pub const MAX_PENDING_BYTES: usize = 64 * 1024;
@@ -124,10 +123,9 @@ pub struct Cx<'a> {
 pub struct AtPort {
     st: Settings,
     line: LineAssembler,
-    out: VecDeque<u8>,
+    out: crate::serial::Outbox<MAX_PENDING_BYTES>,
     /// The last +CREG/+CGREG/+CEREG URC sent, to report only changes.
     last_urc: [Option<String>; 3],
-    dropped_output: u64,
 }
 
 impl AtPort {
@@ -235,24 +233,16 @@ impl AtPort {
     }
 
     fn emit(&mut self, bytes: &[u8]) {
-        self.out.extend(bytes);
-        let over = self.out.len().saturating_sub(MAX_PENDING_BYTES);
-        if over > 0 {
-            self.out.drain(..over);
-            self.dropped_output += over as u64;
-        }
+        self.out.push(bytes);
     }
 
     /// Everything waiting for the host.
     pub fn poll(&mut self) -> Option<Vec<u8>> {
-        if self.out.is_empty() {
-            return None;
-        }
-        Some(self.out.drain(..).collect())
+        self.out.poll()
     }
 
     pub fn dropped_output(&self) -> u64 {
-        self.dropped_output
+        self.out.dropped()
     }
 
     /// The firmware restarted: settings return to their defaults. Output

@@ -10,7 +10,6 @@ pub mod sentences;
 
 use crate::model::Device;
 use crate::time::{Duration, Instant};
-use std::collections::VecDeque;
 
 /// Bytes kept for a host that does not read; older ones are dropped.
 pub const MAX_PENDING_BYTES: usize = 16 * 1024;
@@ -20,8 +19,7 @@ const PERIOD: Duration = Duration::from_millis(1000);
 pub struct NmeaPort {
     open: bool,
     next: Option<Instant>,
-    out: VecDeque<u8>,
-    dropped_output: u64,
+    out: crate::serial::Outbox<MAX_PENDING_BYTES>,
 }
 
 impl NmeaPort {
@@ -54,24 +52,16 @@ impl NmeaPort {
         while next <= now {
             if dev.gps_on {
                 for s in sentences::epoch(next.millis() / 1000, &dev.profile.gps) {
-                    self.out.extend(s.as_bytes());
+                    self.out.push(s.as_bytes());
                 }
             }
             next = next + PERIOD;
         }
         self.next = Some(next);
-        let over = self.out.len().saturating_sub(MAX_PENDING_BYTES);
-        if over > 0 {
-            self.out.drain(..over);
-            self.dropped_output += over as u64;
-        }
     }
 
     pub fn poll(&mut self) -> Option<Vec<u8>> {
-        if self.out.is_empty() {
-            return None;
-        }
-        Some(self.out.drain(..).collect())
+        self.out.poll()
     }
 
     /// The firmware restarted: the open state belongs to the host, so it
