@@ -188,12 +188,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             .into_iter()
             .flatten()
             .min();
-        let sleep = async {
-            match wake {
-                Some(w) => tokio::time::sleep_until(w).await,
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = super::sleep_until(wake);
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,

@@ -2,3 +2,11 @@
 
 pub mod ffs;
 pub mod pty;
+
+/// Sleeps until `wake`, or forever when nothing is scheduled.
+pub async fn sleep_until(wake: Option<tokio::time::Instant>) {
+    match wake {
+        Some(w) => tokio::time::sleep_until(w).await,
+        None => std::future::pending().await,
+    }
+}

@@ -138,12 +138,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
         let wake = modem
             .poll_timeout()
             .map(|t| epoch + std::time::Duration::from_millis(t.millis()));
-        let sleep = async {
-            match wake {
-                Some(w) => tokio::time::sleep_until(w).await,
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = super::sleep_until(wake);
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
