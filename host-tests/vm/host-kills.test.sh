@@ -12,7 +12,7 @@ vm_check "udev started" vm_start_udev
 "$bin" run --transport ffs >"$VM_RESULTS/vmodem-kills.log" 2>&1 &
 pid=$!
 vm_check "host created /dev/cdc-wdm0" vm_wait_path 30 /dev/cdc-wdm0
-vm_check "qmicli works before" ids_ok
+vm_check "qmicli works before" vm_wait_for 10 ids_ok
 
 # A client left allocated, then the driver goes away under it.
 qmicli -d /dev/cdc-wdm0 --nas-get-signal-info --client-no-release-cid >/dev/null 2>&1 || true
