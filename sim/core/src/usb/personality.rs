@@ -106,17 +106,10 @@ impl UsbPersonality {
             endpoints,
         };
         use EndpointDesc as E;
-        UsbPersonality {
-            vendor_id: SIERRA_VID,
-            product_id: PID_APPLICATION,
-            bcd_device: 0x0006,
-            manufacturer: p.identity.manufacturer.clone(),
-            product: p.identity.model.clone(),
-            serial: String::new(),
-            max_power_ma: 500,
-            self_powered: true,
-            remote_wakeup: true,
-            interfaces: vec![
+        Self::sierra(
+            p,
+            PID_APPLICATION,
+            vec![
                 vendor(
                     0,
                     PortRole::Dm,
@@ -146,22 +139,15 @@ impl UsbPersonality {
                     vec![E::interrupt(0x87), E::bulk(0x86), E::bulk(0x04)],
                 ),
             ],
-        }
+        )
     }
 
     /// The boot loader: PID 0x9040, one vendor interface with one bulk pair.
     pub fn bootloader(p: &Profile) -> Self {
-        UsbPersonality {
-            vendor_id: SIERRA_VID,
-            product_id: PID_BOOTLOADER,
-            bcd_device: 0x0006,
-            manufacturer: p.identity.manufacturer.clone(),
-            product: p.identity.model.clone(),
-            serial: String::new(),
-            max_power_ma: 500,
-            self_powered: true,
-            remote_wakeup: true,
-            interfaces: vec![InterfaceDesc {
+        Self::sierra(
+            p,
+            PID_BOOTLOADER,
+            vec![InterfaceDesc {
                 number: 0,
                 class: 0xff,
                 subclass: 0xff,
@@ -169,6 +155,22 @@ impl UsbPersonality {
                 role: PortRole::Download,
                 endpoints: vec![EndpointDesc::bulk(0x81), EndpointDesc::bulk(0x01)],
             }],
+        )
+    }
+
+    /// What every Sierra 9x15 personality shares: identity and power.
+    fn sierra(p: &Profile, product_id: u16, interfaces: Vec<InterfaceDesc>) -> Self {
+        UsbPersonality {
+            vendor_id: SIERRA_VID,
+            product_id,
+            bcd_device: 0x0006,
+            manufacturer: p.identity.manufacturer.clone(),
+            product: p.identity.model.clone(),
+            serial: String::new(),
+            max_power_ma: 500,
+            self_powered: true,
+            remote_wakeup: true,
+            interfaces,
         }
     }
 
