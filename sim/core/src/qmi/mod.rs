@@ -10,6 +10,7 @@ mod clients;
 pub mod ctl;
 pub mod dms;
 pub mod nas;
+pub mod pin_status;
 mod reply;
 pub mod uim;
 pub mod wda;

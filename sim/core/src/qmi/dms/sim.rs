@@ -9,15 +9,7 @@ use crate::wire::tlv::Reader;
 /// DMS UIM PIN ID of PIN1.
 const PIN1: u8 = 1;
 
-/// DMS UIM PIN status values.
-mod status {
-    pub const NOT_INITIALIZED: u8 = 0;
-    pub const ENABLED_NOT_VERIFIED: u8 = 1;
-    pub const ENABLED_VERIFIED: u8 = 2;
-    pub const DISABLED: u8 = 3;
-    pub const BLOCKED: u8 = 4;
-    pub const PERMANENTLY_BLOCKED: u8 = 5;
-}
+use crate::qmi::pin_status as status;
 
 /// PIN2 is not in the model: it reads as not initialised with no tries, the
 /// same as UIM Get Card Status reports it, so both paths agree. Operations
@@ -32,15 +24,10 @@ const CK_STATUS: [u8; 3] = [0, 3, 10];
 
 /// PIN1 as `status, verify_left, unblock_left`, or `None` without a card.
 pub fn pin1_status(sim: &Sim) -> Option<[u8; 3]> {
-    let st = match sim.state {
-        SimState::Absent => return None,
-        SimState::PinRequired => status::ENABLED_NOT_VERIFIED,
-        SimState::PukRequired => status::BLOCKED,
-        SimState::Blocked => status::PERMANENTLY_BLOCKED,
-        SimState::Ready if sim.pin_enabled => status::ENABLED_VERIFIED,
-        SimState::Ready => status::DISABLED,
-    };
-    Some([st, sim.pin_retries, sim.puk_retries])
+    if sim.state == SimState::Absent {
+        return None;
+    }
+    Some([status::pin1(sim), sim.pin_retries, sim.puk_retries])
 }
 
 /// DMS UIM state: 0 initialised, 1 locked or failed, 2 not present.

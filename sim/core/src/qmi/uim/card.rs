@@ -16,15 +16,8 @@ mod card_state {
     pub const PRESENT: u8 = 1;
 }
 
-/// QmiUimPinState.
-pub mod pin_state {
-    pub const NOT_INITIALIZED: u8 = 0;
-    pub const ENABLED_NOT_VERIFIED: u8 = 1;
-    pub const ENABLED_VERIFIED: u8 = 2;
-    pub const DISABLED: u8 = 3;
-    pub const BLOCKED: u8 = 4;
-    pub const PERMANENTLY_BLOCKED: u8 = 5;
-}
+/// QmiUimPinState: the same values as DMS's PIN status.
+pub use crate::qmi::pin_status as pin_state;
 
 /// QmiUimCardApplicationState.
 pub mod app_state {
@@ -42,15 +35,14 @@ const NO_SESSION: u16 = 0xFFFF;
 
 /// PIN1 and application state for a card in `sim.state`.
 pub fn pin1_and_app_state(sim: &Sim) -> (u8, u8) {
-    use pin_state::*;
-    match sim.state {
-        SimState::Absent => (NOT_INITIALIZED, 0),
-        SimState::PinRequired => (ENABLED_NOT_VERIFIED, app_state::PIN1_REQUIRED),
-        SimState::PukRequired => (BLOCKED, app_state::PUK1_REQUIRED),
-        SimState::Blocked => (PERMANENTLY_BLOCKED, app_state::PIN1_BLOCKED),
-        SimState::Ready if sim.pin_enabled => (ENABLED_VERIFIED, app_state::READY),
-        SimState::Ready => (DISABLED, app_state::READY),
-    }
+    let app = match sim.state {
+        SimState::Absent => 0,
+        SimState::PinRequired => app_state::PIN1_REQUIRED,
+        SimState::PukRequired => app_state::PUK1_REQUIRED,
+        SimState::Blocked => app_state::PIN1_BLOCKED,
+        SimState::Ready => app_state::READY,
+    };
+    (pin_state::pin1(sim), app)
 }
 
 /// The Card Status TLV value: one slot; with a card, one USIM application
