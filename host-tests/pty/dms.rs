@@ -185,7 +185,7 @@ fn usb_composition_applies_at_reset() {
     m.wait_for(
         &["--dms-swi-get-usb-composition"],
         "[*] USB composition 8",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
     );
     assert_field(&m.ok(&["--dms-get-operating-mode"]), "Mode", "'online'");
 }

@@ -13,6 +13,8 @@ pub struct Vmodem {
     child: Child,
     pub link: PathBuf,
     gadget: bool,
+    /// vmodem's log, kept in the VM tier so that failures can show it.
+    log: Option<PathBuf>,
     _dir: TempDir,
 }
 
@@ -72,6 +74,7 @@ impl Vmodem {
             child,
             link,
             gadget: false,
+            log: None,
             _dir: dir,
         }
     }
@@ -82,14 +85,13 @@ impl Vmodem {
         wait_until(Duration::from_secs(15), || !link.exists())
             .expect("a previous gadget's cdc-wdm0 did not go away");
         // In the VM tier, keep vmodem's log beside the other results.
-        let log = match std::env::var_os("VM_RESULTS") {
-            Some(dir) => {
-                std::fs::File::create(PathBuf::from(dir).join(format!("vmodem-{tag}.log")))
-                    .map(Stdio::from)
-                    .unwrap_or_else(|_| Stdio::null())
-            }
-            None => Stdio::null(),
-        };
+        let log_path = std::env::var_os("VM_RESULTS")
+            .map(|d| PathBuf::from(d).join(format!("vmodem-{tag}.log")));
+        let log = log_path
+            .as_ref()
+            .and_then(|p| std::fs::File::create(p).ok())
+            .map(Stdio::from)
+            .unwrap_or_else(Stdio::null);
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
             .args(["run", "--transport", "ffs"])
             .args(extra)
@@ -103,6 +105,7 @@ impl Vmodem {
             child,
             link,
             gadget: true,
+            log: log_path,
             _dir: tempdir(tag),
         }
     }
@@ -152,12 +155,35 @@ impl Vmodem {
             }
             assert!(
                 t0.elapsed() < limit,
-                "qmicli {} never showed {needle:?}; last output:\n{}",
+                "qmicli {} never showed {needle:?}; last output:\n{}{}",
                 o.args,
-                o.text
+                o.text,
+                self.diagnostics()
             );
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// The tails of vmodem's log and the kernel log, when the VM tier keeps
+    /// them: what a failure over USB needs to be understood.
+    fn diagnostics(&self) -> String {
+        let Some(log) = &self.log else {
+            return String::new();
+        };
+        let tail = |text: String| {
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(25)..].join("\n")
+        };
+        let vmodem = std::fs::read_to_string(log).unwrap_or_default();
+        let kernel = Command::new("dmesg")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        format!(
+            "\n--- vmodem log (tail) ---\n{}\n--- kernel log (tail) ---\n{}",
+            tail(vmodem),
+            tail(kernel)
+        )
     }
 
     pub fn unlock(&self) {

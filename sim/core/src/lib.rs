@@ -11,6 +11,7 @@
 //! [`time::Instant`] arguments and randomness from a seed.
 
 pub mod at;
+pub mod fault;
 pub mod model;
 pub mod net;
 pub mod nmea;

@@ -10,7 +10,8 @@ use crate::qcdm::DmPort;
 use crate::time::Instant;
 
 /// Which serial function bytes belong to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SerialPort {
     /// Interface 0, ttyUSB0: DIAG in HDLC frames.
     Dm,
