@@ -179,8 +179,15 @@ impl Vmodem {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
+        // Where each vmodem thread waits in the kernel, if it is stuck there.
+        let mut stacks = String::new();
+        let task_dir = PathBuf::from(format!("/proc/{}/task", self.child.id()));
+        for task in std::fs::read_dir(task_dir).into_iter().flatten().flatten() {
+            let stack = std::fs::read_to_string(task.path().join("stack")).unwrap_or_default();
+            stacks.push_str(&format!("task {:?}:\n{stack}", task.file_name()));
+        }
         format!(
-            "\n--- vmodem log (tail) ---\n{}\n--- kernel log (tail) ---\n{}",
+            "\n--- vmodem log (tail) ---\n{}\n--- kernel log (tail) ---\n{}\n--- vmodem kernel stacks ---\n{stacks}",
             tail(vmodem),
             tail(kernel)
         )

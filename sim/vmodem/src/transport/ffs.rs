@@ -151,6 +151,9 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         outs,
     } = build_function(&personality);
     let reg = register(&personality, handle, &udc)?;
+    // EP0 too: a stall on a transfer the host already abandoned reads EP0,
+    // which would otherwise wait for the next event while off the bus.
+    nonblocking(custom.fd()?)?;
     println!(
         "vmodem: {:04x}:{:04x} EM7305 on {} (seed {seed})",
         personality.vendor_id,
@@ -159,13 +162,15 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     );
 
     let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(64);
-    for (role, rx) in outs {
+    for (role, mut rx) in outs {
+        nonblocking(rx.control()?.fd()?)?;
         tokio::spawn(read_endpoint(role, rx, in_tx.clone()));
     }
     let mut eps = Endpoints {
         senders: HashMap::new(),
     };
-    for (role, kind, tx) in ins {
+    for (role, kind, mut tx) in ins {
+        nonblocking(tx.control()?.fd()?)?;
         let (q_tx, q_rx) = mpsc::channel::<Bytes>(256);
         eps.senders.insert((role, kind), q_tx);
         tokio::spawn(write_endpoint(role, tx, q_rx));
@@ -289,6 +294,20 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     info!("removing the gadget");
     drop(custom);
     reg.remove().context("removing the gadget")?;
+    Ok(())
+}
+
+/// Endpoint files must not block: while the function is disabled (the
+/// module is off the bus) FunctionFS makes every I/O submission wait for the
+/// endpoint to come back, which would stall this single-threaded loop
+/// before it could ever rebind. Non-blocking, the submission fails with
+/// EAGAIN and the endpoint task retries later.
+fn nonblocking(fd: std::os::fd::RawFd) -> anyhow::Result<()> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    // SAFETY: the endpoint file stays open for the gadget's lifetime.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
     Ok(())
 }
 
