@@ -57,7 +57,9 @@ impl<'a> Reader<'a> {
         if data.len() % 2 != 0 {
             return Err(Error::BadLength("MBIM string of odd size"));
         }
-        let units = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let units = data
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
         char::decode_utf16(units)
             .collect::<core::result::Result<String, _>>()
             .map_err(|_| Error::BadValue("MBIM string is not UTF-16"))

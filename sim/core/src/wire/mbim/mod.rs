@@ -14,6 +14,7 @@
 pub mod fragment;
 pub mod ib;
 mod message;
+pub mod stream;
 mod uuid;
 
 pub use message::{Message, HEADER_LEN};

@@ -129,10 +129,7 @@ fn strings_that_are_not_utf16_or_odd_are_refused() {
     let mut w = Writer::new();
     w.ol(&[0x00, 0xd8]); // a lone high surrogate
     let b = w.finish();
-    assert!(matches!(
-        Reader::new(&b).string(0),
-        Err(Error::BadValue(_))
-    ));
+    assert!(matches!(Reader::new(&b).string(0), Err(Error::BadValue(_))));
     let mut w = Writer::new();
     w.ol(&[0x41]);
     assert!(matches!(
