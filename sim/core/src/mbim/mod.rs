@@ -247,6 +247,3 @@ fn is_host_type(t: MessageType) -> bool {
         MessageType::OPEN | MessageType::CLOSE | MessageType::COMMAND | MessageType::HOST_ERROR
     )
 }
-
-#[cfg(test)]
-mod tests;

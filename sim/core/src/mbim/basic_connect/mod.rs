@@ -145,6 +145,3 @@ impl BasicConnect {
         out
     }
 }
-
-#[cfg(test)]
-mod tests;
