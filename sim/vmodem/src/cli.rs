@@ -164,3 +164,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_profile_composition_picks_the_control_function() {
+        for (n, mbim) in [
+            (6, false),
+            (7, false),
+            (8, true),
+            (9, true),
+            (12, true),
+            (14, false),
+        ] {
+            let c = Composition::of_profile(n);
+            assert_eq!(matches!(c, Composition::Mbim), mbim, "composition {n}");
+        }
+    }
+}
