@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 command -v qmicli >/dev/null 2>&1 || need_pkgs+=(libqmi-utils)
+command -v mbimcli >/dev/null 2>&1 || need_pkgs+=(libmbim-utils)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_cmd=()

@@ -79,6 +79,92 @@ impl Vmodem {
         }
     }
 
+    /// Starts `vmodem run --transport pty --composition mbim`: MBIM on the
+    /// control pty. Always a pty, in the VM tier too: FunctionFS cannot
+    /// carry an MBIM composition.
+    pub fn start_mbim(tag: &str, extra: &[&str]) -> Vmodem {
+        require_tool("mbimcli", "libmbim-utils");
+        let dir = tempdir(tag);
+        let link = dir.0.join("mbim");
+        let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
+            .args([
+                "run",
+                "--transport",
+                "pty",
+                "--composition",
+                "mbim",
+                "--link",
+            ])
+            .arg(&link)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start vmodem");
+        wait_until(Duration::from_secs(10), || link.exists())
+            .unwrap_or_else(|_| panic!("vmodem did not create {link:?}"));
+        Vmodem {
+            child,
+            link,
+            gadget: false,
+            log: None,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `mbimcli -d LINK ARGS`, talking to the device directly (no
+    /// mbim-proxy): each run OPENs, sends its command and CLOSEs.
+    pub fn mbimcli(&self, args: &[&str]) -> Output {
+        let out = Command::new("mbimcli")
+            .arg("-d")
+            .arg(&self.link)
+            .args(args)
+            .output()
+            .expect("run mbimcli");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Output {
+            ok: out.status.success(),
+            text,
+            args: args.join(" "),
+        }
+    }
+
+    /// Runs mbimcli and fails the test unless it succeeds.
+    pub fn mbim_ok(&self, args: &[&str]) -> String {
+        let o = self.mbimcli(args);
+        assert!(o.ok, "mbimcli {} failed:\n{}", o.args, o.text);
+        o.text
+    }
+
+    /// Runs mbimcli and fails the test unless it fails.
+    pub fn mbim_fails(&self, args: &[&str]) -> String {
+        let o = self.mbimcli(args);
+        assert!(!o.ok, "mbimcli {} should have failed:\n{}", o.args, o.text);
+        o.text
+    }
+
+    /// Polls an mbimcli action until its output contains `needle`.
+    pub fn mbim_wait_for(&self, args: &[&str], needle: &str, limit: Duration) -> String {
+        let t0 = Instant::now();
+        loop {
+            let o = self.mbimcli(args);
+            if o.ok && o.text.contains(needle) {
+                return o.text;
+            }
+            assert!(
+                t0.elapsed() < limit,
+                "mbimcli {} never showed {needle:?}; last output:\n{}",
+                o.args,
+                o.text
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Starts `vmodem run --transport ffs` and waits for the host's driver.
     fn start_gadget(tag: &str, extra: &[&str]) -> Vmodem {
         let link = PathBuf::from(GADGET_QMI_DEVICE);
@@ -237,7 +323,11 @@ pub struct Output {
 
 /// The pty tier needs the real qmicli; `scripts/test.sh` installs it.
 fn require_qmicli() {
-    let found = Command::new("qmicli")
+    require_tool("qmicli", "libqmi-utils");
+}
+
+fn require_tool(tool: &str, package: &str) {
+    let found = Command::new(tool)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -245,7 +335,7 @@ fn require_qmicli() {
         .is_ok_and(|s| s.success());
     assert!(
         found,
-        "qmicli is not installed: run scripts/test.sh, which installs libqmi-utils"
+        "{tool} is not installed: run scripts/test.sh, which installs {package}"
     );
 }
 

@@ -1,5 +1,6 @@
 //! pty tier: the real `qmicli` against vmodem over a pseudo-terminal.
-//! Needs no root and no kernel modules, only libqmi-utils.
+//! Needs no root and no kernel modules, only libqmi-utils (and
+//! libmbim-utils for `mbim.rs`, the real `mbimcli`).
 
 mod harness;
 
@@ -7,6 +8,7 @@ mod acceptance;
 mod at;
 mod ctl;
 mod dms;
+mod mbim;
 mod nas;
 mod uim;
 mod wda;

@@ -49,6 +49,7 @@ pub struct Modem {
     stats: Stats,
     indications: Vec<Indication>,
     serial: SerialPorts,
+    mbim: crate::mbim::Function,
 }
 
 impl Modem {
@@ -65,6 +66,7 @@ impl Modem {
             stats: Stats::default(),
             indications: Vec::new(),
             serial: SerialPorts::default(),
+            mbim: crate::mbim::Function::default(),
         }
     }
 
@@ -214,6 +216,7 @@ impl Modem {
         self.device.reboot(now);
         self.net.clear();
         self.serial.reset();
+        self.mbim.reset();
         self.booting_until = Some(now + BOOT_TIME);
         self.events.push_back(Event::Reset);
     }
@@ -223,6 +226,7 @@ impl Modem {
         let events: Vec<_> = self.device.drain_events().collect();
         for ev in &events {
             self.serial.on_event(ev, &self.device);
+            self.mbim.on_event(ev, &self.device);
             for svc in self.services.iter_mut() {
                 svc.indications(ev, &self.device, &mut self.indications);
                 let id = svc.id();
@@ -294,6 +298,32 @@ impl Modem {
             self.reset(now);
         }
         self.flush_events();
+    }
+
+    /// Takes one MBIM control transfer from the host (an MBIM
+    /// composition's SEND_ENCAPSULATED_COMMAND), on the same device as QMI.
+    pub fn handle_mbim(&mut self, transfer: &[u8], now: Instant) {
+        self.handle_timeout(now);
+        if self.booting_until.is_some() {
+            self.stats.ignored_while_booting += 1;
+            return;
+        }
+        self.stats.requests += 1;
+        self.mbim.handle(transfer, &mut self.device, now);
+        if self.device.reset_requested {
+            self.reset(now);
+        }
+        self.flush_events();
+    }
+
+    /// The next MBIM control transfer for the host.
+    pub fn poll_mbim(&mut self) -> Option<Vec<u8>> {
+        self.mbim.poll()
+    }
+
+    /// The MBIM function, for inspection.
+    pub fn mbim(&self) -> &crate::mbim::Function {
+        &self.mbim
     }
 
     /// Bytes for the host on a serial port.

@@ -12,6 +12,7 @@
 
 pub mod at;
 pub mod fault;
+pub mod mbim;
 pub mod model;
 pub mod net;
 pub mod nmea;

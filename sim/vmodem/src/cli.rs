@@ -57,6 +57,26 @@ enum Transport {
     Ffs,
 }
 
+/// The control function the host talks to.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Composition {
+    /// QMI (Sierra compositions 6 and 7).
+    Qmi,
+    /// MBIM (Sierra compositions 8 to 12).
+    Mbim,
+}
+
+impl Composition {
+    /// The control function of a Sierra USB composition number. Dual
+    /// configurations (13 and up) come up in their first, QMI, config.
+    fn of_profile(n: u8) -> Composition {
+        match n {
+            8..=12 => Composition::Mbim,
+            _ => Composition::Qmi,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// How the host reaches the modem.
@@ -65,6 +85,11 @@ pub struct RunArgs {
     /// USB device controller for `--transport ffs` (default: the first one).
     #[arg(long)]
     udc: Option<String>,
+    /// What the control pty speaks (`--transport pty` only). Defaults to
+    /// what the profile's `usb_composition` implies; given, it overrides
+    /// the profile for this run.
+    #[arg(long, value_enum)]
+    composition: Option<Composition>,
     /// Also create a symlink to the pty at this path.
     #[arg(long)]
     link: Option<PathBuf>,
@@ -113,7 +138,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let profile = load_profile(args.profile.as_ref())?;
             match args.transport {
                 Transport::Pty => {
+                    use crate::transport::pty::Control;
+                    let composition = args
+                        .composition
+                        .unwrap_or(Composition::of_profile(profile.identity.usb_composition));
                     let links = crate::transport::pty::Links {
+                        control: match composition {
+                            Composition::Qmi => Control::Qmi,
+                            Composition::Mbim => Control::Mbim,
+                        },
                         qmi: args.link,
                         at: args.at_link,
                         dm: args.dm_link,
@@ -121,8 +154,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     crate::transport::pty::run(profile, args.seed, links)
                 }
+                // FunctionFS cannot carry the CDC and MBIM functional
+                // descriptors cdc_mbim needs (docs/mbim.md).
+                Transport::Ffs if matches!(args.composition, Some(Composition::Mbim)) => {
+                    anyhow::bail!("--composition mbim is served on --transport pty only")
+                }
                 Transport::Ffs => crate::transport::ffs::run(profile, args.seed, args.udc),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_profile_composition_picks_the_control_function() {
+        for (n, mbim) in [
+            (6, false),
+            (7, false),
+            (8, true),
+            (9, true),
+            (12, true),
+            (14, false),
+        ] {
+            let c = Composition::of_profile(n);
+            assert_eq!(matches!(c, Composition::Mbim), mbim, "composition {n}");
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod hdlc;
 mod ids;
+pub mod mbim;
 pub mod qmi;
 pub mod qmux;
 pub mod tlv;

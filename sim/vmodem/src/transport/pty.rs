@@ -5,6 +5,10 @@
 //! The AT, DM and NMEA functions each get their own raw pty when asked
 //! (`--at-link` ...), standing in for ttyUSB2, ttyUSB0 and ttyUSB1, all
 //! served by the same engine: `socat - PATH,raw,echo=0` talks AT.
+//!
+//! With [`Control::Mbim`] the control pty carries MBIM instead of QMUX
+//! (`mbimcli -d PTY ...`): libmbim splits the stream by MessageLength, so
+//! each control transfer (each fragment) is written whole.
 
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -17,12 +21,23 @@ use tokio::io::Interest;
 use tracing::{debug, info, trace, warn};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
+use vmodem_core::wire::mbim::stream::Deframer as MbimDeframer;
 use vmodem_core::wire::qmux::Deframer;
 use vmodem_core::{Event, Modem, SerialPort};
 
-/// Where to link each pty; `qmi` is always served, the others on request.
+/// What the control pty speaks: the composition's control function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Control {
+    #[default]
+    Qmi,
+    Mbim,
+}
+
+/// Where to link each pty; `qmi` (the control pty, QMI or MBIM as
+/// `control` says) is always served, the others on request.
 #[derive(Debug, Default)]
 pub struct Links {
+    pub control: Control,
     pub qmi: Option<PathBuf>,
     pub at: Option<PathBuf>,
     pub dm: Option<PathBuf>,
@@ -123,8 +138,11 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
         modem.set_serial_open(SerialPort::Nmea, true, now());
     }
     let mut deframer = Deframer::new();
+    let mut mbim_deframer = MbimDeframer::new();
+    let mbim = links.control == Control::Mbim;
     println!(
-        "vmodem: QMI on {} (EM7305, seed {seed})",
+        "vmodem: {} on {} (EM7305, seed {seed})",
+        if mbim { "MBIM" } else { "QMI" },
         qmi.path.display()
     );
     for (name, p) in [("DM", &dm), ("NMEA", &nmea), ("AT", &at)] {
@@ -144,12 +162,22 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
             r = qmi.read(&mut buf) => {
-                if let Some(n) = r? {
+                match r? {
+                    Some(n) if mbim => {
+                        mbim_deframer.push(&buf[..n]);
+                        while let Some(t) = mbim_deframer.next_transfer() {
+                            trace!(bytes = ?t, "host →");
+                            modem.handle_mbim(&t, now());
+                        }
+                    }
+                    Some(n) => {
                     deframer.push(&buf[..n]);
                     while let Some(frame) = deframer.next_frame() {
                         trace!(bytes = ?frame, "host →");
                         modem.handle_qmi(&frame, now());
                     }
+                    }
+                    None => {}
                 }
             }
             r = read_opt(at.as_ref()) => serial_in(&mut modem, SerialPort::At, r?, now()),
@@ -162,7 +190,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
                 Event::Booted => info!("firmware booted"),
             }
         }
-        while let Some(frame) = modem.poll_qmi() {
+        while let Some(frame) = modem.poll_qmi().or_else(|| modem.poll_mbim()) {
             trace!(bytes = ?frame, "← modem");
             write_all(qmi.master.get_ref(), &frame);
         }

@@ -233,7 +233,7 @@ fn rat_mask(t: Option<Technology>) -> u32 {
 
 /// Channel rates (TX, RX) in bit/s of an EM7305: LTE category 3, and
 /// DC-HSPA+ on UMTS.
-fn max_rates(t: Option<Technology>) -> (u32, u32) {
+pub(crate) fn max_rates(t: Option<Technology>) -> (u32, u32) {
     match t {
         Some(Technology::Lte) => (50_000_000, 100_000_000),
         Some(Technology::Umts) => (5_760_000, 42_200_000),

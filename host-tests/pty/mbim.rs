@@ -1,0 +1,147 @@
+//! The real `mbimcli` (libmbim 1.28) against vmodem's MBIM function over a
+//! pty: identity, SIM, radio, registration, packet service and a data
+//! session, all from the default profile and the shared device model.
+
+use crate::harness::{assert_field, Vmodem};
+use std::time::Duration;
+
+const REGISTERED: Duration = Duration::from_secs(10);
+
+#[test]
+fn device_caps_come_from_the_profile() {
+    let v = Vmodem::start_mbim("mbim-caps", &[]);
+    let out = v.mbim_ok(&["--query-device-caps"]);
+    assert_field(&out, "Device type", "'embedded'");
+    assert_field(&out, "Cellular class", "'gsm'");
+    assert_field(&out, "Data class", "'gprs, edge, umts, hsdpa, hsupa, lte'");
+    assert_field(&out, "Device ID", "'359225050024702'");
+    assert_field(&out, "Firmware info", "'SWI9X15C_05.05.58.00'");
+    assert_field(&out, "Hardware info", "'10001'");
+}
+
+#[test]
+fn pin_over_mbim_with_a_wrong_try_then_the_right_one() {
+    let v = Vmodem::start_mbim("mbim-pin", &[]);
+    let out = v.mbim_ok(&["--query-subscriber-ready-status"]);
+    assert_field(&out, "Ready state", "'device-locked'");
+    assert_field(&out, "SIM ICCID", "'89490200001234567892'");
+    let out = v.mbim_ok(&["--query-pin-state"]);
+    assert_field(&out, "PIN state", "'locked'");
+    assert_field(&out, "PIN type", "'pin1'");
+    assert_field(&out, "Remaining attempts", "'3'");
+
+    let out = v.mbim_fails(&["--enter-pin=0000"]);
+    assert!(out.contains("Failure"), "{out}");
+    let out = v.mbim_ok(&["--query-pin-state"]);
+    assert_field(&out, "Remaining attempts", "'2'");
+
+    let out = v.mbim_ok(&["--enter-pin=1234"]);
+    assert!(out.contains("PIN operation successful"), "{out}");
+    assert_field(&out, "PIN state", "'unlocked'");
+    let out = v.mbim_ok(&["--query-subscriber-ready-status"]);
+    assert_field(&out, "Ready state", "'initialized'");
+    assert_field(&out, "Subscriber ID", "'001010123456789'");
+    assert_field(&out, "Telephone numbers", "'+15555550123'");
+}
+
+#[test]
+fn radio_registration_signal_and_packet_service() {
+    let v = Vmodem::start_mbim("mbim-radio", &[]);
+    v.mbim_ok(&["--enter-pin=1234"]);
+    let out = v.mbim_ok(&["--query-radio-state"]);
+    assert_field(&out, "Software radio state", "'on'");
+    let out = v.mbim_wait_for(&["--query-registration-state"], "'home'", REGISTERED);
+    assert_field(&out, "Register mode", "'automatic'");
+    assert_field(&out, "Available data classes", "'lte'");
+    assert_field(&out, "Provider ID", "'00101'");
+    assert_field(&out, "Provider name", "'vmodem'");
+
+    // The profile's RSSI centre is -65 dBm, coded 24; it wanders by up to
+    // 6 dB (3 steps) either way.
+    let out = v.mbim_ok(&["--query-signal-state"]);
+    let rssi: u32 = field(&out, "RSSI [0-31,99]").parse().unwrap();
+    assert!((21..=27).contains(&rssi), "{out}");
+
+    let out = v.mbim_ok(&["--query-packet-service-state"]);
+    assert_field(&out, "Packet service state", "'attached'");
+    assert_field(&out, "Uplink speed", "'50000000 bps'");
+    assert_field(&out, "Downlink speed", "'100000000 bps'");
+
+    let out = v.mbim_ok(&["--set-radio-state=off"]);
+    assert_field(&out, "Software radio state", "'off'");
+    let out = v.mbim_ok(&["--query-registration-state"]);
+    assert_field(&out, "Register state", "'deregistered'");
+    let out = v.mbim_ok(&["--query-packet-service-state"]);
+    assert_field(&out, "Packet service state", "'detached'");
+    let out = v.mbim_ok(&["--set-radio-state=on"]);
+    assert_field(&out, "Software radio state", "'on'");
+    v.mbim_wait_for(&["--query-registration-state"], "'home'", REGISTERED);
+}
+
+#[test]
+fn connect_ip_configuration_and_disconnect() {
+    let v = Vmodem::start_mbim("mbim-connect", &[]);
+    // Before the PIN there is no data session to be had.
+    let out = v.mbim_fails(&["--connect=access-string=internet"]);
+    assert!(out.contains("PinRequired"), "{out}");
+    v.mbim_ok(&["--enter-pin=1234"]);
+    v.mbim_wait_for(&["--query-registration-state"], "'home'", REGISTERED);
+
+    let out = v.mbim_fails(&["--connect=access-string=nope,ip-type=ipv4"]);
+    assert!(out.contains("Failure"), "{out}");
+
+    let out = v.mbim_ok(&["--connect=access-string=internet,ip-type=ipv4v6"]);
+    assert!(out.contains("Successfully connected"), "{out}");
+    assert_field(&out, "Activation state", "'activated'");
+    assert_field(&out, "IP type", "'ipv4v6'");
+    assert_field(&out, "Context type", "'internet'");
+
+    let out = v.mbim_ok(&["--query-ip-configuration"]);
+    assert_field(&out, "IP [0]", "'10.64.0.2/24'");
+    assert_field(&out, "Gateway", "'10.64.0.1'");
+    assert_field(&out, "DNS [0]", "'10.64.0.53'");
+    assert_field(&out, "DNS [1]", "'10.64.0.54'");
+    assert_field(&out, "MTU", "'1500'");
+    assert_field(&out, "IP [0]", "'2001:db8:64::2/64'");
+    assert_field(&out, "Gateway", "'2001:db8:64::1'");
+    assert_field(&out, "DNS [0]", "'2001:db8:64::53'");
+
+    let out = v.mbim_ok(&["--query-connection-state"]);
+    assert_field(&out, "Activation state", "'activated'");
+    let out = v.mbim_ok(&["--disconnect"]);
+    assert!(out.contains("Successfully disconnected"), "{out}");
+    assert_field(&out, "Activation state", "'deactivated'");
+    let out = v.mbim_fails(&["--query-ip-configuration"]);
+    assert!(out.contains("ContextNotActivated"), "{out}");
+}
+
+#[test]
+fn providers_pin_list_and_device_services() {
+    let v = Vmodem::start_mbim("mbim-providers", &[]);
+    let out = v.mbim_fails(&["--query-home-provider"]);
+    assert!(out.contains("PinRequired"), "{out}");
+    v.mbim_ok(&["--enter-pin=1234"]);
+    let out = v.mbim_ok(&["--query-home-provider"]);
+    assert_field(&out, "Provider ID", "'00101'");
+    assert_field(&out, "Provider name", "'vmodem'");
+    let out = v.mbim_ok(&["--query-preferred-providers"]);
+    assert!(out.contains("No preferred providers given"), "{out}");
+    let out = v.mbim_wait_for(&["--query-visible-providers"], "registered", REGISTERED);
+    assert_field(&out, "State", "'home, visible, registered'");
+    let out = v.mbim_ok(&["--query-pin-list"]);
+    assert_field(&out, "Mode", "'enabled'");
+    let out = v.mbim_ok(&["--query-device-services"]);
+    assert_field(&out, "Service", "'basic-connect'");
+    assert!(out.contains("ip-configuration (15)"), "{out}");
+    let out = v.mbim_ok(&["--register-automatic"]);
+    assert!(out.contains("automatic registration"), "{out}");
+}
+
+/// The value between quotes on the line naming `key`.
+fn field<'a>(text: &'a str, key: &str) -> &'a str {
+    let line = text
+        .lines()
+        .find(|l| l.contains(key))
+        .unwrap_or_else(|| panic!("no {key:?} in:\n{text}"));
+    line.rsplit('\'').nth(1).unwrap_or("")
+}

@@ -1,0 +1,387 @@
+//! MBIM through the engine: the control protocol's errors, Basic Connect
+//! on the shared model (a PIN entered over MBIM is entered for QMI and the
+//! other way round), fragmentation, and bytes that must never panic.
+
+use vmodem_core::model::{Profile, SimState};
+use vmodem_core::time::Instant;
+use vmodem_core::wire::mbim::fragment::split;
+use vmodem_core::wire::mbim::ib::{utf16le, Reader, Writer};
+use vmodem_core::wire::mbim::{
+    CommandType, Message, MessageType, Packet, ProtocolError, Status, Uuid,
+};
+use vmodem_core::wire::qmi::{Message as QmiMessage, MessageKind};
+use vmodem_core::wire::tlv::Tlv;
+use vmodem_core::wire::ServiceId;
+use vmodem_core::Modem;
+
+const PIN: u32 = 4;
+const REGISTER_STATE: u32 = 9;
+const CONNECT: u32 = 12;
+const IP_CONFIGURATION: u32 = 15;
+const SUBSCRIBER_READY_STATUS: u32 = 2;
+
+fn t(ms: u64) -> Instant {
+    Instant::from_millis(ms)
+}
+
+/// Sends one transfer, returns what came back (whole messages only).
+fn exchange(m: &mut Modem, transfer: &[u8], now: Instant) -> Vec<Message> {
+    m.handle_mbim(transfer, now);
+    std::iter::from_fn(|| m.poll_mbim())
+        .map(|b| Message::parse(&b).expect("the function emits valid messages"))
+        .collect()
+}
+
+fn open(m: &mut Modem) {
+    let r = exchange(
+        m,
+        &Message::Open {
+            txn: 1,
+            max_control_transfer: 4096,
+        }
+        .to_bytes(),
+        t(0),
+    );
+    assert_eq!(
+        r,
+        vec![Message::OpenDone {
+            txn: 1,
+            status: Status::SUCCESS
+        }]
+    );
+}
+
+fn command(txn: u32, cid: u32, set: bool, info: Vec<u8>) -> Vec<u8> {
+    Message::Command {
+        txn,
+        service: Uuid::BASIC_CONNECT,
+        cid,
+        command_type: if set {
+            CommandType::SET
+        } else {
+            CommandType::QUERY
+        },
+        info,
+    }
+    .to_bytes()
+}
+
+/// The COMMAND_DONE for `txn` among `msgs`: (status, buffer).
+fn done(msgs: &[Message], txn: u32) -> (Status, Vec<u8>) {
+    msgs.iter()
+        .find_map(|m| match m {
+            Message::CommandDone {
+                txn: x,
+                status,
+                info,
+                ..
+            } if *x == txn => Some((*status, info.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no COMMAND_DONE for {txn} in {msgs:?}"))
+}
+
+fn enter_pin(code: &str) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u32(2).u32(0).string(code).string("");
+    w.finish()
+}
+
+fn mbim_modem() -> Modem {
+    let mut m = Modem::new(Profile::default(), 0, t(0));
+    open(&mut m);
+    m
+}
+
+fn function_error(error: ProtocolError, txn: u32) -> Vec<Message> {
+    vec![Message::FunctionError { txn, error }]
+}
+
+#[test]
+fn control_protocol_errors_are_the_spec_ones() {
+    let valid = command(5, 1, false, vec![]);
+    let mut zero_len = valid.clone();
+    zero_len[4..8].fill(0);
+    let mut too_long = valid.clone();
+    too_long[4] = 200;
+    let mut unknown_type = Message::Close { txn: 6 }.to_bytes();
+    unknown_type[0] = 0x55;
+    let mut ib_len = command(7, 1, false, vec![0; 4]);
+    ib_len[44] = 8;
+    let second = split(&command(8, 1, false, vec![0; 100]), 64)[1].clone();
+    let table: Vec<(&str, Vec<u8>, Vec<Message>)> = vec![
+        (
+            "truncated header",
+            valid[..10].to_vec(),
+            function_error(ProtocolError::LENGTH_MISMATCH, 0),
+        ),
+        (
+            "zero MessageLength",
+            zero_len,
+            function_error(ProtocolError::LENGTH_MISMATCH, 5),
+        ),
+        (
+            "MessageLength beyond the transfer",
+            too_long,
+            function_error(ProtocolError::LENGTH_MISMATCH, 5),
+        ),
+        (
+            "unknown MessageType",
+            unknown_type,
+            function_error(ProtocolError::UNKNOWN, 6),
+        ),
+        (
+            "a device-to-host type from the host",
+            Message::OpenDone {
+                txn: 9,
+                status: Status::SUCCESS,
+            }
+            .to_bytes(),
+            function_error(ProtocolError::UNKNOWN, 9),
+        ),
+        (
+            "InformationBufferLength past the message",
+            ib_len,
+            function_error(ProtocolError::LENGTH_MISMATCH, 7),
+        ),
+        (
+            "a second fragment first",
+            second,
+            function_error(ProtocolError::FRAGMENT_OUT_OF_SEQUENCE, 8),
+        ),
+        (
+            "more than MaxControlTransfer",
+            command(10, 1, false, vec![0; 5000]),
+            function_error(ProtocolError::MAX_TRANSFER, 10),
+        ),
+    ];
+    for (what, transfer, want) in table {
+        let mut m = mbim_modem();
+        assert_eq!(exchange(&mut m, &transfer, t(1)), want, "{what}");
+        // And the function still serves.
+        let r = exchange(&mut m, &command(99, 1, false, vec![]), t(2));
+        assert_eq!(done(&r, 99).0, Status::SUCCESS, "after {what}");
+    }
+}
+
+#[test]
+fn commands_before_open_and_after_close_are_not_opened() {
+    let mut m = Modem::new(Profile::default(), 0, t(0));
+    assert_eq!(
+        exchange(&mut m, &command(3, 1, false, vec![]), t(0)),
+        function_error(ProtocolError::NOT_OPENED, 3)
+    );
+    open(&mut m);
+    let r = exchange(&mut m, &Message::Close { txn: 4 }.to_bytes(), t(0));
+    assert_eq!(
+        r,
+        vec![Message::CloseDone {
+            txn: 4,
+            status: Status::SUCCESS
+        }]
+    );
+    assert_eq!(
+        exchange(&mut m, &command(5, 1, false, vec![]), t(0)),
+        function_error(ProtocolError::NOT_OPENED, 5)
+    );
+}
+
+#[test]
+fn unknown_service_or_cid_and_bad_buffers_get_their_status() {
+    let mut m = mbim_modem();
+    let other = Message::Command {
+        txn: 2,
+        service: Uuid::QMI,
+        cid: 1,
+        command_type: CommandType::SET,
+        info: vec![],
+    };
+    let r = exchange(&mut m, &other.to_bytes(), t(1));
+    assert_eq!(done(&r, 2).0, Status::NO_DEVICE_SUPPORT);
+    let r = exchange(&mut m, &command(3, 200, false, vec![]), t(1));
+    assert_eq!(done(&r, 3).0, Status::NO_DEVICE_SUPPORT);
+    // PIN set with a string pointing past the buffer.
+    let mut bad = enter_pin("1234");
+    bad[8] = 0xf0;
+    let r = exchange(&mut m, &command(4, PIN, true, bad), t(1));
+    assert_eq!(done(&r, 4).0, Status::INVALID_PARAMETERS);
+    let r = exchange(&mut m, &command(5, CONNECT, true, vec![0; 3]), t(1));
+    assert_eq!(done(&r, 5).0, Status::INVALID_PARAMETERS);
+    assert_eq!(m.device().sim.pin_retries, 3, "no try used by bad buffers");
+}
+
+fn qmi_dms_client(m: &mut Modem) -> u8 {
+    let alloc = QmiMessage::request(ServiceId::Ctl, 0, 1, 0x22, vec![Tlv::new(1, vec![2])]);
+    m.handle_qmi(&alloc.to_bytes(), t(1));
+    let r = QmiMessage::parse(&m.poll_qmi().unwrap()).unwrap();
+    r.tlv(1).unwrap()[1]
+}
+
+/// DMS UIM Get PIN Status: PIN1's (status, verify retries).
+fn qmi_pin1(m: &mut Modem, client: u8) -> (u8, u8) {
+    let q = QmiMessage::request(ServiceId::Dms, client, 7, 0x002B, vec![]);
+    m.handle_qmi(&q.to_bytes(), t(2));
+    let r = std::iter::from_fn(|| m.poll_qmi())
+        .map(|f| QmiMessage::parse(&f).unwrap())
+        .find(|r| r.kind == MessageKind::Response)
+        .unwrap();
+    let s = r.tlv(0x11).unwrap();
+    (s[0], s[1])
+}
+
+#[test]
+fn a_wrong_pin_over_mbim_costs_a_qmi_try_and_the_right_one_unlocks_qmi() {
+    let mut m = mbim_modem();
+    let client = qmi_dms_client(&mut m);
+    let r = exchange(&mut m, &command(2, PIN, true, enter_pin("0000")), t(1));
+    let (status, info) = done(&r, 2);
+    assert_eq!(status, Status::FAILURE);
+    let pin = Reader::new(&info);
+    assert_eq!((pin.u32(0), pin.u32(4), pin.u32(8)), (Ok(2), Ok(1), Ok(2)));
+    assert_eq!(qmi_pin1(&mut m, client), (1, 2), "enabled, not verified");
+    let r = exchange(&mut m, &command(3, PIN, true, enter_pin("1234")), t(2));
+    assert_eq!(done(&r, 3).0, Status::SUCCESS);
+    // The host hears that the subscriber is ready (INITIALIZED = 1).
+    let ready = r.iter().find_map(|m| match m {
+        Message::IndicateStatus { cid, info, .. } if *cid == SUBSCRIBER_READY_STATUS => {
+            Some(Reader::new(info).u32(0))
+        }
+        _ => None,
+    });
+    assert_eq!(ready, Some(Ok(1)));
+    assert_eq!(qmi_pin1(&mut m, client), (2, 3), "enabled, verified");
+}
+
+#[test]
+fn a_pin_entered_over_qmi_unlocks_mbim() {
+    let mut m = mbim_modem();
+    let client = qmi_dms_client(&mut m);
+    let mut tlv = vec![1, 4];
+    tlv.extend_from_slice(b"1234");
+    let v = QmiMessage::request(ServiceId::Dms, client, 5, 0x0028, vec![Tlv::new(1, tlv)]);
+    m.handle_qmi(&v.to_bytes(), t(1));
+    assert_eq!(m.device().sim.state, SimState::Ready);
+    while m.poll_qmi().is_some() {}
+    let r = exchange(&mut m, &command(2, PIN, false, vec![]), t(2));
+    let (status, info) = done(&r, 2);
+    assert_eq!(status, Status::SUCCESS);
+    assert_eq!(Reader::new(&info).u32(4), Ok(0), "unlocked");
+}
+
+#[test]
+fn connect_uses_the_model_bearers_and_radio_off_ends_it() {
+    let mut m = mbim_modem();
+    exchange(&mut m, &command(2, PIN, true, enter_pin("1234")), t(1));
+    m.handle_timeout(t(3000));
+    while m.poll_mbim().is_some() {}
+    let mut w = Writer::new();
+    w.u32(0)
+        .u32(1)
+        .string("internet")
+        .string("")
+        .string("")
+        .u32(0)
+        .u32(0)
+        .u32(1)
+        .uuid(&Uuid::CONTEXT_INTERNET);
+    let r = exchange(&mut m, &command(3, CONNECT, true, w.finish()), t(3001));
+    assert_eq!(done(&r, 3).0, Status::SUCCESS);
+    assert_eq!(m.device().bearers.len(), 1);
+    let r = exchange(
+        &mut m,
+        &command(4, IP_CONFIGURATION, false, vec![0; 60]),
+        t(3002),
+    );
+    let (status, info) = done(&r, 4);
+    assert_eq!(status, Status::SUCCESS);
+    let ip = Reader::new(&info);
+    let at = ip.u32(16).unwrap() as usize;
+    assert_eq!(ip.u32(at), Ok(24), "prefix");
+    assert_eq!(&info[at + 4..at + 8], &[10, 64, 0, 2]);
+    // Radio off: the bearer drops and the host is told.
+    let r = exchange(&mut m, &command(5, 3, true, vec![0, 0, 0, 0]), t(3003));
+    assert!(m.device().bearers.is_empty());
+    let ind = r.iter().any(|m| {
+        matches!(m, Message::IndicateStatus { cid, info, .. }
+            if *cid == CONNECT && Reader::new(info).u32(4) == Ok(3))
+    });
+    assert!(ind, "CONNECT deactivated indication in {r:?}");
+    assert!(r
+        .iter()
+        .any(|m| matches!(m, Message::IndicateStatus { cid, .. } if *cid == REGISTER_STATE)));
+}
+
+#[test]
+fn an_unknown_apn_is_refused_with_its_3gpp_cause() {
+    let mut m = mbim_modem();
+    exchange(&mut m, &command(2, PIN, true, enter_pin("1234")), t(1));
+    m.handle_timeout(t(3000));
+    let mut w = Writer::new();
+    w.u32(0).u32(1).string("nope").string("").string("");
+    w.u32(0).u32(0).u32(1).uuid(&Uuid::CONTEXT_INTERNET);
+    let r = exchange(&mut m, &command(3, CONNECT, true, w.finish()), t(3001));
+    let (status, info) = done(&r, 3);
+    assert_eq!(status, Status::FAILURE);
+    assert_eq!(Reader::new(&info).u32(32), Ok(27), "NwError");
+}
+
+#[test]
+fn large_answers_are_fragmented_to_the_negotiated_size() {
+    let mut m = Modem::new(Profile::default(), 0, t(0));
+    exchange(
+        &mut m,
+        &Message::Open {
+            txn: 1,
+            max_control_transfer: 64,
+        }
+        .to_bytes(),
+        t(0),
+    );
+    m.handle_mbim(&command(2, 1, false, vec![]), t(1));
+    let parts: Vec<Vec<u8>> = std::iter::from_fn(|| m.poll_mbim()).collect();
+    assert!(parts.len() > 2);
+    let mut payload = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        assert!(p.len() <= 64);
+        let pk = Packet::new_checked(&p[..]).unwrap();
+        assert_eq!(pk.message_type(), MessageType::COMMAND_DONE);
+        let f = pk.fragment().unwrap();
+        assert_eq!((f.total as usize, f.current as usize), (parts.len(), i));
+        payload.extend_from_slice(pk.body());
+    }
+    // Fields after the fixed part: the device id string (the IMEI).
+    let info = &payload[28..];
+    assert!(info
+        .windows(30)
+        .any(|w| w == utf16le("359225050024702").as_slice()));
+}
+
+#[test]
+fn a_host_message_in_fragments_is_reassembled() {
+    let mut m = mbim_modem();
+    let whole = command(2, PIN, true, enter_pin("1234"));
+    let parts = split(&whole, 64);
+    assert!(parts.len() > 1);
+    for p in &parts[..parts.len() - 1] {
+        assert!(exchange(&mut m, p, t(1)).is_empty());
+    }
+    let r = exchange(&mut m, parts.last().unwrap(), t(2));
+    assert_eq!(done(&r, 2).0, Status::SUCCESS);
+    assert!(m.device().sim.is_ready());
+}
+
+#[test]
+fn a_reset_closes_the_channel() {
+    let mut m = mbim_modem();
+    m.device_mut()
+        .set_operating_mode(vmodem_core::model::OperatingMode::Reset, t(1))
+        .unwrap();
+    // The engine carries the reset out after the next transfer.
+    exchange(&mut m, &command(2, 1, false, vec![]), t(1));
+    m.handle_timeout(t(5000));
+    assert!(!m.mbim().is_open());
+    assert_eq!(
+        exchange(&mut m, &command(3, 1, false, vec![]), t(5001)),
+        function_error(ProtocolError::NOT_OPENED, 3)
+    );
+}
