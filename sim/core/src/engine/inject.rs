@@ -142,6 +142,7 @@ impl Modem {
             Fault::Bootloader => {
                 let down = self.draw_down_time();
                 self.leave_bus(now, LeaveCause::BootLoader);
+                self.wipe_firmware(now);
                 self.life = Life::Down {
                     until: now + down,
                     into: Personality::BootLoader,
@@ -282,16 +283,7 @@ impl Modem {
     /// The firmware restarts now and is off the bus for `down`.
     pub(super) fn reset_with(&mut self, now: Instant, cause: ResetCause, down: Duration) {
         self.leave_bus(now, LeaveCause::Reset(cause));
-        for s in self.services.iter_mut() {
-            for &c in self.clients.clients(s.id()) {
-                s.client_removed(c);
-            }
-        }
-        self.clients.clear();
-        self.device.reboot(now);
-        self.net.clear();
-        self.serial.reset();
-        self.faults.stalls.clear();
+        self.wipe_firmware(now);
         let policy = self.device.profile.resets.clone();
         let trip = self.faults.count_reset(cause, now, &policy);
         self.faults.record(
@@ -320,6 +312,21 @@ impl Modem {
             },
         };
         self.sync_power(now);
+    }
+
+    /// What the running firmware held is gone: clients, bearers, SIM
+    /// verification, queued serial and packet data, stalls.
+    fn wipe_firmware(&mut self, now: Instant) {
+        for s in self.services.iter_mut() {
+            for &c in self.clients.clients(s.id()) {
+                s.client_removed(c);
+            }
+        }
+        self.clients.clear();
+        self.device.reboot(now);
+        self.net.clear();
+        self.serial.reset();
+        self.faults.stalls.clear();
     }
 
     /// The end of a reset's down time or of a timed disconnect.
