@@ -1,6 +1,12 @@
 //! The engine: QMUX frames and time in; QMUX frames and events out.
 
-use crate::model::{Device, Profile, BOOT_TIME};
+mod inject;
+mod lifecycle;
+
+pub use lifecycle::{Happening, LeaveCause, Personality, Record, ResetCause};
+
+use crate::fault::{Mangle, StalledEndpoint};
+use crate::model::{Device, Phase, PowerModel, Profile, BOOT_TIME};
 use crate::qmi::ctl::CtlCtx;
 use crate::qmi::{self, ClientTable, Ctx, Failure, Indication, Req, Service, Tlvs};
 use crate::serial::{SerialPort, SerialPorts};
@@ -9,19 +15,28 @@ use crate::wire::qmi::{Message, MessageKind, Salvage, TLV_RESULT};
 use crate::wire::qmux::Sender;
 use crate::wire::tlv::Tlv;
 use crate::wire::{MessageId, ProtocolError, ServiceId};
+use inject::FaultState;
+use lifecycle::Life;
 use std::collections::VecDeque;
 
 /// Frames waiting for the host beyond this are dropped, oldest first, so a
 /// host that never reads cannot grow memory without bound.
 pub const MAX_PENDING_FRAMES: usize = 512;
 
+/// Most deadlines `handle_timeout` works through in one call; a caller
+/// that sleeps for ages catches up over several calls.
+const MAX_STEPS: usize = 100_000;
+
 /// Something the transport must act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// The firmware restarts: a USB transport drops off the bus now.
-    Reset,
-    /// The firmware is back and serving again.
-    Booted,
+    /// Drop off the bus now (a USB transport unbinds; a pty stays open but
+    /// the engine no longer answers). When `cause.answers_first()`, let the
+    /// host read what is queued before going.
+    LeaveBus { cause: LeaveCause },
+    /// Enumerate (again) as `personality`: after a reset's down time, a
+    /// reconnect, or the failsafe's switch to the boot loader.
+    ReturnToBus { personality: Personality },
 }
 
 /// Counters for what the engine could not serve.
@@ -30,7 +45,8 @@ pub struct Stats {
     pub requests: u64,
     /// Frames too broken to answer (no readable QMUX/QMI header).
     pub unanswerable: u64,
-    /// Frames that arrived while the firmware was rebooting.
+    /// Frames that arrived while the firmware was rebooting, away from
+    /// the bus or in the boot loader, or on a stalled endpoint.
     pub ignored_while_booting: u64,
     /// Frames dropped because the host did not read them.
     pub dropped_output: u64,
@@ -45,7 +61,9 @@ pub struct Modem {
     services: Vec<Box<dyn Service + Send>>,
     out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
-    booting_until: Option<Instant>,
+    life: Life,
+    power: PowerModel,
+    faults: FaultState,
     stats: Stats,
     indications: Vec<Indication>,
     serial: SerialPorts,
@@ -56,13 +74,15 @@ impl Modem {
     pub fn new(profile: Profile, seed: u64, now: Instant) -> Modem {
         Modem {
             net: crate::net::PacketNetwork::default(),
+            power: PowerModel::new(profile.power.clone(), now),
+            faults: FaultState::new(seed, now),
+            life: Life::Running,
             device: Device::new(profile, seed, now),
             clients: ClientTable::default(),
             ctl: qmi::Ctl::default(),
             services: qmi::em7305_services(),
             out: VecDeque::new(),
             events: VecDeque::new(),
-            booting_until: None,
             stats: Stats::default(),
             indications: Vec::new(),
             serial: SerialPorts::default(),
@@ -82,14 +102,15 @@ impl Modem {
     pub fn stats(&self) -> Stats {
         self.stats
     }
+    /// Off the bus rebooting (a reset's down time).
     pub fn is_booting(&self) -> bool {
-        self.booting_until.is_some()
+        matches!(self.life, Life::Down { .. })
     }
 
     /// Takes one QMUX frame from the host (one cdc-wdm transfer).
     pub fn handle_qmi(&mut self, frame: &[u8], now: Instant) {
         self.handle_timeout(now);
-        if self.booting_until.is_some() {
+        if self.life != Life::Running {
             self.stats.ignored_while_booting += 1;
             return;
         }
@@ -136,6 +157,7 @@ impl Modem {
             self.reset(now);
         }
         self.flush_events();
+        self.sync_power(now);
     }
 
     fn dispatch(&mut self, msg: &Message, now: Instant) -> Result<Tlvs, Failure> {
@@ -186,7 +208,7 @@ impl Modem {
         let mut tlvs = Vec::with_capacity(rest.0.len() + 1);
         tlvs.push(Tlv::new(TLV_RESULT, result));
         tlvs.extend(rest.0);
-        self.send(Message {
+        let mut m = Message {
             sender: Sender::Modem,
             service,
             client,
@@ -194,39 +216,125 @@ impl Modem {
             txn,
             id,
             tlvs,
-        });
+        };
+        // A `Fault::Responses` in force changes what the host gets.
+        match self.faults.take_mangle() {
+            None => self.send(m),
+            Some(Mangle::Drop) => {}
+            Some(Mangle::Duplicate) => {
+                self.send(m.clone());
+                self.send(m);
+            }
+            Some(Mangle::Truncate) => {
+                let mut b = m.to_bytes();
+                b.truncate(b.len() / 2);
+                self.push_out(b);
+            }
+            Some(Mangle::WrongTxn) => {
+                // Hosts count up from 1: the top bit is one they never used.
+                m.txn ^= if service == ServiceId::Ctl {
+                    0x80
+                } else {
+                    0x8000
+                };
+                self.send(m);
+            }
+            Some(Mangle::Delay { by }) => {
+                let at = self.faults.now + by;
+                self.faults.delayed.push((at, m.to_bytes()));
+            }
+        }
     }
 
     fn send(&mut self, m: Message) {
+        self.push_out(m.to_bytes());
+    }
+
+    /// Queues a frame for the host; nothing reaches a host that is away.
+    fn push_out(&mut self, frame: Vec<u8>) {
+        if !self.life.on_bus() {
+            return;
+        }
         if self.out.len() >= MAX_PENDING_FRAMES {
             self.out.pop_front();
             self.stats.dropped_output += 1;
         }
-        self.out.push_back(m.to_bytes());
+        self.out.push_back(frame);
     }
 
-    /// The firmware restarts: clients, bearers and SIM verification are lost.
+    /// The host asked for a reset: clients, bearers and SIM verification
+    /// are lost; the module comes back after the fixed `BOOT_TIME`.
     fn reset(&mut self, now: Instant) {
-        for s in self.services.iter_mut() {
-            for &c in self.clients.clients(s.id()) {
-                s.client_removed(c);
-            }
+        self.reset_with(now, ResetCause::HostRequest, BOOT_TIME);
+    }
+
+    /// Tells the power model what the radio is doing now.
+    fn sync_power(&mut self, now: Instant) {
+        let phase = match self.life {
+            Life::Running | Life::Disconnected { .. } => self.device.power_phase(),
+            Life::BootLoader => Phase::LowPower,
+            Life::Down { .. } | Life::Crashed => Phase::Off,
+        };
+        let before = self.power.load_state(now);
+        self.power.set_phase(phase, now);
+        let after = self.power.load_state(now);
+        if after != before {
+            let volts = self.power.status(now).volts;
+            self.faults.record(
+                now,
+                Happening::Load {
+                    state: after,
+                    volts,
+                },
+            );
         }
-        self.clients.clear();
-        self.device.reboot(now);
-        self.net.clear();
-        self.serial.reset();
-        self.mbim.reset();
-        self.booting_until = Some(now + BOOT_TIME);
-        self.events.push_back(Event::Reset);
+    }
+
+    /// The earliest thing due: a boot, a device timer, a supply breakpoint,
+    /// a stall's end or a delayed response.
+    fn next_deadline(&self) -> Option<Instant> {
+        let device = self
+            .life
+            .firmware_runs()
+            .then(|| self.device.poll_at())
+            .flatten();
+        [
+            self.life.deadline(),
+            device,
+            self.power.poll_at(),
+            self.faults.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Everything due at `t`, in order.
+    fn step(&mut self, t: Instant) {
+        self.faults.now = self.faults.now.max(t);
+        if let Some(at) = self.power.advance(t) {
+            self.brownout(at);
+            return;
+        }
+        self.lifecycle_due(t);
+        if self.life.firmware_runs() {
+            self.device.handle_timeout(t);
+        }
+        self.faults_due(t);
+        self.flush_events();
+        self.sync_power(t);
     }
 
     /// Turns model events into indications for the clients that asked.
     fn flush_events(&mut self) {
         let events: Vec<_> = self.device.drain_events().collect();
         for ev in &events {
+            if let Some(h) = Happening::of(ev, &self.device) {
+                self.faults.record(self.faults.now, h);
+            }
             self.serial.on_event(ev, &self.device);
             self.mbim.on_event(ev, &self.device);
+            let mut frames = Vec::new();
             for svc in self.services.iter_mut() {
                 svc.indications(ev, &self.device, &mut self.indications);
                 let id = svc.id();
@@ -248,47 +356,47 @@ impl Modem {
                             id: MessageId(ind.id),
                             tlvs: ind.tlvs.0.clone(),
                         };
-                        if self.out.len() >= MAX_PENDING_FRAMES {
-                            self.out.pop_front();
-                            self.stats.dropped_output += 1;
-                        }
-                        self.out.push_back(m.to_bytes());
+                        frames.push(m.to_bytes());
                     }
                 }
+            }
+            for f in frames {
+                self.push_out(f);
             }
         }
     }
 
-    /// Advances simulated time.
+    /// Advances simulated time. Whatever fell due since the last call
+    /// happens at its own time, not at `now`, so results do not depend on
+    /// how late the caller is.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if let Some(t) = self.booting_until {
-            if now < t {
-                return;
+        for _ in 0..MAX_STEPS {
+            match self.next_deadline() {
+                Some(t) if t <= now => self.step(t),
+                _ => break,
             }
-            self.booting_until = None;
-            self.events.push_back(Event::Booted);
         }
-        self.device.handle_timeout(now);
-        self.flush_events();
-        self.serial.handle_timeout(now, &self.device);
+        self.step(now);
+        if self.life.firmware_runs() {
+            self.serial.handle_timeout(now, &self.device);
+        }
     }
 
     /// When `handle_timeout` should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.booting_until {
-            Some(t) => Some(t),
-            None => match (self.device.poll_at(), self.serial.poll_at()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
-        }
+        let serial = self
+            .life
+            .firmware_runs()
+            .then(|| self.serial.poll_at())
+            .flatten();
+        [self.next_deadline(), serial].into_iter().flatten().min()
     }
 
     /// Takes bytes the host wrote to a serial port (a bulk OUT transfer or
     /// a read from a pty). A rebooting firmware does not hear them.
     pub fn handle_serial(&mut self, port: SerialPort, bytes: &[u8], now: Instant) {
         self.handle_timeout(now);
-        if self.booting_until.is_some() {
+        if self.life != Life::Running {
             self.stats.ignored_while_booting += 1;
             return;
         }
@@ -298,13 +406,14 @@ impl Modem {
             self.reset(now);
         }
         self.flush_events();
+        self.sync_power(now);
     }
 
     /// Takes one MBIM control transfer from the host (an MBIM
     /// composition's SEND_ENCAPSULATED_COMMAND), on the same device as QMI.
     pub fn handle_mbim(&mut self, transfer: &[u8], now: Instant) {
         self.handle_timeout(now);
-        if self.booting_until.is_some() {
+        if self.life != Life::Running {
             self.stats.ignored_while_booting += 1;
             return;
         }
@@ -314,6 +423,7 @@ impl Modem {
             self.reset(now);
         }
         self.flush_events();
+        self.sync_power(now);
     }
 
     /// The next MBIM control transfer for the host.
@@ -326,9 +436,17 @@ impl Modem {
         &self.mbim
     }
 
-    /// Bytes for the host on a serial port.
+    /// Bytes for the host on a serial port (held while it is stalled or
+    /// the module is off the bus).
     pub fn poll_serial(&mut self, port: SerialPort) -> Option<Vec<u8>> {
-        self.serial.poll(port)
+        if self.is_stalled(StalledEndpoint::Serial(port)) {
+            return None;
+        }
+        let bytes = self.serial.poll(port)?;
+        // A reset's answer still goes out (the outbox is emptied at the
+        // reset itself); a host that is away gets nothing.
+        let away = matches!(self.life, Life::Disconnected { .. } | Life::Crashed);
+        (!away).then_some(bytes)
     }
 
     /// The host opened (`true`) or closed a serial port.
@@ -345,7 +463,7 @@ impl Modem {
     /// an IP packet (raw IP) or an Ethernet frame (802.3), as WDA set it.
     pub fn handle_data(&mut self, bytes: &[u8], now: Instant) {
         self.handle_timeout(now);
-        if self.booting_until.is_some() {
+        if self.life != Life::Running || self.is_stalled(StalledEndpoint::DataOut) {
             self.stats.ignored_while_booting += 1;
             return;
         }
@@ -355,6 +473,9 @@ impl Modem {
 
     /// One transfer for the host's bulk IN endpoint.
     pub fn poll_data(&mut self) -> Option<Vec<u8>> {
+        if self.is_stalled(StalledEndpoint::DataIn) {
+            return None;
+        }
         self.net.poll()
     }
 
@@ -364,7 +485,11 @@ impl Modem {
     }
 
     /// The next frame for the host.
+    /// Held while the control endpoint is stalled.
     pub fn poll_qmi(&mut self) -> Option<Vec<u8>> {
+        if self.is_stalled(StalledEndpoint::Control) {
+            return None;
+        }
         self.out.pop_front()
     }
 

@@ -24,5 +24,5 @@ pub mod usb;
 pub mod wire;
 
 mod engine;
-pub use engine::{Event, Modem};
+pub use engine::{Event, Happening, LeaveCause, Modem, Personality, Record, ResetCause};
 pub use serial::SerialPort;

@@ -265,7 +265,12 @@ fn reset_answers_then_reboots() {
     b.at("AT!UDUSBCOMP=8");
     assert_eq!(b.at("AT!RESET"), "\r\nOK\r\n");
     assert!(b.m.is_booting());
-    assert_eq!(b.m.poll_event(), Some(crate::Event::Reset));
+    assert_eq!(
+        b.m.poll_event(),
+        Some(crate::Event::LeaveBus {
+            cause: crate::LeaveCause::Reset(crate::ResetCause::HostRequest)
+        })
+    );
     // Deaf while booting.
     assert_eq!(b.at("AT"), "");
     b.advance(2000);

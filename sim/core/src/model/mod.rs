@@ -5,17 +5,24 @@
 //! host may subscribe to is recorded as a [`DeviceEvent`].
 
 mod bearer;
+mod faults;
 pub mod identity;
 mod pdp;
+pub mod power;
+pub mod power_setup;
 pub mod profile;
 mod radio;
+pub mod reset_policy;
 mod selection;
 mod sim;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
 pub use pdp::{AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_PDP_PROFILES};
+pub use power::{LoadState, Phase, PowerModel, PowerStatus};
+pub use power_setup::PowerSetup;
 pub use profile::{ApnProfile, GpsProfile, Profile, Technology};
 pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};
+pub use reset_policy::ResetPolicy;
 pub use selection::{bands, Plmn, PreferredNetwork, Selection};
 pub use sim::{PinError, Sim, SimState};
 
@@ -87,6 +94,11 @@ pub struct Device {
     pub reset_requested: bool,
     /// The GNSS receiver is tracking (NMEA sentences flow).
     pub gps_on: bool,
+    /// Set by a fault: the serving network is (`true`) or is not a roaming
+    /// one, whatever the PLMN codes say.
+    pub roaming_forced: Option<bool>,
+    /// No usable signal until then (a fault): no registration meanwhile.
+    pub signal_lost_until: Option<Instant>,
     events: Vec<DeviceEvent>,
     rng: ChaCha8Rng,
 }
@@ -109,6 +121,8 @@ impl Device {
             reset_requested: false,
             data_stats: Default::default(),
             gps_on: profile.gps.autostart,
+            roaming_forced: None,
+            signal_lost_until: None,
             events: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
             profile,
@@ -119,12 +133,16 @@ impl Device {
     }
 
     /// Power-cycles the firmware: radio on, SIM locked again, bearers gone.
-    /// Settings kept in non-volatile memory (composition, PIN) survive.
+    /// Settings kept in non-volatile memory (composition, PIN, persistent
+    /// low power) survive; so does the world outside (an absent card, the
+    /// network's condition).
     pub fn reboot(&mut self, now: Instant) {
         if let Some(c) = self.pending_usb_composition.take() {
             self.usb_composition = c;
         }
-        self.mode = OperatingMode::Online;
+        if self.mode != OperatingMode::PersistentLowPower {
+            self.mode = OperatingMode::Online;
+        }
         self.sim.reboot();
         self.bearers.clear();
         self.registration = Registration::idle();
@@ -148,13 +166,17 @@ impl Device {
     pub fn poll_at(&self) -> Option<Instant> {
         let search = self.registration.search_deadline;
         let signal = self.mode.radio_on().then_some(self.signal.next_update);
-        match (search, signal) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [search, signal, self.signal_lost_until]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.signal_lost_until.is_some_and(|t| now >= t) {
+            self.signal_lost_until = None;
+            self.update_registration(now);
+        }
         if let Some(t) = self.registration.search_deadline {
             if now >= t {
                 self.registration.search_deadline = None;
@@ -185,11 +207,12 @@ impl Device {
 
     /// Re-derives registration from radio, SIM and allowed modes.
     fn update_registration(&mut self, now: Instant) {
-        let want = if self.mode.radio_on() && self.sim.is_ready() {
-            self.best_technology()
-        } else {
-            None
-        };
+        let want =
+            if self.mode.radio_on() && self.sim.is_ready() && self.signal_lost_until.is_none() {
+                self.best_technology()
+            } else {
+                None
+            };
         let reg = &self.registration;
         let unchanged = match want {
             Some(t) => reg.rat == Some(t) && reg.state != RegState::NotRegistered,

@@ -15,6 +15,12 @@ pub struct Profile {
     /// Optional, so profiles written before GPS existed stay valid.
     #[serde(default)]
     pub gps: GpsProfile,
+    /// Supply and load; optional, a healthy set-up by default.
+    #[serde(default)]
+    pub power: super::power_setup::PowerSetup,
+    /// Reset down times and the boot-loader failsafe; optional.
+    #[serde(default)]
+    pub resets: super::reset_policy::ResetPolicy,
 }
 
 /// Where the simulated GNSS receiver finds itself.

@@ -119,6 +119,9 @@ impl Device {
 
     /// Registered away from the SIM's home network.
     pub fn roaming(&self) -> bool {
+        if let Some(forced) = self.roaming_forced {
+            return forced;
+        }
         let h = self.home_plmn();
         !self.network_plmn().same_network(h.mcc, h.mnc)
     }

@@ -15,10 +15,11 @@ use usb_gadget::function::custom::{
     Interface, TransferType,
 };
 use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
+use vmodem_core::fault::StalledEndpoint;
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::usb::{ControlReply, PortRole, Setup, TransferKind, UsbPersonality, WdmChannel};
-use vmodem_core::{Event, Modem, SerialPort};
+use vmodem_core::{Event, Modem, Personality, SerialPort};
 
 /// wMaxCommand that qmi_wwan registers for cdc-wdm.
 const QMI_MAX_COMMAND: usize = 4096;
@@ -216,6 +217,9 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 }
             }
             Some(msg) = in_rx.recv() => match serial_port(msg.role) {
+                Some(port) if modem.is_stalled(StalledEndpoint::Serial(port)) => {
+                    debug!(?port, "serial OUT stalled: dropping");
+                }
                 Some(port) => modem.handle_serial(port, &msg.data, now()),
                 None if msg.role == PortRole::Qmi => {
                     modem.handle_data(&msg.data, now());
@@ -226,17 +230,36 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         }
         while let Some(ev) = modem.poll_event() {
             match ev {
-                Event::Reset => {
+                Event::LeaveBus { cause } if cause.answers_first() => {
                     // The module answers the reset request before it drops
                     // off the bus; leave once the host has read it.
                     leave_bus_at = Some(tokio::time::Instant::now() + RESET_GRACE);
                 }
-                Event::Booted => {
+                Event::LeaveBus { cause } => {
+                    leave_bus_at = None;
+                    rebind_at = None;
+                    info!(?cause, "leaving the bus");
+                    leave_bus(&reg, &mut wdm);
+                }
+                Event::ReturnToBus {
+                    personality: Personality::Application,
+                } => {
                     if leave_bus_at.take().is_some() {
                         leave_bus(&reg, &mut wdm);
                     }
-                    info!("firmware booted: back on the bus");
+                    info!("back on the bus");
                     rebind_at = Some(tokio::time::Instant::now());
+                }
+                Event::ReturnToBus { personality } => {
+                    // This transport has no other gadget to present: stay
+                    // away rather than enumerate with the wrong identity.
+                    leave_bus_at = None;
+                    rebind_at = None;
+                    leave_bus(&reg, &mut wdm);
+                    warn!(
+                        ?personality,
+                        "personality not served here: staying off the bus"
+                    );
                 }
             }
         }
@@ -283,7 +306,12 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             leave_bus_at = None;
             leave_bus(&reg, &mut wdm);
         }
-        if let Some(tx) = eps.senders.get(&(PortRole::Qmi, TransferKind::Interrupt)) {
+        let notify = !modem.is_stalled(StalledEndpoint::Notification);
+        if let Some(tx) = eps
+            .senders
+            .get(&(PortRole::Qmi, TransferKind::Interrupt))
+            .filter(|_| notify)
+        {
             while let Some(n) = wdm.poll_notification() {
                 if tx.try_send(Bytes::copy_from_slice(&n)).is_err() {
                     debug!("notification queue full");
@@ -317,9 +345,9 @@ const REBIND_RETRY: Duration = Duration::from_millis(250);
 /// How long a reset waits for the host to collect the reset response.
 const RESET_GRACE: Duration = Duration::from_millis(500);
 
-/// A firmware reset: the device drops off the bus until it has booted.
+/// The device drops off the bus (a reset, crash or disconnect).
 fn leave_bus(reg: &RegGadget, wdm: &mut WdmChannel) {
-    info!("firmware reset: leaving the bus");
+    info!("leaving the bus");
     wdm.reset();
     if let Err(e) = reg.bind(None) {
         warn!("unbind: {e}");

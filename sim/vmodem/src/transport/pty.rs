@@ -185,9 +185,11 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
             r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
         }
         while let Some(ev) = modem.poll_event() {
+            // The link stays; the engine itself stops answering while the
+            // module is away and holds what a stall or a delay holds.
             match ev {
-                Event::Reset => info!("firmware reset: rebooting"),
-                Event::Booted => info!("firmware booted"),
+                Event::LeaveBus { cause } => info!(?cause, "off the bus"),
+                Event::ReturnToBus { personality } => info!(?personality, "back on the bus"),
             }
         }
         while let Some(frame) = modem.poll_qmi().or_else(|| modem.poll_mbim()) {

@@ -1,0 +1,183 @@
+//! Where the module is in its life (serving, rebooting, crashed, away,
+//! in the boot loader), why it left the bus, and the record of everything
+//! that happened to it, for the event log.
+
+use crate::fault::Fault;
+use crate::model::{Device, DeviceEvent, LoadState, RegState, SimState, Technology};
+use crate::time::Instant;
+use serde::Serialize;
+
+/// What the module enumerates as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Personality {
+    /// The application firmware (1199:9041 and its interfaces).
+    Application,
+    /// The 9040 boot loader (one serial interface).
+    BootLoader,
+}
+
+/// Why the firmware restarted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResetCause {
+    /// DMS Set Operating Mode (reset), AT!RESET and the like.
+    HostRequest,
+    /// The supply fell below the brownout threshold.
+    Brownout,
+    /// A `Fault::Reset`.
+    Injected,
+    /// Power removed and restored.
+    PowerCycle,
+}
+
+/// Why the module dropped off the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeaveCause {
+    Reset(ResetCause),
+    /// Firmware crash: it stays away until a power cycle.
+    Crash,
+    /// A USB disconnect without a reset.
+    Disconnect,
+    /// Switching to the boot loader on request.
+    BootLoader,
+}
+
+impl LeaveCause {
+    /// The host asked for it, so the module answers before it goes: a
+    /// USB transport lets the host read what is queued first.
+    pub fn answers_first(self) -> bool {
+        self == LeaveCause::Reset(ResetCause::HostRequest)
+    }
+}
+
+/// The module's life as the engine tracks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Life {
+    Running,
+    /// Off the bus, rebooting; back at `until` as `into`.
+    Down {
+        until: Instant,
+        into: Personality,
+    },
+    /// Off the bus with the firmware running; back at `until` or on
+    /// `Fault::Reconnect`.
+    Disconnected {
+        until: Option<Instant>,
+    },
+    Crashed,
+    BootLoader,
+}
+
+impl Life {
+    /// The application firmware is running (on the bus or not).
+    pub(super) fn firmware_runs(self) -> bool {
+        matches!(self, Life::Running | Life::Disconnected { .. })
+    }
+    pub(super) fn on_bus(self) -> bool {
+        matches!(self, Life::Running | Life::BootLoader)
+    }
+    pub(super) fn deadline(self) -> Option<Instant> {
+        match self {
+            Life::Down { until, .. } => Some(until),
+            Life::Disconnected { until } => until,
+            _ => None,
+        }
+    }
+}
+
+/// One line of the event log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    /// Simulated time, ms since the engine's epoch.
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub what: Happening,
+}
+
+/// Something that happened, as the event log shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Happening {
+    /// A fault was injected (`Modem::inject` accepted it).
+    Fault {
+        fault: Fault,
+    },
+    LeftBus {
+        cause: LeaveCause,
+    },
+    ReturnedToBus {
+        personality: Personality,
+    },
+    /// The firmware restarted; `count` counts every reset since start.
+    Reset {
+        cause: ResetCause,
+        count: u64,
+        down_ms: u64,
+    },
+    /// The supply fell below the threshold for the hold-off time.
+    Brownout {
+        volts: f64,
+    },
+    /// Too many resets too quickly: the next boot is into the boot loader.
+    Failsafe {
+        resets: u32,
+        window_ms: u64,
+    },
+    /// The module's load changed (bursts are not logged).
+    Load {
+        state: LoadState,
+        volts: f64,
+    },
+    OperatingMode {
+        mode: u8,
+    },
+    Sim {
+        state: &'static str,
+    },
+    Registration {
+        state: &'static str,
+        rat: Option<&'static str>,
+        roaming: bool,
+    },
+    Bearer {
+        handle: u32,
+        connected: bool,
+    },
+}
+
+impl Happening {
+    /// The log's view of a device event; signal updates are left out.
+    pub(super) fn of(ev: &DeviceEvent, dev: &Device) -> Option<Happening> {
+        Some(match *ev {
+            DeviceEvent::OperatingMode(m) => Happening::OperatingMode { mode: m as u8 },
+            DeviceEvent::SimState(s) => Happening::Sim {
+                state: match s {
+                    SimState::Absent => "absent",
+                    SimState::PinRequired => "pin-required",
+                    SimState::PukRequired => "puk-required",
+                    SimState::Blocked => "blocked",
+                    SimState::Ready => "ready",
+                },
+            },
+            DeviceEvent::Registration => Happening::Registration {
+                state: match dev.registration.state {
+                    RegState::NotRegistered => "not-registered",
+                    RegState::Registered => "registered",
+                    RegState::Searching => "searching",
+                    RegState::Denied => "denied",
+                },
+                rat: dev.registration.rat.map(|t| match t {
+                    Technology::Lte => "lte",
+                    Technology::Umts => "umts",
+                }),
+                roaming: dev.roaming(),
+            },
+            DeviceEvent::PacketService { handle, connected } => {
+                Happening::Bearer { handle, connected }
+            }
+            DeviceEvent::Signal => return None,
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! Brownouts emerge from the supply set-up: a bad cable resets the module
+//! at the LTE attach burst, not on 3G; a good cable or a big capacitor
+//! cures it; and the outcome depends only on simulated time and inputs.
+
+use std::time::Duration;
+use vmodem_core::model::profile::DEFAULT_PROFILE;
+use vmodem_core::model::{mode_pref, IpFamily, LoadState, Profile};
+use vmodem_core::time::Instant;
+use vmodem_core::{Event, LeaveCause, Modem, ResetCause};
+
+fn profile(cable_ohms: f64, capacitance_uf: f64) -> Profile {
+    let mut p = Profile::default();
+    p.power.cable_ohms = cable_ohms;
+    p.power.capacitance_uf = capacitance_uf;
+    p
+}
+
+/// Unlocks at 1 s, optionally limits to 3G, connects once registered, and
+/// runs for `secs`, calling the engine every `poll` ms (0: when it asks).
+fn session(p: Profile, umts_only: bool, secs: u64, poll: u64) -> Modem {
+    let mut m = Modem::new(p, 4, Instant::ZERO);
+    let mut now = Instant::ZERO;
+    let end = Instant::from_millis(secs * 1000);
+    let unlock = Instant::from_millis(1000);
+    let mut unlocked = false;
+    while now < end {
+        let ask = m.poll_timeout().unwrap_or(end);
+        let next = if poll == 0 {
+            ask
+        } else {
+            now + Duration::from_millis(poll)
+        };
+        let next = next.min(end).max(now);
+        let next = if !unlocked { next.min(unlock) } else { next };
+        m.handle_timeout(next);
+        now = next;
+        if !unlocked && now >= unlock {
+            unlocked = true;
+            if umts_only {
+                m.device_mut().set_mode_pref(mode_pref::UMTS, now);
+            }
+            m.device_mut()
+                .with_sim(now, |s| s.verify_pin("1234"))
+                .unwrap();
+            m.handle_timeout(now);
+        }
+        if m.device().registration.is_registered()
+            && m.device().bearers.is_empty()
+            && m.personality().is_some()
+        {
+            let _ = m.device_mut().start_network("internet", IpFamily::V4);
+        }
+        if now == next && next == end {
+            break;
+        }
+    }
+    m
+}
+
+#[test]
+fn bad_cable_and_lte_attach_burst_reset_the_module() {
+    let mut m = session(profile(1.5, 100.0), false, 6, 0);
+    assert_eq!(m.power().brownouts, 1);
+    assert_eq!(m.resets().1, Some(ResetCause::Brownout));
+    let evs: Vec<_> = std::iter::from_fn(|| m.poll_event()).collect();
+    assert_eq!(
+        evs[0],
+        Event::LeaveBus {
+            cause: LeaveCause::Reset(ResetCause::Brownout)
+        }
+    );
+    // The SIM is locked again after the reset: no second attach, no loop.
+    assert_eq!(m.power().load, LoadState::Idle);
+}
+
+#[test]
+fn bad_cable_on_3g_only_never_browns_out() {
+    let m = session(profile(1.5, 100.0), true, 3600, 0);
+    assert_eq!(m.power().brownouts, 0);
+    assert_eq!(m.power().load, LoadState::UmtsTraffic);
+    assert!(m.power().volts > 3.3);
+}
+
+#[test]
+fn good_cable_or_big_capacitor_cures_lte() {
+    let good = session(profile(0.25, 100.0), false, 3600, 0);
+    assert_eq!(good.power().brownouts, 0);
+    assert_eq!(good.power().load, LoadState::LteTraffic);
+    let buffered = session(profile(1.5, 10_000.0), false, 3600, 0);
+    assert_eq!(buffered.power().brownouts, 0);
+    assert_eq!(buffered.power().load, LoadState::LteTraffic);
+}
+
+#[test]
+fn outcome_does_not_depend_on_when_the_engine_is_called() {
+    let log = |poll| {
+        let mut m = session(profile(1.5, 100.0), false, 20, poll);
+        std::iter::from_fn(|| m.poll_record())
+            .map(|r| serde_json::to_string(&r).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let exact = log(0);
+    assert!(exact.iter().any(|l| l.contains("brownout")), "{exact:?}");
+    assert_eq!(exact, log(0));
+    let brownout_line = |l: &Vec<String>| {
+        l.iter()
+            .find(|x| x.contains(r#""event":"brownout""#))
+            .cloned()
+    };
+    assert_eq!(brownout_line(&exact), brownout_line(&log(1)));
+    assert_eq!(brownout_line(&exact), brownout_line(&log(7)));
+}
+
+#[test]
+fn profile_rejects_impossible_power_with_place() {
+    let with = |from: &str, to: &str| DEFAULT_PROFILE.replace(from, to);
+    for (from, to, why) in [
+        (
+            "cable_ohms = 0.25",
+            "cable_ohms = -0.5",
+            "expected zero or more",
+        ),
+        (
+            "capacitance_uf = 100.0",
+            "capacitance_uf = 0.0",
+            "capacitance above zero",
+        ),
+        (
+            "brownout_volts = 3.3",
+            "brownout_volts = 6.0",
+            "between 0 and source_volts",
+        ),
+        ("[power]\n", "[power]\ncolour = 1\n", "colour"),
+        ("down_ms_min = 1000", "down_ms_min = 3000", "exceeds"),
+    ] {
+        let e = Profile::from_toml(&with(from, to), "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:") && e.contains(why), "{to}: {e}");
+    }
+    let p = Profile::from_toml(&with("cable_ohms = 0.25", "cable_ohms = 1.5"), "p.toml").unwrap();
+    assert_eq!(p.power.cable_ohms, 1.5);
+    assert_eq!(Profile::default().power, Default::default());
+}
