@@ -1,5 +1,6 @@
 //! The engine: QMUX frames and time in; QMUX frames and events out.
 
+use crate::bootloader::{self, DownloadPort};
 use crate::model::{Device, Profile, BOOT_TIME};
 use crate::qmi::ctl::CtlCtx;
 use crate::qmi::{self, ClientTable, Ctx, Failure, Indication, Req, Service, Tlvs};
@@ -22,6 +23,18 @@ pub enum Event {
     Reset,
     /// The firmware is back and serving again.
     Booted,
+    /// Sent between `Reset` and `Booted` when the module comes back as
+    /// something else: a USB transport enumerates with this personality.
+    Personality(PersonalityKind),
+}
+
+/// Which firmware runs, and so which USB identity the host sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PersonalityKind {
+    /// 1199:9041: QMI and the DM, NMEA and AT serial functions.
+    Application,
+    /// 1199:9040: one download port (QDL), nothing else.
+    Bootloader,
 }
 
 /// Counters for what the engine could not serve.
@@ -34,6 +47,9 @@ pub struct Stats {
     pub ignored_while_booting: u64,
     /// Frames dropped because the host did not read them.
     pub dropped_output: u64,
+    /// Input for ports the boot loader does not have (QMI, data, the
+    /// application's serial functions).
+    pub ignored_in_bootloader: u64,
 }
 
 /// A virtual EM7305 speaking QMI.
@@ -49,6 +65,8 @@ pub struct Modem {
     stats: Stats,
     indications: Vec<Indication>,
     serial: SerialPorts,
+    /// The boot loader's port, while it runs instead of the application.
+    bootloader: Option<DownloadPort>,
 }
 
 impl Modem {
@@ -65,6 +83,7 @@ impl Modem {
             stats: Stats::default(),
             indications: Vec::new(),
             serial: SerialPorts::default(),
+            bootloader: None,
         }
     }
 
@@ -87,6 +106,10 @@ impl Modem {
     /// Takes one QMUX frame from the host (one cdc-wdm transfer).
     pub fn handle_qmi(&mut self, frame: &[u8], now: Instant) {
         self.handle_timeout(now);
+        if self.bootloader.is_some() {
+            self.stats.ignored_in_bootloader += 1;
+            return;
+        }
         if self.booting_until.is_some() {
             self.stats.ignored_while_booting += 1;
             return;
@@ -264,6 +287,10 @@ impl Modem {
             self.booting_until = None;
             self.events.push_back(Event::Booted);
         }
+        if self.bootloader.is_some() {
+            // The application firmware, with its timers, is not running.
+            return;
+        }
         self.device.handle_timeout(now);
         self.flush_events();
         self.serial.handle_timeout(now, &self.device);
@@ -273,6 +300,7 @@ impl Modem {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.booting_until {
             Some(t) => Some(t),
+            None if self.bootloader.is_some() => None,
             None => match (self.device.poll_at(), self.serial.poll_at()) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -288,6 +316,20 @@ impl Modem {
             self.stats.ignored_while_booting += 1;
             return;
         }
+        if let Some(dl) = self.bootloader.as_mut() {
+            if port != SerialPort::Download {
+                self.stats.ignored_in_bootloader += 1;
+                return;
+            }
+            dl.handle(bytes);
+            if dl.take_reset_request() {
+                self.restart_bootloader(now);
+            }
+            return;
+        }
+        if port == SerialPort::Download {
+            return;
+        }
         self.serial.handle(port, bytes, &mut self.device, now);
         self.flush_events();
         if self.device.reset_requested {
@@ -298,12 +340,62 @@ impl Modem {
 
     /// Bytes for the host on a serial port.
     pub fn poll_serial(&mut self, port: SerialPort) -> Option<Vec<u8>> {
-        self.serial.poll(port)
+        match (self.bootloader.as_mut(), port) {
+            (Some(dl), SerialPort::Download) => dl.poll(),
+            (Some(_), _) | (None, SerialPort::Download) => None,
+            (None, _) => self.serial.poll(port),
+        }
     }
 
     /// The host opened (`true`) or closed a serial port.
     pub fn set_serial_open(&mut self, port: SerialPort, open: bool, now: Instant) {
-        self.serial.set_open(port, open, now);
+        match (self.bootloader.as_mut(), port) {
+            (Some(dl), SerialPort::Download) => dl.set_open(open),
+            (Some(_), _) | (None, SerialPort::Download) => {}
+            (None, _) => self.serial.set_open(port, open, now),
+        }
+    }
+
+    /// Which firmware runs now.
+    pub fn personality(&self) -> PersonalityKind {
+        match self.bootloader {
+            Some(_) => PersonalityKind::Bootloader,
+            None => PersonalityKind::Application,
+        }
+    }
+
+    /// The boot loader's port, while it runs.
+    pub fn download_port(&self) -> Option<&DownloadPort> {
+        self.bootloader.as_ref()
+    }
+
+    /// The failsafe trips: the module drops off the bus and comes back as
+    /// the boot loader. QMI and the application's serial functions are
+    /// gone; only a power cycle brings them back.
+    pub fn enter_bootloader(&mut self, now: Instant) {
+        let changed = self.bootloader.is_none();
+        self.reset(now);
+        self.bootloader = Some(DownloadPort::new(self.device.profile.bootloader));
+        self.booting_until = Some(now + bootloader::BOOT_TIME);
+        if changed {
+            self.events.push_back(Event::Personality(PersonalityKind::Bootloader));
+        }
+    }
+
+    /// A reset while in the boot loader (QDL RESET, a host USB reset that
+    /// reaches the firmware): it boots into the boot loader again.
+    fn restart_bootloader(&mut self, now: Instant) {
+        self.enter_bootloader(now);
+    }
+
+    /// All power removed and restored: a fresh boot of the application
+    /// firmware, whatever ran before.
+    pub fn power_cycle(&mut self, now: Instant) {
+        let changed = self.bootloader.take().is_some();
+        self.reset(now);
+        if changed {
+            self.events.push_back(Event::Personality(PersonalityKind::Application));
+        }
     }
 
     /// The serial functions, for inspection.
@@ -315,6 +407,10 @@ impl Modem {
     /// an IP packet (raw IP) or an Ethernet frame (802.3), as WDA set it.
     pub fn handle_data(&mut self, bytes: &[u8], now: Instant) {
         self.handle_timeout(now);
+        if self.bootloader.is_some() {
+            self.stats.ignored_in_bootloader += 1;
+            return;
+        }
         if self.booting_until.is_some() {
             self.stats.ignored_while_booting += 1;
             return;

@@ -11,6 +11,7 @@
 //! [`time::Instant`] arguments and randomness from a seed.
 
 pub mod at;
+pub mod bootloader;
 pub mod fault;
 pub mod model;
 pub mod net;
@@ -23,5 +24,5 @@ pub mod usb;
 pub mod wire;
 
 mod engine;
-pub use engine::{Event, Modem};
+pub use engine::{Event, Modem, PersonalityKind};
 pub use serial::SerialPort;
