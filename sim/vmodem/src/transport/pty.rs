@@ -5,6 +5,11 @@
 //! The AT, DM and NMEA functions each get their own raw pty when asked
 //! (`--at-link` ...), standing in for ttyUSB2, ttyUSB0 and ttyUSB1, all
 //! served by the same engine: `socat - PATH,raw,echo=0` talks AT.
+//!
+//! In the boot loader (1199:9040) the QMI link stays open but nothing
+//! answers, as the cdc-wdm device is gone; the DM link carries the
+//! boot loader's download port (QDL), since on the module the DM
+//! interface is the one that becomes the QDL port.
 
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -18,7 +23,7 @@ use tracing::{debug, info, trace, warn};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::wire::qmux::Deframer;
-use vmodem_core::{Event, Modem, SerialPort};
+use vmodem_core::{Event, Modem, PersonalityKind, SerialPort};
 
 /// Where to link each pty; `qmi` is always served, the others on request.
 #[derive(Debug, Default)]
@@ -101,14 +106,32 @@ async fn read_opt(pty: Option<&Pty>) -> anyhow::Result<Option<Vec<u8>>> {
     }))
 }
 
-pub fn run(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+pub fn run(
+    profile: Profile,
+    seed: u64,
+    links: Links,
+    start_in_bootloader: bool,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, links))
+    rt.block_on(serve(profile, seed, links, start_in_bootloader))
 }
 
-async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+/// The firmware function behind the DM link.
+fn dm_port(modem: &Modem) -> SerialPort {
+    match modem.personality() {
+        PersonalityKind::Application => SerialPort::Dm,
+        PersonalityKind::Bootloader => SerialPort::Download,
+    }
+}
+
+async fn serve(
+    profile: Profile,
+    seed: u64,
+    links: Links,
+    start_in_bootloader: bool,
+) -> anyhow::Result<()> {
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
     let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
@@ -117,6 +140,10 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile, seed, now());
+    if start_in_bootloader {
+        modem.enter_bootloader(now());
+        while modem.poll_event().is_some() {}
+    }
     // A pty does not tell us when the host opens it, so the NMEA port
     // counts as open from the start; what nobody reads is dropped.
     if nmea.is_some() {
@@ -130,6 +157,12 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
     for (name, p) in [("DM", &dm), ("NMEA", &nmea), ("AT", &at)] {
         if let Some(p) = p {
             println!("vmodem: {name} on {}", p.path.display());
+        }
+    }
+    if modem.personality() == PersonalityKind::Bootloader {
+        match &dm {
+            Some(p) => println!("vmodem: boot loader 1199:9040, QDL on {}", p.path.display()),
+            None => warn!("boot loader without --dm-link: its download port is unreachable"),
         }
     }
     let mut buf = vec![0u8; 16384];
@@ -153,13 +186,22 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
                 }
             }
             r = read_opt(at.as_ref()) => serial_in(&mut modem, SerialPort::At, r?, now()),
-            r = read_opt(dm.as_ref()) => serial_in(&mut modem, SerialPort::Dm, r?, now()),
+            r = read_opt(dm.as_ref()) => {
+                let port = dm_port(&modem);
+                serial_in(&mut modem, port, r?, now())
+            }
             r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
         }
         while let Some(ev) = modem.poll_event() {
             match ev {
                 Event::Reset => info!("firmware reset: rebooting"),
-                Event::Booted => info!("firmware booted"),
+                Event::Personality(kind) => info!("firmware comes back as {kind:?}"),
+                Event::Booted => {
+                    info!("firmware booted as {:?}", modem.personality());
+                    // A pty cannot tell when the host opens it: a Sahara
+                    // boot loader greets at once.
+                    modem.set_serial_open(SerialPort::Download, true, now());
+                }
             }
         }
         while let Some(frame) = modem.poll_qmi() {
@@ -168,6 +210,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
         }
         for (port, pty) in [
             (SerialPort::Dm, &dm),
+            (SerialPort::Download, &dm),
             (SerialPort::Nmea, &nmea),
             (SerialPort::At, &at),
         ] {
