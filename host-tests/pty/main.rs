@@ -5,6 +5,7 @@ mod harness;
 
 mod acceptance;
 mod at;
+mod bootloader;
 mod ctl;
 mod dms;
 mod nas;

@@ -378,7 +378,8 @@ impl Modem {
         self.bootloader = Some(DownloadPort::new(self.device.profile.bootloader));
         self.booting_until = Some(now + bootloader::BOOT_TIME);
         if changed {
-            self.events.push_back(Event::Personality(PersonalityKind::Bootloader));
+            self.events
+                .push_back(Event::Personality(PersonalityKind::Bootloader));
         }
     }
 
@@ -394,7 +395,8 @@ impl Modem {
         let changed = self.bootloader.take().is_some();
         self.reset(now);
         if changed {
-            self.events.push_back(Event::Personality(PersonalityKind::Application));
+            self.events
+                .push_back(Event::Personality(PersonalityKind::Application));
         }
     }
 

@@ -58,7 +58,10 @@ fn in_bootloader() -> (Modem, Instant) {
     m.enter_bootloader(ms(10));
     assert_eq!(
         events(&mut m),
-        vec![Event::Reset, Event::Personality(PersonalityKind::Bootloader)]
+        vec![
+            Event::Reset,
+            Event::Personality(PersonalityKind::Bootloader)
+        ]
     );
     let now = boot(&mut m, ms(10));
     assert_eq!(events(&mut m), vec![Event::Booted]);
@@ -84,7 +87,10 @@ fn bootloader_ignores_qmi_and_serves_qdl() {
     m.handle_data(&[0x45; 40], now);
     assert_eq!(m.stats().ignored_in_bootloader, 3);
 
-    assert_eq!(qdl(&mut m, &Request::DloadSdp, now), vec![Response::DloadAck]);
+    assert_eq!(
+        qdl(&mut m, &Request::DloadSdp, now),
+        vec![Response::DloadAck]
+    );
     let r = qdl(&mut m, &Request::host_hello(6), now);
     assert!(matches!(r[..], [Response::Hello { max_version: 6, .. }]));
     // No application timers run: nothing to wake for.
@@ -109,7 +115,12 @@ fn qdl_reset_reboots_into_the_bootloader_again() {
 fn bytes_while_rebooting_are_lost() {
     let (mut m, now) = in_bootloader();
     qdl(&mut m, &Request::Reset, now);
-    assert!(qdl(&mut m, &Request::host_hello(6), now + Duration::from_millis(1)).is_empty());
+    assert!(qdl(
+        &mut m,
+        &Request::host_hello(6),
+        now + Duration::from_millis(1)
+    )
+    .is_empty());
 }
 
 #[test]

@@ -238,7 +238,8 @@ impl DownloadPort {
                     max_block_size: unframed::MAX_CHUNK,
                     flash_base: 0,
                     window_size: 1,
-                    features: features & (qdl::FEATURE_QDL_UNFRAMED | qdl::FEATURE_GENERIC_UNFRAMED),
+                    features: features
+                        & (qdl::FEATURE_QDL_UNFRAMED | qdl::FEATURE_GENERIC_UNFRAMED),
                 }
             }
             Request::OpenUnframed {
@@ -251,8 +252,8 @@ impl DownloadPort {
                 if self.session.is_none() || self.open.is_some() {
                     return Some(Response::Error(QdlError::CMD_SEQ));
                 }
-                let consistent = window >= 1
-                    && u64::from(length) == header.len() as u64 + u64::from(chunk_size);
+                let consistent =
+                    window >= 1 && u64::from(length) == header.len() as u64 + u64::from(chunk_size);
                 if !consistent {
                     return Some(Response::OpenUnframed {
                         status: QdlError::BAD_LEN.0 as u16,
@@ -281,7 +282,11 @@ impl DownloadPort {
                     self.stats.images_completed += 1;
                 }
                 Response::CloseUnframed {
-                    status: if complete { 0 } else { QdlError::CLOSE.0 as u16 },
+                    status: if complete {
+                        0
+                    } else {
+                        QdlError::CLOSE.0 as u16
+                    },
                     image_type: o.image_type,
                 }
             }

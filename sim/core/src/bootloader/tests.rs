@@ -169,7 +169,10 @@ fn a_whole_download_is_counted_not_stored() {
         }]
     );
     let s = p.stats();
-    assert_eq!((s.bytes_written, s.images_completed, s.errors_sent), (3000, 1, 0));
+    assert_eq!(
+        (s.bytes_written, s.images_completed, s.errors_sent),
+        (3000, 1, 0)
+    );
 }
 
 #[test]

@@ -158,7 +158,12 @@ async fn serve(
                 }
             }
         }
-        for role in [PortRole::Dm, PortRole::Nmea, PortRole::At, PortRole::Download] {
+        for role in [
+            PortRole::Dm,
+            PortRole::Nmea,
+            PortRole::At,
+            PortRole::Download,
+        ] {
             let Some(port) = serial_port(role) else {
                 continue;
             };
