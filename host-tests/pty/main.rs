@@ -6,6 +6,7 @@ mod harness;
 
 mod acceptance;
 mod at;
+mod bootloader;
 mod ctl;
 mod dms;
 mod mbim;

@@ -68,6 +68,8 @@ pub struct Modem {
     indications: Vec<Indication>,
     serial: SerialPorts,
     mbim: crate::mbim::Function,
+    /// The boot loader's download port, while the boot loader runs.
+    bootloader: Option<crate::bootloader::DownloadPort>,
 }
 
 impl Modem {
@@ -87,6 +89,7 @@ impl Modem {
             indications: Vec::new(),
             serial: SerialPorts::default(),
             mbim: crate::mbim::Function::default(),
+            bootloader: None,
         }
     }
 
@@ -396,7 +399,10 @@ impl Modem {
     /// a read from a pty). A rebooting firmware does not hear them.
     pub fn handle_serial(&mut self, port: SerialPort, bytes: &[u8], now: Instant) {
         self.handle_timeout(now);
-        if self.life != Life::Running {
+        if self.life == Life::BootLoader && port == SerialPort::Download {
+            return self.handle_download(bytes, now);
+        }
+        if self.life != Life::Running || port == SerialPort::Download {
             self.stats.ignored_while_booting += 1;
             return;
         }
@@ -442,6 +448,9 @@ impl Modem {
         if self.is_stalled(StalledEndpoint::Serial(port)) {
             return None;
         }
+        if port == SerialPort::Download {
+            return self.bootloader.as_mut()?.poll();
+        }
         let bytes = self.serial.poll(port)?;
         // A reset's answer still goes out (the outbox is emptied at the
         // reset itself); a host that is away gets nothing.
@@ -451,7 +460,16 @@ impl Modem {
 
     /// The host opened (`true`) or closed a serial port.
     pub fn set_serial_open(&mut self, port: SerialPort, open: bool, now: Instant) {
-        self.serial.set_open(port, open, now);
+        match (self.bootloader.as_mut(), port) {
+            (Some(dl), SerialPort::Download) => dl.set_open(open),
+            (_, SerialPort::Download) => {}
+            _ => self.serial.set_open(port, open, now),
+        }
+    }
+
+    /// The boot loader's download port, while the boot loader runs.
+    pub fn download_port(&self) -> Option<&crate::bootloader::DownloadPort> {
+        self.bootloader.as_ref()
     }
 
     /// The serial functions, for inspection.

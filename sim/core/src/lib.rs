@@ -11,6 +11,7 @@
 //! [`time::Instant`] arguments and randomness from a seed.
 
 pub mod at;
+pub mod bootloader;
 pub mod fault;
 pub mod mbim;
 pub mod model;

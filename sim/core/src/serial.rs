@@ -19,9 +19,13 @@ pub enum SerialPort {
     Nmea,
     /// Interface 3, ttyUSB2: AT commands.
     At,
+    /// The boot loader's only interface (0), ttyUSB0: QDL. Absent while
+    /// the application firmware runs.
+    Download,
 }
 
 impl SerialPort {
+    /// The application firmware's serial functions.
     pub const ALL: [SerialPort; 3] = [SerialPort::Dm, SerialPort::Nmea, SerialPort::At];
 
     /// The USB interface number in the Sierra layout.
@@ -30,6 +34,7 @@ impl SerialPort {
             SerialPort::Dm => 0,
             SerialPort::Nmea => 2,
             SerialPort::At => 3,
+            SerialPort::Download => 0,
         }
     }
 }
@@ -46,7 +51,7 @@ impl SerialPorts {
         match port {
             SerialPort::Dm => self.dm.handle(bytes, &dev.profile),
             SerialPort::At => self.at.handle(bytes, dev, now),
-            SerialPort::Nmea => {}
+            SerialPort::Nmea | SerialPort::Download => {}
         }
     }
 
@@ -55,6 +60,7 @@ impl SerialPorts {
             SerialPort::Dm => self.dm.poll(),
             SerialPort::Nmea => self.nmea.poll(),
             SerialPort::At => self.at.poll(),
+            SerialPort::Download => None,
         }
     }
 

@@ -108,6 +108,11 @@ pub struct RunArgs {
     /// Seed for every random choice (signal movement, handles).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Power on in the failsafe boot loader (1199:9040, one QDL port;
+    /// on a pty it is served on the --dm-link). Only a power cycle leaves
+    /// it. For testing host tools against the boot loader.
+    #[arg(long)]
+    start_in_bootloader: bool,
 }
 
 pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
@@ -152,14 +157,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         dm: args.dm_link,
                         nmea: args.nmea_link,
                     };
-                    crate::transport::pty::run(profile, args.seed, links)
+                    crate::transport::pty::run(profile, args.seed, links, args.start_in_bootloader)
                 }
                 // FunctionFS cannot carry the CDC and MBIM functional
                 // descriptors cdc_mbim needs (docs/mbim.md).
                 Transport::Ffs if matches!(args.composition, Some(Composition::Mbim)) => {
                     anyhow::bail!("--composition mbim is served on --transport pty only")
                 }
-                Transport::Ffs => crate::transport::ffs::run(profile, args.seed, args.udc),
+                Transport::Ffs => crate::transport::ffs::run(
+                    profile,
+                    args.seed,
+                    args.udc,
+                    args.start_in_bootloader,
+                ),
             }
         }
     }

@@ -233,10 +233,13 @@ impl Modem {
         self.reset_with(now, ResetCause::PowerCycle, down);
     }
 
-    /// The module presents the boot loader from `now` on. Only the
-    /// personality and the event: the boot-loader protocol lives elsewhere.
+    /// The module presents the boot loader from `now` on: one download
+    /// port, nothing of the application.
     pub fn enter_bootloader(&mut self, now: Instant) {
         self.life = Life::BootLoader;
+        self.bootloader = Some(crate::bootloader::DownloadPort::new(
+            self.device.profile.bootloader,
+        ));
         self.events.push_back(Event::ReturnToBus {
             personality: Personality::BootLoader,
         });
@@ -247,6 +250,24 @@ impl Modem {
             },
         );
         self.sync_power(now);
+    }
+
+    /// Bytes for the boot loader's download port. Its RESET restarts the
+    /// boot loader, not the application: only a power cycle leaves it.
+    pub(super) fn handle_download(&mut self, bytes: &[u8], now: Instant) {
+        let Some(dl) = self.bootloader.as_mut() else {
+            return;
+        };
+        dl.handle(bytes);
+        if dl.take_reset_request() {
+            self.leave_bus(now, LeaveCause::Reset(ResetCause::HostRequest));
+            self.bootloader = None;
+            self.life = Life::Down {
+                until: now + crate::bootloader::BOOT_TIME,
+                into: Personality::BootLoader,
+            };
+            self.sync_power(now);
+        }
     }
 
     /// The supply fell too low at `at`.
@@ -327,6 +348,7 @@ impl Modem {
         self.net.clear();
         self.serial.reset();
         self.mbim.reset();
+        self.bootloader = None;
         self.faults.stalls.clear();
     }
 

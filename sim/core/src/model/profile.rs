@@ -21,6 +21,9 @@ pub struct Profile {
     /// Reset down times and the boot-loader failsafe; optional.
     #[serde(default)]
     pub resets: super::reset_policy::ResetPolicy,
+    /// The boot loader the failsafe falls back to (optional).
+    #[serde(default)]
+    pub bootloader: crate::bootloader::BootloaderProfile,
 }
 
 /// Where the simulated GNSS receiver finds itself.
@@ -212,6 +215,9 @@ impl Profile {
         let gps = &self.gps;
         if !(-90.0..=90.0).contains(&gps.latitude) || !(-180.0..=180.0).contains(&gps.longitude) {
             return bad("gps", "latitude or longitude out of range");
+        }
+        if self.bootloader.qdl_min_version > self.bootloader.qdl_version {
+            return bad("bootloader.qdl_min_version", "greater than qdl_version");
         }
         for a in &net.apn {
             if a.ipv4_prefix > 32 || a.ipv6_prefix > 128 {

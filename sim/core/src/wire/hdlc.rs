@@ -197,6 +197,11 @@ impl Deframer {
         bytes.iter().filter_map(|&b| self.feed(b)).collect()
     }
 
+    /// Between frames: nothing held, no escape or overflow pending.
+    pub fn is_idle(&self) -> bool {
+        self.body.is_empty() && !self.escaping && !self.overflow
+    }
+
     /// Bytes held for an unfinished frame.
     pub fn pending(&self) -> usize {
         self.body.len()

@@ -1,20 +1,19 @@
 //! The EM7305 as a Linux USB gadget: configfs + FunctionFS.
 //!
-//! FunctionFS numbers interfaces itself, sequentially, so the real layout
-//! (0, 2, 3, 8) is reached by padding 1 and 4-7 with endpoint-less vendor
-//! interfaces; see docs/usb.md for this and the other deviations.
+//! The gadget follows the firmware's personality: the application (9041,
+//! DM/NMEA/AT/QMI) or the boot loader (9040, one QDL port). On a change
+//! the engine's `Event::ReturnToBus` names the personality, and a new one
+//! makes this transport remove the gadget and register one built for it
+//! (see gadget.rs).
 
-use anyhow::{bail, Context};
-use bytes::{Bytes, BytesMut};
-use std::collections::HashMap;
+use super::gadget::{Inbound, LiveGadget};
+use anyhow::Context;
+use bytes::Bytes;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
-use usb_gadget::function::custom::{
-    Custom, Endpoint, EndpointDirection, EndpointReceiver, EndpointSender, Event as FfsEvent,
-    Interface, TransferType,
-};
-use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
+use usb_gadget::function::custom::{Custom, Event as FfsEvent};
+use usb_gadget::Udc;
 use vmodem_core::fault::StalledEndpoint;
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
@@ -23,19 +22,6 @@ use vmodem_core::{Event, Modem, Personality, SerialPort};
 
 /// wMaxCommand that qmi_wwan registers for cdc-wdm.
 const QMI_MAX_COMMAND: usize = 4096;
-const READ_BUF: usize = 16384;
-
-/// Data that arrived on a bulk OUT endpoint.
-struct Inbound {
-    role: PortRole,
-    data: BytesMut,
-}
-
-/// The gadget's endpoints, by role and direction.
-struct Endpoints {
-    /// Writers for IN endpoints, keyed by (role, kind).
-    senders: HashMap<(PortRole, TransferKind), mpsc::Sender<Bytes>>,
-}
 
 fn find_udc(name: Option<&str>) -> anyhow::Result<Udc> {
     let udcs = usb_gadget::udcs().context(
@@ -52,134 +38,49 @@ fn find_udc(name: Option<&str>) -> anyhow::Result<Udc> {
     }
 }
 
-/// The FunctionFS function with its endpoint halves.
-struct Function {
-    custom: Custom,
-    handle: usb_gadget::function::Handle,
-    ins: Vec<(PortRole, TransferKind, EndpointSender)>,
-    outs: Vec<(PortRole, EndpointReceiver)>,
-}
-
-/// Builds the FunctionFS function for `p`.
-fn build_function(p: &UsbPersonality) -> Function {
-    let mut builder = Custom::builder();
-    let mut ins = vec![];
-    let mut outs = vec![];
-    let last = p.interfaces.iter().map(|i| i.number).max().unwrap_or(0);
-    for n in 0..=last {
-        let Some(desc) = p.interfaces.iter().find(|i| i.number == n) else {
-            // A placeholder that no driver claims: qcserial skips interfaces
-            // outside its SWI map, qmi_wwan matches only number 8.
-            builder = builder.with_interface(Interface::new(
-                Class::vendor_specific(0xff, 0xff),
-                "placeholder",
-            ));
-            continue;
-        };
-        let mut intf = Interface::new(
-            Class::new(desc.class, desc.subclass, desc.protocol),
-            format!("{:?}", desc.role),
-        );
-        for e in &desc.endpoints {
-            let transfer = match e.kind {
-                TransferKind::Bulk => TransferType::Bulk,
-                TransferKind::Interrupt => TransferType::Interrupt,
-            };
-            let mut ep = if e.is_in() {
-                let (tx, dir) = EndpointDirection::device_to_host();
-                ins.push((desc.role, e.kind, tx));
-                Endpoint::custom(dir, transfer)
-            } else {
-                let (rx, dir) = EndpointDirection::host_to_device();
-                outs.push((desc.role, rx));
-                Endpoint::custom(dir, transfer)
-            };
-            ep.max_packet_size_hs = e.max_packet_size;
-            ep.interval = e.interval;
-            intf = intf.with_endpoint(ep);
-        }
-        builder = builder.with_interface(intf);
-    }
-    let (custom, handle) = builder.build();
-    Function {
-        custom,
-        handle,
-        ins,
-        outs,
-    }
-}
-
-fn register(
-    p: &UsbPersonality,
-    handle: usb_gadget::function::Handle,
-    udc: &Udc,
-) -> anyhow::Result<RegGadget> {
-    let mut gadget = Gadget::new(
-        Class::new(0, 0, 0),
-        Id::new(p.vendor_id, p.product_id),
-        Strings::new(&p.manufacturer, &p.product, &p.serial),
-    );
-    gadget.device_release = p.bcd_device;
-    gadget.max_packet_size0 = 64;
-    gadget.max_speed = Some(usb_gadget::Speed::HighSpeed);
-    let mut config = Config::new("vmodem");
-    config.max_power = p.max_power_ma;
-    config.self_powered = p.self_powered;
-    config.remote_wakeup = p.remote_wakeup;
-    gadget
-        .with_config(config.with_function(handle))
-        .bind(udc)
-        .context("cannot register the gadget with configfs")
-}
-
-pub fn run(profile: Profile, seed: u64, udc: Option<String>) -> anyhow::Result<()> {
+pub fn run(
+    profile: Profile,
+    seed: u64,
+    udc: Option<String>,
+    start_in_bootloader: bool,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, udc))
+    rt.block_on(serve(profile, seed, udc, start_in_bootloader))
 }
 
-async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    profile: Profile,
+    seed: u64,
+    udc_name: Option<String>,
+    start_in_bootloader: bool,
+) -> anyhow::Result<()> {
     let udc = find_udc(udc_name.as_deref())?;
-    let personality = UsbPersonality::application_qmi(&profile);
-    let Some(qmi_if) = personality.interface(PortRole::Qmi).map(|i| i.number) else {
-        bail!("the personality has no QMI interface");
-    };
-    let Function {
-        mut custom,
-        handle,
-        ins,
-        outs,
-    } = build_function(&personality);
-    let reg = register(&personality, handle, &udc)?;
-    // EP0 too: a stall on a transfer the host already abandoned reads EP0,
-    // which would otherwise wait for the next event while off the bus.
-    nonblocking(custom.fd()?)?;
-    println!(
-        "vmodem: {:04x}:{:04x} EM7305 on {} (seed {seed})",
-        personality.vendor_id,
-        personality.product_id,
-        udc.name().to_string_lossy()
-    );
-
-    let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(64);
-    for (role, mut rx) in outs {
-        nonblocking(rx.control()?.fd()?)?;
-        tokio::spawn(read_endpoint(role, rx, in_tx.clone()));
-    }
-    let mut eps = Endpoints {
-        senders: HashMap::new(),
-    };
-    for (role, kind, mut tx) in ins {
-        nonblocking(tx.control()?.fd()?)?;
-        let (q_tx, q_rx) = mpsc::channel::<Bytes>(256);
-        eps.senders.insert((role, kind), q_tx);
-        tokio::spawn(write_endpoint(role, tx, q_rx));
-    }
+    // The QMI interface number of the application personality; the boot
+    // loader has none, so its EP0 never addresses the channel.
+    let qmi_if = UsbPersonality::application_qmi(&profile)
+        .interface(PortRole::Qmi)
+        .map_or(8, |i| i.number);
 
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
-    let mut modem = Modem::new(profile, seed, now());
+    let mut modem = Modem::new(profile.clone(), seed, now());
+    if start_in_bootloader {
+        // Already in the boot loader at power-on: no reset to announce.
+        modem.enter_bootloader(now());
+        while modem.poll_event().is_some() {}
+    }
+    let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(64);
+    let first = modem.personality().unwrap_or(Personality::Application);
+    let mut live = LiveGadget::up(first, &profile, &udc, &in_tx)?;
+    println!(
+        "vmodem: {:04x}:{:04x} EM7305 on {} (seed {seed})",
+        live.usb.vendor_id,
+        live.usb.product_id,
+        udc.name().to_string_lossy()
+    );
+
     let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut leave_bus_at: Option<tokio::time::Instant> = None;
@@ -199,12 +100,12 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
-            r = custom.wait_event() => {
+            r = live.custom.wait_event() => {
                 // EP0 errors are the host's doing (EIDRM: it abandoned a
                 // control transfer, e.g. a timeout; ESHUTDOWN: it went away
                 // mid-transfer). The device keeps serving.
                 let r = match r {
-                    Ok(()) => handle_ep0(&mut custom, &mut wdm, &mut modem, now()),
+                    Ok(()) => handle_ep0(&mut live.custom, &mut wdm, &mut modem, now()),
                     Err(e) => Err(e.into()),
                 };
                 if let Err(e) = r {
@@ -239,35 +140,46 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                     leave_bus_at = None;
                     rebind_at = None;
                     info!(?cause, "leaving the bus");
-                    leave_bus(&reg, &mut wdm);
-                }
-                Event::ReturnToBus {
-                    personality: Personality::Application,
-                } => {
-                    if leave_bus_at.take().is_some() {
-                        leave_bus(&reg, &mut wdm);
-                    }
-                    info!("back on the bus");
-                    rebind_at = Some(tokio::time::Instant::now());
+                    leave_bus(&mut live, &mut wdm);
                 }
                 Event::ReturnToBus { personality } => {
-                    // This transport has no other gadget to present: stay
-                    // away rather than enumerate with the wrong identity.
-                    leave_bus_at = None;
-                    rebind_at = None;
-                    leave_bus(&reg, &mut wdm);
-                    warn!(
-                        ?personality,
-                        "personality not served here: staying off the bus"
-                    );
+                    if leave_bus_at.take().is_some() {
+                        leave_bus(&mut live, &mut wdm);
+                    }
+                    if personality != live.kind {
+                        info!("firmware booted as {personality:?}: new gadget");
+                        leave_bus(&mut live, &mut wdm);
+                        let old = std::mem::replace(
+                            &mut live,
+                            LiveGadget::up(personality, &profile, &udc, &in_tx)?,
+                        );
+                        // The old gadget left the UDC above, so the new one
+                        // is already bound.
+                        if let Err(e) = old.remove() {
+                            warn!("removing the old gadget: {e:#}");
+                        }
+                        rebind_at = None;
+                    } else if !live.on_bus() {
+                        info!("firmware booted: back on the bus");
+                        rebind_at = Some(tokio::time::Instant::now());
+                    }
+                    if personality == Personality::BootLoader {
+                        // A Sahara boot loader greets whoever reads the port.
+                        modem.set_serial_open(SerialPort::Download, true, now());
+                    }
                 }
             }
         }
-        for role in [PortRole::Dm, PortRole::Nmea, PortRole::At] {
+        for role in [
+            PortRole::Dm,
+            PortRole::Nmea,
+            PortRole::At,
+            PortRole::Download,
+        ] {
             let Some(port) = serial_port(role) else {
                 continue;
             };
-            let tx = eps.senders.get(&(role, TransferKind::Bulk));
+            let tx = live.sender(role, TransferKind::Bulk);
             while let Some(bytes) = modem.poll_serial(port) {
                 if let Some(tx) = tx {
                     if tx.try_send(Bytes::from(bytes)).is_err() {
@@ -276,7 +188,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 }
             }
         }
-        if let Some(tx) = eps.senders.get(&(PortRole::Qmi, TransferKind::Bulk)) {
+        if let Some(tx) = live.sender(PortRole::Qmi, TransferKind::Bulk) {
             while let Some(pkt) = modem.poll_data() {
                 // A packet filling whole bulk packets needs a zero-length
                 // packet after it, or the host reads on into the next one.
@@ -294,7 +206,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         // The controller may still be busy with the unbind: retry until it
         // takes the gadget back.
         if rebind_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
-            match reg.bind(Some(&udc)) {
+            match live.join_bus(&udc) {
                 Ok(()) => rebind_at = None,
                 Err(e) => {
                     warn!("rebind failed, retrying: {e}");
@@ -304,12 +216,11 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         }
         if leave_bus_at.is_some_and(|t| wdm.queued() == 0 || tokio::time::Instant::now() >= t) {
             leave_bus_at = None;
-            leave_bus(&reg, &mut wdm);
+            leave_bus(&mut live, &mut wdm);
         }
         let notify = !modem.is_stalled(StalledEndpoint::Notification);
-        if let Some(tx) = eps
-            .senders
-            .get(&(PortRole::Qmi, TransferKind::Interrupt))
+        if let Some(tx) = live
+            .sender(PortRole::Qmi, TransferKind::Interrupt)
             .filter(|_| notify)
         {
             while let Some(n) = wdm.poll_notification() {
@@ -320,23 +231,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         }
     }
     info!("removing the gadget");
-    drop(custom);
-    reg.remove().context("removing the gadget")?;
-    Ok(())
-}
-
-/// Endpoint files must not block: while the function is disabled (the
-/// module is off the bus) FunctionFS makes every I/O submission wait for the
-/// endpoint to come back, which would stall this single-threaded loop
-/// before it could ever rebind. Non-blocking, the submission fails with
-/// EAGAIN and the endpoint task retries later.
-fn nonblocking(fd: std::os::fd::RawFd) -> anyhow::Result<()> {
-    use nix::fcntl::{fcntl, FcntlArg, OFlag};
-    // SAFETY: the endpoint file stays open for the gadget's lifetime.
-    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
-    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
-    Ok(())
+    live.remove()
 }
 
 /// Pause between attempts to bind the gadget again after a reset.
@@ -346,12 +241,13 @@ const REBIND_RETRY: Duration = Duration::from_millis(250);
 const RESET_GRACE: Duration = Duration::from_millis(500);
 
 /// The device drops off the bus (a reset, crash or disconnect).
-fn leave_bus(reg: &RegGadget, wdm: &mut WdmChannel) {
+fn leave_bus(live: &mut LiveGadget, wdm: &mut WdmChannel) {
+    if !live.on_bus() {
+        return;
+    }
     info!("leaving the bus");
     wdm.reset();
-    if let Err(e) = reg.bind(None) {
-        warn!("unbind: {e}");
-    }
+    live.leave_bus();
 }
 
 /// One EP0 event: class requests go to the CDC-WDM channel; everything
@@ -431,37 +327,7 @@ fn serial_port(role: PortRole) -> Option<SerialPort> {
         PortRole::Dm => Some(SerialPort::Dm),
         PortRole::Nmea => Some(SerialPort::Nmea),
         PortRole::At => Some(SerialPort::At),
-        PortRole::Qmi | PortRole::Download => None,
-    }
-}
-
-async fn read_endpoint(role: PortRole, mut rx: EndpointReceiver, out: mpsc::Sender<Inbound>) {
-    loop {
-        match rx.recv_async(BytesMut::with_capacity(READ_BUF)).await {
-            Ok(Some(data)) => {
-                if out.send(Inbound { role, data }).await.is_err() {
-                    return;
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                // Unbound or disabled: wait for the host to come back.
-                tracing::trace!(?role, "OUT endpoint: {e}");
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        }
-    }
-}
-
-async fn write_endpoint(role: PortRole, mut tx: EndpointSender, mut q: mpsc::Receiver<Bytes>) {
-    // No timeout-and-cancel here: EndpointSender::cancel blocks the thread
-    // until the kernel gives the buffers back, which it does not do while
-    // the host is away. Pending writes complete (or fail) when the host
-    // reads or the function is disabled; meanwhile this task just waits,
-    // and the bounded queue in front of it sheds what does not fit.
-    while let Some(data) = q.recv().await {
-        if let Err(e) = tx.send_async(data).await {
-            tracing::trace!(?role, "IN endpoint: {e}");
-        }
+        PortRole::Download => Some(SerialPort::Download),
+        PortRole::Qmi => None,
     }
 }

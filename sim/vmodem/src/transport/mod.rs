@@ -1,6 +1,7 @@
 //! Transports: thin adapters that carry the engine's frames to a host.
 
 pub mod ffs;
+mod gadget;
 pub mod pty;
 
 /// Sleeps until `wake`, or forever when nothing is scheduled.

@@ -9,6 +9,11 @@
 //! With [`Control::Mbim`] the control pty carries MBIM instead of QMUX
 //! (`mbimcli -d PTY ...`): libmbim splits the stream by MessageLength, so
 //! each control transfer (each fragment) is written whole.
+//!
+//! In the boot loader (1199:9040) the QMI link stays open but nothing
+//! answers, as the cdc-wdm device is gone; the DM link carries the
+//! boot loader's download port (QDL), since on the module the DM
+//! interface is the one that becomes the QDL port.
 
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -23,7 +28,7 @@ use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::wire::mbim::stream::Deframer as MbimDeframer;
 use vmodem_core::wire::qmux::Deframer;
-use vmodem_core::{Event, Modem, SerialPort};
+use vmodem_core::{Event, Modem, Personality, SerialPort};
 
 /// What the control pty speaks: the composition's control function.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -116,14 +121,32 @@ async fn read_opt(pty: Option<&Pty>) -> anyhow::Result<Option<Vec<u8>>> {
     }))
 }
 
-pub fn run(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+pub fn run(
+    profile: Profile,
+    seed: u64,
+    links: Links,
+    start_in_bootloader: bool,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, links))
+    rt.block_on(serve(profile, seed, links, start_in_bootloader))
 }
 
-async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+/// The firmware function behind the DM link.
+fn dm_port(modem: &Modem) -> SerialPort {
+    match modem.personality() {
+        Some(Personality::BootLoader) => SerialPort::Download,
+        _ => SerialPort::Dm,
+    }
+}
+
+async fn serve(
+    profile: Profile,
+    seed: u64,
+    links: Links,
+    start_in_bootloader: bool,
+) -> anyhow::Result<()> {
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
     let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
@@ -132,6 +155,10 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile, seed, now());
+    if start_in_bootloader {
+        modem.enter_bootloader(now());
+        while modem.poll_event().is_some() {}
+    }
     // A pty does not tell us when the host opens it, so the NMEA port
     // counts as open from the start; what nobody reads is dropped.
     if nmea.is_some() {
@@ -148,6 +175,12 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
     for (name, p) in [("DM", &dm), ("NMEA", &nmea), ("AT", &at)] {
         if let Some(p) = p {
             println!("vmodem: {name} on {}", p.path.display());
+        }
+    }
+    if modem.personality() == Some(Personality::BootLoader) {
+        match &dm {
+            Some(p) => println!("vmodem: boot loader 1199:9040, QDL on {}", p.path.display()),
+            None => warn!("boot loader without --dm-link: its download port is unreachable"),
         }
     }
     let mut buf = vec![0u8; 16384];
@@ -181,7 +214,10 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
                 }
             }
             r = read_opt(at.as_ref()) => serial_in(&mut modem, SerialPort::At, r?, now()),
-            r = read_opt(dm.as_ref()) => serial_in(&mut modem, SerialPort::Dm, r?, now()),
+            r = read_opt(dm.as_ref()) => {
+                let port = dm_port(&modem);
+                serial_in(&mut modem, port, r?, now())
+            }
             r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
         }
         while let Some(ev) = modem.poll_event() {
@@ -189,7 +225,14 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
             // module is away and holds what a stall or a delay holds.
             match ev {
                 Event::LeaveBus { cause } => info!(?cause, "off the bus"),
-                Event::ReturnToBus { personality } => info!(?personality, "back on the bus"),
+                Event::ReturnToBus { personality } => {
+                    info!(?personality, "back on the bus");
+                    if personality == Personality::BootLoader {
+                        // A pty cannot tell when the host opens it: a
+                        // Sahara boot loader greets at once.
+                        modem.set_serial_open(SerialPort::Download, true, now());
+                    }
+                }
             }
         }
         while let Some(frame) = modem.poll_qmi().or_else(|| modem.poll_mbim()) {
@@ -198,6 +241,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
         }
         for (port, pty) in [
             (SerialPort::Dm, &dm),
+            (SerialPort::Download, &dm),
             (SerialPort::Nmea, &nmea),
             (SerialPort::At, &at),
         ] {

@@ -1,0 +1,47 @@
+//! The boot loader (USB 1199:9040): what an EM7305 becomes when its
+//! failsafe trips after repeated resets. One serial port speaking QDL
+//! (9x15) or, when the profile says so, opening with Sahara (9x50+).
+//! Sans-IO: [`DownloadPort`] takes bytes and gives framed replies.
+//! docs/bootloader.md describes what is modelled and where it comes from.
+
+mod port;
+pub mod qdl;
+pub mod sahara;
+pub mod unframed;
+
+pub use port::{DownloadPort, DownloadStats, OpenImage};
+
+use crate::time::Duration;
+use serde::Deserialize;
+
+/// From leaving the bus to enumerating as the boot loader; an MC7421 was
+/// seen to take about 1 s (docs/bootloader.md).
+pub const BOOT_TIME: Duration = Duration::from_millis(1000);
+
+/// The `[bootloader]` profile section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BootloaderProfile {
+    /// The QDL protocol version the boot loader speaks.
+    pub qdl_version: u8,
+    /// The oldest version it still accepts in HELLO.
+    pub qdl_min_version: u8,
+    /// Speak Sahara, sending HELLO when the port opens (9x50 and later),
+    /// instead of waiting for QDL (9x15).
+    pub sahara_hello: bool,
+}
+
+impl Default for BootloaderProfile {
+    fn default() -> Self {
+        // libqmi probes versions 4, 5, 6 and notes that Sierra's MC7710
+        // needs 6; the 9x15 is assumed to be the same.
+        BootloaderProfile {
+            qdl_version: 6,
+            qdl_min_version: 6,
+            sahara_hello: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

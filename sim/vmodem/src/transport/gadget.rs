@@ -1,0 +1,260 @@
+//! One registered gadget: a personality's FunctionFS function, its configfs
+//! registration and the tasks that move its bulk and interrupt data.
+//!
+//! A personality change (application 9041 <-> boot loader 9040) removes
+//! the whole gadget and registers a new one built for the new personality,
+//! as the module re-enumerates with a new descriptor set.
+//!
+//! FunctionFS numbers interfaces itself, sequentially, so the real layout
+//! (0, 2, 3, 8) is reached by padding 1 and 4-7 with endpoint-less vendor
+//! interfaces; see docs/usb.md for this and the other deviations.
+
+use anyhow::Context;
+use bytes::{Bytes, BytesMut};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+use usb_gadget::function::custom::{
+    Custom, Endpoint, EndpointDirection, EndpointReceiver, EndpointSender, Interface, TransferType,
+};
+use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
+use vmodem_core::model::Profile;
+use vmodem_core::usb::{PortRole, TransferKind, UsbPersonality};
+use vmodem_core::Personality;
+
+const READ_BUF: usize = 16384;
+
+/// Data that arrived on a bulk OUT endpoint.
+pub struct Inbound {
+    pub role: PortRole,
+    pub data: BytesMut,
+}
+
+/// The USB identity for a firmware personality.
+pub fn personality(kind: Personality, p: &Profile) -> UsbPersonality {
+    match kind {
+        Personality::Application => UsbPersonality::application_qmi(p),
+        Personality::BootLoader => UsbPersonality::bootloader(p),
+    }
+}
+
+/// A gadget registered with configfs, bound to the UDC or not.
+pub struct LiveGadget {
+    pub kind: Personality,
+    pub usb: UsbPersonality,
+    pub custom: Custom,
+    reg: RegGadget,
+    /// Writers for IN endpoints, keyed by (role, kind).
+    senders: HashMap<(PortRole, TransferKind), mpsc::Sender<Bytes>>,
+    tasks: Vec<JoinHandle<()>>,
+    on_bus: bool,
+}
+
+impl LiveGadget {
+    /// Builds, registers and binds the gadget for `kind`.
+    pub fn up(
+        kind: Personality,
+        profile: &Profile,
+        udc: &Udc,
+        inbound: &mpsc::Sender<Inbound>,
+    ) -> anyhow::Result<LiveGadget> {
+        let usb = personality(kind, profile);
+        let f = build_function(&usb);
+        let reg = register(&usb, f.handle, udc)?;
+        let mut custom = f.custom;
+        // EP0 too: a stall on a transfer the host already abandoned reads
+        // EP0, which would otherwise wait for the next event off the bus.
+        nonblocking(custom.fd()?)?;
+        let mut tasks = vec![];
+        for (role, mut rx) in f.outs {
+            nonblocking(rx.control()?.fd()?)?;
+            tasks.push(tokio::spawn(read_endpoint(role, rx, inbound.clone())));
+        }
+        let mut senders = HashMap::new();
+        for (role, tk, mut tx) in f.ins {
+            nonblocking(tx.control()?.fd()?)?;
+            let (q_tx, q_rx) = mpsc::channel::<Bytes>(256);
+            senders.insert((role, tk), q_tx);
+            tasks.push(tokio::spawn(write_endpoint(role, tx, q_rx)));
+        }
+        info!(
+            "{:04x}:{:04x} {kind:?} on {}",
+            usb.vendor_id,
+            usb.product_id,
+            udc.name().to_string_lossy()
+        );
+        Ok(LiveGadget {
+            kind,
+            usb,
+            custom,
+            reg,
+            senders,
+            tasks,
+            on_bus: true,
+        })
+    }
+
+    pub fn sender(&self, role: PortRole, kind: TransferKind) -> Option<&mpsc::Sender<Bytes>> {
+        self.senders.get(&(role, kind))
+    }
+
+    pub fn on_bus(&self) -> bool {
+        self.on_bus
+    }
+
+    /// Drops off the bus (unbinds from the UDC); the registration stays.
+    pub fn leave_bus(&mut self) {
+        if let Err(e) = self.reg.bind(None) {
+            warn!("unbind: {e}");
+        }
+        self.on_bus = false;
+    }
+
+    /// Binds to the UDC again; the controller may still be busy.
+    pub fn join_bus(&mut self, udc: &Udc) -> anyhow::Result<()> {
+        self.reg.bind(Some(udc))?;
+        self.on_bus = true;
+        Ok(())
+    }
+
+    /// Unbinds first, so pending endpoint I/O fails instead of waiting
+    /// for a host, then stops the tasks and removes the gadget.
+    pub fn remove(mut self) -> anyhow::Result<()> {
+        if self.on_bus {
+            self.leave_bus();
+        }
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.senders.clear();
+        drop(self.custom);
+        self.reg.remove().context("removing the gadget")
+    }
+}
+
+/// Endpoint files must not block: while the function is disabled (the
+/// module is off the bus) FunctionFS makes every I/O submission wait for the
+/// endpoint to come back, which would stall the single-threaded loop
+/// before it could ever rebind. Non-blocking, the submission fails with
+/// EAGAIN and the endpoint task retries later.
+fn nonblocking(fd: std::os::fd::RawFd) -> anyhow::Result<()> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    // SAFETY: the endpoint file stays open for the gadget's lifetime.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+    Ok(())
+}
+
+/// The FunctionFS function with its endpoint halves.
+struct Function {
+    custom: Custom,
+    handle: usb_gadget::function::Handle,
+    ins: Vec<(PortRole, TransferKind, EndpointSender)>,
+    outs: Vec<(PortRole, EndpointReceiver)>,
+}
+
+/// Builds the FunctionFS function for `p`.
+fn build_function(p: &UsbPersonality) -> Function {
+    let mut builder = Custom::builder();
+    let mut ins = vec![];
+    let mut outs = vec![];
+    let last = p.interfaces.iter().map(|i| i.number).max().unwrap_or(0);
+    for n in 0..=last {
+        let Some(desc) = p.interfaces.iter().find(|i| i.number == n) else {
+            // A placeholder that no driver claims: qcserial skips interfaces
+            // outside its SWI map, qmi_wwan matches only number 8.
+            builder = builder.with_interface(Interface::new(
+                Class::vendor_specific(0xff, 0xff),
+                "placeholder",
+            ));
+            continue;
+        };
+        let mut intf = Interface::new(
+            Class::new(desc.class, desc.subclass, desc.protocol),
+            format!("{:?}", desc.role),
+        );
+        for e in &desc.endpoints {
+            let transfer = match e.kind {
+                TransferKind::Bulk => TransferType::Bulk,
+                TransferKind::Interrupt => TransferType::Interrupt,
+            };
+            let mut ep = if e.is_in() {
+                let (tx, dir) = EndpointDirection::device_to_host();
+                ins.push((desc.role, e.kind, tx));
+                Endpoint::custom(dir, transfer)
+            } else {
+                let (rx, dir) = EndpointDirection::host_to_device();
+                outs.push((desc.role, rx));
+                Endpoint::custom(dir, transfer)
+            };
+            ep.max_packet_size_hs = e.max_packet_size;
+            ep.interval = e.interval;
+            intf = intf.with_endpoint(ep);
+        }
+        builder = builder.with_interface(intf);
+    }
+    let (custom, handle) = builder.build();
+    Function {
+        custom,
+        handle,
+        ins,
+        outs,
+    }
+}
+
+fn register(
+    p: &UsbPersonality,
+    handle: usb_gadget::function::Handle,
+    udc: &Udc,
+) -> anyhow::Result<RegGadget> {
+    let mut gadget = Gadget::new(
+        Class::new(0, 0, 0),
+        Id::new(p.vendor_id, p.product_id),
+        Strings::new(&p.manufacturer, &p.product, &p.serial),
+    );
+    gadget.device_release = p.bcd_device;
+    gadget.max_packet_size0 = 64;
+    gadget.max_speed = Some(usb_gadget::Speed::HighSpeed);
+    let mut config = Config::new("vmodem");
+    config.max_power = p.max_power_ma;
+    config.self_powered = p.self_powered;
+    config.remote_wakeup = p.remote_wakeup;
+    gadget
+        .with_config(config.with_function(handle))
+        .bind(udc)
+        .context("cannot register the gadget with configfs")
+}
+
+async fn read_endpoint(role: PortRole, mut rx: EndpointReceiver, out: mpsc::Sender<Inbound>) {
+    loop {
+        match rx.recv_async(BytesMut::with_capacity(READ_BUF)).await {
+            Ok(Some(data)) => {
+                if out.send(Inbound { role, data }).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // Unbound or disabled: wait for the host to come back.
+                tracing::trace!(?role, "OUT endpoint: {e}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+}
+
+async fn write_endpoint(role: PortRole, mut tx: EndpointSender, mut q: mpsc::Receiver<Bytes>) {
+    // No timeout-and-cancel here: EndpointSender::cancel blocks the thread
+    // until the kernel gives the buffers back, which it does not do while
+    // the host is away. Pending writes complete (or fail) when the host
+    // reads or the function is disabled; meanwhile this task just waits,
+    // and the bounded queue in front of it sheds what does not fit.
+    while let Some(data) = q.recv().await {
+        if let Err(e) = tx.send_async(data).await {
+            tracing::trace!(?role, "IN endpoint: {e}");
+        }
+    }
+}
