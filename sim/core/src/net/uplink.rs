@@ -29,12 +29,11 @@ pub fn outbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
             let b = bearers
                 .iter()
                 .find(|b| b.family == IpFamily::V4 && b.settings.ipv4_address == src)?;
-            let leaves = !ipv4::reachable(b, dst)
-                && dst != src
-                && !(dst.is_unspecified()
-                    || dst.is_loopback()
-                    || dst.is_multicast()
-                    || dst.is_broadcast());
+            let special = dst.is_unspecified()
+                || dst.is_loopback()
+                || dst.is_multicast()
+                || dst.is_broadcast();
+            let leaves = !ipv4::reachable(b, dst) && dst != src && !special;
             leaves.then(|| hop_v4(&pkt[..total]))?
         }
         6 => {
@@ -43,12 +42,12 @@ pub fn outbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
                 return None;
             }
             let b = ipv6::bearer_of(bearers, src)?;
-            let leaves = !ipv6::reachable(b, src, dst)
-                && !ipv6::on_prefix(b, dst)
-                && !(dst.is_unspecified()
-                    || dst.is_loopback()
-                    || dst.is_multicast()
-                    || dst.is_unicast_link_local());
+            let inside = ipv6::reachable(b, src, dst) || ipv6::on_prefix(b, dst);
+            let special = dst.is_unspecified()
+                || dst.is_loopback()
+                || dst.is_multicast()
+                || dst.is_unicast_link_local();
+            let leaves = !inside && !special;
             leaves.then(|| hop_v6(&pkt[..total]))?
         }
         _ => None,
