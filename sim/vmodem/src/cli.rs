@@ -83,6 +83,20 @@ pub struct RunArgs {
     /// Seed for every random choice (signal movement, handles).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Forward packets bound beyond the simulated network to a TUN device,
+    /// `tun:NAME`, and deliver what comes back (see docs/data-path.md).
+    /// Without it nothing ever leaves vmodem.
+    #[arg(long, value_name = "tun:NAME", value_parser = parse_uplink)]
+    uplink: Option<String>,
+}
+
+/// `tun:NAME` → NAME.
+fn parse_uplink(s: &str) -> Result<String, String> {
+    match s.strip_prefix("tun:") {
+        Some(n) if !n.is_empty() && n.len() < 16 && !n.contains(['/', ' ']) => Ok(n.to_string()),
+        Some(_) => Err("the interface name must be 1 to 15 bytes, without '/' or spaces".into()),
+        None => Err("expected tun:NAME".into()),
+    }
 }
 
 pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
@@ -113,6 +127,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let profile = load_profile(args.profile.as_ref())?;
             match args.transport {
                 Transport::Pty => {
+                    if args.uplink.is_some() {
+                        // Only the USB gadget has the QMI data endpoints.
+                        anyhow::bail!(
+                            "--uplink needs --transport ffs: a pty carries no packet data"
+                        );
+                    }
                     let links = crate::transport::pty::Links {
                         qmi: args.link,
                         at: args.at_link,
@@ -121,7 +141,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     crate::transport::pty::run(profile, args.seed, links)
                 }
-                Transport::Ffs => crate::transport::ffs::run(profile, args.seed, args.udc),
+                Transport::Ffs => {
+                    crate::transport::ffs::run(profile, args.seed, args.udc, args.uplink)
+                }
             }
         }
     }

@@ -20,6 +20,8 @@ use vmodem_core::time::Instant;
 use vmodem_core::usb::{ControlReply, PortRole, Setup, TransferKind, UsbPersonality, WdmChannel};
 use vmodem_core::{Event, Modem, SerialPort};
 
+use super::tun::{self, Tun};
+
 /// wMaxCommand that qmi_wwan registers for cdc-wdm.
 const QMI_MAX_COMMAND: usize = 4096;
 const READ_BUF: usize = 16384;
@@ -131,14 +133,25 @@ fn register(
         .context("cannot register the gadget with configfs")
 }
 
-pub fn run(profile: Profile, seed: u64, udc: Option<String>) -> anyhow::Result<()> {
+pub fn run(
+    profile: Profile,
+    seed: u64,
+    udc: Option<String>,
+    uplink: Option<String>,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, udc))
+    rt.block_on(serve(profile, seed, udc, uplink))
 }
 
-async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    profile: Profile,
+    seed: u64,
+    udc_name: Option<String>,
+    uplink: Option<String>,
+) -> anyhow::Result<()> {
+    let tun = uplink.as_deref().map(Tun::open).transpose()?;
     let udc = find_udc(udc_name.as_deref())?;
     let personality = UsbPersonality::application_qmi(&profile);
     let Some(qmi_if) = personality.interface(PortRole::Qmi).map(|i| i.number) else {
@@ -174,11 +187,20 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile, seed, now());
+    if let Some(t) = &tun {
+        modem.set_uplink(true);
+        warn!(
+            "uplink: packets beyond the simulated network go to TUN {}",
+            t.name
+        );
+    }
     let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut leave_bus_at: Option<tokio::time::Instant> = None;
     let mut rebind_at: Option<tokio::time::Instant> = None;
     let mut ep0_errors: u64 = 0;
+    // Packets the engine forwarded that the TUN device refused (it is down).
+    let mut tun_write_failures: u64 = 0;
 
     loop {
         let engine_wake = modem
@@ -218,6 +240,18 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 }
                 None => debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT"),
             },
+            r = tun::read_opt(tun.as_ref()) => {
+                if let Some(pkt) = r? {
+                    modem.handle_downlink(&pkt, now());
+                }
+            }
+        }
+        if let Some(t) = &tun {
+            while let Some(pkt) = modem.poll_uplink() {
+                if !t.write(&pkt) {
+                    tun_write_failures += 1;
+                }
+            }
         }
         while let Some(ev) = modem.poll_event() {
             match ev {
@@ -286,6 +320,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             }
         }
     }
+    info!(stats = ?modem.data_stats(), tun_write_failures, "data path");
     info!("removing the gadget");
     drop(custom);
     reg.remove().context("removing the gadget")?;
