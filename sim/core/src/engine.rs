@@ -497,6 +497,25 @@ impl Modem {
         self.net.poll()
     }
 
+    /// Lets packets bound beyond the simulated network out through
+    /// [`Modem::poll_uplink`] (off by default: nothing leaves the modem).
+    pub fn set_uplink(&mut self, enabled: bool) {
+        self.net.set_uplink(enabled);
+    }
+
+    /// One IP packet from the host for the transport to forward.
+    pub fn poll_uplink(&mut self) -> Option<Vec<u8>> {
+        self.net.poll_uplink()
+    }
+
+    /// One IP packet the transport received for the host: delivered through
+    /// [`Modem::poll_data`] if a connected bearer owns its destination.
+    pub fn handle_downlink(&mut self, packet: &[u8], now: Instant) {
+        self.handle_timeout(now);
+        self.net.handle_downlink(&self.device, packet);
+        self.device.data_stats = self.net.stats();
+    }
+
     /// Counters of the packet data path.
     pub fn data_stats(&self) -> crate::net::DataStats {
         self.net.stats()

@@ -113,6 +113,20 @@ pub struct RunArgs {
     /// it. For testing host tools against the boot loader.
     #[arg(long)]
     start_in_bootloader: bool,
+    /// Forward packets bound beyond the simulated network to a TUN device,
+    /// `tun:NAME`, and deliver what comes back (see docs/data-path.md).
+    /// Without it nothing ever leaves vmodem.
+    #[arg(long, value_name = "tun:NAME", value_parser = parse_uplink)]
+    uplink: Option<String>,
+}
+
+/// `tun:NAME` → NAME.
+fn parse_uplink(s: &str) -> Result<String, String> {
+    match s.strip_prefix("tun:") {
+        Some(n) if !n.is_empty() && n.len() < 16 && !n.contains(['/', ' ']) => Ok(n.to_string()),
+        Some(_) => Err("the interface name must be 1 to 15 bytes, without '/' or spaces".into()),
+        None => Err("expected tun:NAME".into()),
+    }
 }
 
 pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
@@ -143,6 +157,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let profile = load_profile(args.profile.as_ref())?;
             match args.transport {
                 Transport::Pty => {
+                    if args.uplink.is_some() {
+                        // Only the USB gadget has the QMI data endpoints.
+                        anyhow::bail!(
+                            "--uplink needs --transport ffs: a pty carries no packet data"
+                        );
+                    }
                     use crate::transport::pty::Control;
                     let composition = args
                         .composition
@@ -169,6 +189,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     args.seed,
                     args.udc,
                     args.start_in_bootloader,
+                    args.uplink,
                 ),
             }
         }

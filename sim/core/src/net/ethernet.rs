@@ -1,6 +1,6 @@
 //! 802.3 framing: what qmi_wwan sends when raw IP is off, and ARP.
 
-use super::{answer_ip, ipv4};
+use super::{answer_ip, ipv4, Framing};
 use crate::model::{Bearer, IpFamily};
 use std::net::Ipv4Addr;
 
@@ -12,6 +12,7 @@ pub const MODEM_MAC: [u8; 6] = [0x02, 0x11, 0x99, 0x73, 0x05, 0x01];
 const ETH_IPV4: u16 = 0x0800;
 const ETH_ARP: u16 = 0x0806;
 const ETH_IPV6: u16 = 0x86dd;
+const BROADCAST: [u8; 6] = [0xff; 6];
 
 pub fn answer(bearers: &[Bearer], f: &[u8]) -> Option<Vec<u8>> {
     if f.len() < 14 {
@@ -20,16 +21,38 @@ pub fn answer(bearers: &[Bearer], f: &[u8]) -> Option<Vec<u8>> {
     let host_mac = &f[6..12];
     let ethertype = u16::from_be_bytes([f[12], f[13]]);
     let (ethertype, payload) = match ethertype {
-        ETH_IPV4 | ETH_IPV6 => (ethertype, answer_ip(bearers, &f[14..])?),
+        ETH_IPV4 | ETH_IPV6 => (ethertype, answer_ip(bearers, &f[14..], Framing::Ethernet)?),
         ETH_ARP => (ETH_ARP, arp(bearers, &f[14..])?),
         _ => return None,
     };
+    Some(frame(host_mac, ethertype, &payload))
+}
+
+/// The bare IP packet in a frame from the host, for the uplink.
+pub fn ip_payload(f: &[u8]) -> Option<&[u8]> {
+    let ethertype = u16::from_be_bytes([*f.get(12)?, *f.get(13)?]);
+    matches!(ethertype, ETH_IPV4 | ETH_IPV6).then(|| &f[14..])
+}
+
+/// The source MAC of a frame from the host.
+pub fn host_mac(f: &[u8]) -> Option<[u8; 6]> {
+    f.get(6..12)?.try_into().ok()
+}
+
+/// A frame for the host carrying IP packet `pkt` from the uplink, to the
+/// host's MAC if it has sent anything yet, else to everyone.
+pub fn downlink(host_mac: Option<[u8; 6]>, pkt: &[u8]) -> Vec<u8> {
+    let ethertype = if pkt[0] >> 4 == 6 { ETH_IPV6 } else { ETH_IPV4 };
+    frame(&host_mac.unwrap_or(BROADCAST), ethertype, pkt)
+}
+
+fn frame(to: &[u8], ethertype: u16, payload: &[u8]) -> Vec<u8> {
     let mut r = Vec::with_capacity(14 + payload.len());
-    r.extend_from_slice(host_mac);
+    r.extend_from_slice(to);
     r.extend_from_slice(&MODEM_MAC);
     r.extend_from_slice(&ethertype.to_be_bytes());
-    r.extend_from_slice(&payload);
-    Some(r)
+    r.extend_from_slice(payload);
+    r
 }
 
 /// An ARP reply for a simulated IPv4 host, on behalf of the network.

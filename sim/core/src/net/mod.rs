@@ -2,23 +2,28 @@
 //!
 //! What the host sends on the QMI interface's bulk OUT endpoint comes here:
 //! one IP packet per transfer in raw-IP mode, one Ethernet frame in 802.3
-//! mode. The network answers, entirely inside vmodem (nothing is ever
-//! forwarded anywhere):
+//! mode. The network answers, entirely inside vmodem:
 //!
 //! - ICMP and ICMPv6 echo, from the gateway, the DNS servers, every other
 //!   address of the bearer's prefix, and the echo hosts of 192.0.2.0/24;
 //! - UDP echo on port 7 at those addresses;
 //! - DNS on port 53 at the bearer's DNS servers, for names under
 //!   `vmodem.test` (see [`dns`]);
+//! - IPv6 router and neighbour solicitations (see [`ndisc`]);
 //! - in 802.3 mode, ARP for those IPv4 addresses.
 //!
-//! Everything else is dropped and counted.
+//! With the uplink enabled ([`PacketNetwork::set_uplink`]), what is bound
+//! beyond the simulated network is handed out for forwarding, and what
+//! comes back is delivered (see [`uplink`]). Otherwise, and for everything
+//! the uplink does not take, packets are dropped and counted.
 
 pub mod checksum;
 pub mod dns;
 mod ethernet;
 mod ipv4;
 mod ipv6;
+pub mod ndisc;
+pub mod uplink;
 
 pub use ethernet::MODEM_MAC;
 
@@ -61,14 +66,28 @@ pub struct DataStats {
     pub tx_bytes: u64,
     /// Packets the network had no answer for, or that were malformed.
     pub dropped: u64,
-    /// Answers lost because the host did not read them.
+    /// Packets for the host or the uplink lost because nobody read them.
     pub overflow: u64,
+    /// Packets from the host handed to the uplink, and their bytes (IP).
+    pub uplink_packets: u64,
+    pub uplink_bytes: u64,
+    /// Packets from the uplink delivered to the host, and their bytes (IP).
+    pub downlink_packets: u64,
+    pub downlink_bytes: u64,
+    /// Packets from the uplink with no connected bearer to go to, with an
+    /// expiring TTL, malformed, or arriving while the uplink is off.
+    pub downlink_dropped: u64,
 }
 
 /// The network side of the data path.
 #[derive(Debug, Default)]
 pub struct PacketNetwork {
     out: VecDeque<Vec<u8>>,
+    up: VecDeque<Vec<u8>>,
+    uplink: bool,
+    /// The host's MAC in 802.3 mode, learnt from what it sends: where
+    /// packets from the uplink go.
+    host_mac: Option<[u8; 6]>,
     stats: DataStats,
 }
 
@@ -77,18 +96,72 @@ impl PacketNetwork {
         self.stats
     }
 
+    /// Lets packets bound beyond the simulated network out (off by default).
+    pub fn set_uplink(&mut self, on: bool) {
+        self.uplink = on;
+        if !on {
+            self.up.clear();
+        }
+    }
+
     /// One transfer from the host.
     pub fn handle(&mut self, dev: &Device, frame: &[u8]) {
         self.stats.rx_packets += 1;
         self.stats.rx_bytes += frame.len() as u64;
         let framing = Framing::from_link_layer(dev.data_format.link_layer);
-        let reply = match framing {
-            Framing::RawIp => answer_ip(&dev.bearers, frame),
-            Framing::Ethernet => ethernet::answer(&dev.bearers, frame),
+        let (reply, ip) = match framing {
+            Framing::RawIp => (answer_ip(&dev.bearers, frame, framing), Some(frame)),
+            Framing::Ethernet => {
+                if let Some(mac) = ethernet::host_mac(frame) {
+                    self.host_mac = Some(mac);
+                }
+                (
+                    ethernet::answer(&dev.bearers, frame),
+                    ethernet::ip_payload(frame),
+                )
+            }
         };
-        match reply {
-            Some(r) => self.push(r),
+        if let Some(r) = reply {
+            return self.push(r);
+        }
+        let up = match ip {
+            Some(ip) if self.uplink => uplink::outbound(&dev.bearers, ip),
+            _ => None,
+        };
+        match up {
+            Some(p) => {
+                self.stats.uplink_packets += 1;
+                self.stats.uplink_bytes += p.len() as u64;
+                if self.up.len() >= MAX_PENDING {
+                    self.up.pop_front();
+                    self.stats.overflow += 1;
+                }
+                self.up.push_back(p);
+            }
             None => self.stats.dropped += 1,
+        }
+    }
+
+    /// One IP packet to forward through the uplink.
+    pub fn poll_uplink(&mut self) -> Option<Vec<u8>> {
+        self.up.pop_front()
+    }
+
+    /// One IP packet from the uplink, delivered to the host in the current
+    /// framing if it is for a connected bearer.
+    pub fn handle_downlink(&mut self, dev: &Device, pkt: &[u8]) {
+        let p = match uplink::inbound(&dev.bearers, pkt) {
+            Some(p) if self.uplink => p,
+            _ => {
+                self.stats.downlink_dropped += 1;
+                return;
+            }
+        };
+        self.stats.downlink_packets += 1;
+        self.stats.downlink_bytes += p.len() as u64;
+        match Framing::from_link_layer(dev.data_format.link_layer) {
+            Framing::RawIp => self.push(p),
+            Framing::Ethernet => self.push(ethernet::downlink(self.host_mac, &p)),
         }
     }
 
@@ -110,14 +183,17 @@ impl PacketNetwork {
     /// Drops what is waiting: the bearer or the device went away.
     pub fn clear(&mut self) {
         self.out.clear();
+        self.up.clear();
+        self.host_mac = None;
     }
 }
 
-/// Answers one bare IP packet, if the network has an answer.
-pub(crate) fn answer_ip(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
+/// Answers one bare IP packet, if the network has an answer; `framing`
+/// says whether neighbour discovery carries link-layer addresses.
+pub(crate) fn answer_ip(bearers: &[Bearer], pkt: &[u8], framing: Framing) -> Option<Vec<u8>> {
     match pkt.first()? >> 4 {
         4 => ipv4::answer(bearers, pkt),
-        6 => ipv6::answer(bearers, pkt),
+        6 => ipv6::answer(bearers, pkt, framing),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@
 //! (see gadget.rs).
 
 use super::gadget::{Inbound, LiveGadget};
+use super::tun::{self, Tun};
 use anyhow::Context;
 use bytes::Bytes;
 use std::time::Duration;
@@ -43,11 +44,12 @@ pub fn run(
     seed: u64,
     udc: Option<String>,
     start_in_bootloader: bool,
+    uplink: Option<String>,
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, udc, start_in_bootloader))
+    rt.block_on(serve(profile, seed, udc, start_in_bootloader, uplink))
 }
 
 async fn serve(
@@ -55,7 +57,9 @@ async fn serve(
     seed: u64,
     udc_name: Option<String>,
     start_in_bootloader: bool,
+    uplink: Option<String>,
 ) -> anyhow::Result<()> {
+    let tun = uplink.as_deref().map(Tun::open).transpose()?;
     let udc = find_udc(udc_name.as_deref())?;
     // The QMI interface number of the application personality; the boot
     // loader has none, so its EP0 never addresses the channel.
@@ -66,6 +70,13 @@ async fn serve(
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile.clone(), seed, now());
+    if let Some(t) = &tun {
+        modem.set_uplink(true);
+        warn!(
+            "uplink: packets beyond the simulated network go to TUN {}",
+            t.name
+        );
+    }
     if start_in_bootloader {
         // Already in the boot loader at power-on: no reset to announce.
         modem.enter_bootloader(now());
@@ -86,6 +97,8 @@ async fn serve(
     let mut leave_bus_at: Option<tokio::time::Instant> = None;
     let mut rebind_at: Option<tokio::time::Instant> = None;
     let mut ep0_errors: u64 = 0;
+    // Packets the engine forwarded that the TUN device refused (it is down).
+    let mut tun_write_failures: u64 = 0;
 
     loop {
         let engine_wake = modem
@@ -128,6 +141,18 @@ async fn serve(
                 }
                 None => debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT"),
             },
+            r = tun::read_opt(tun.as_ref()) => {
+                if let Some(pkt) = r? {
+                    modem.handle_downlink(&pkt, now());
+                }
+            }
+        }
+        if let Some(t) = &tun {
+            while let Some(pkt) = modem.poll_uplink() {
+                if !t.write(&pkt) {
+                    tun_write_failures += 1;
+                }
+            }
         }
         while let Some(ev) = modem.poll_event() {
             match ev {
@@ -230,6 +255,7 @@ async fn serve(
             }
         }
     }
+    info!(stats = ?modem.data_stats(), tun_write_failures, "data path");
     info!("removing the gadget");
     live.remove()
 }

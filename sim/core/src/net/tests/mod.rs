@@ -2,8 +2,11 @@ use super::*;
 use crate::model::{IpFamily, Profile};
 use crate::time::Instant;
 
+mod ndisc;
+mod uplink;
+
 /// A registered device with IPv4 and IPv6 bearers on `internet`.
-fn connected(link_layer: u32) -> Device {
+pub(super) fn connected(link_layer: u32) -> Device {
     let mut d = Device::new(Profile::default(), 1, Instant::ZERO);
     d.with_sim(Instant::ZERO, |s| s.verify_pin("1234")).unwrap();
     d.handle_timeout(Instant::from_millis(5_000));
@@ -17,7 +20,7 @@ fn v4(s: &str) -> Ipv4Addr {
     s.parse().unwrap()
 }
 
-fn ping_v4(dst: &str, payload: &[u8]) -> Vec<u8> {
+pub(super) fn ping_v4(dst: &str, payload: &[u8]) -> Vec<u8> {
     let mut icmp = vec![8, 0, 0, 0, 0x12, 0x34, 0x00, 0x01];
     icmp.extend_from_slice(payload);
     let c = checksum::of(&icmp);
@@ -36,14 +39,14 @@ fn udp_v4(dst: &str, dport: u16, data: &[u8]) -> Vec<u8> {
     ipv4::build(v4("10.64.0.2"), v4(dst), 17, &u)
 }
 
-fn exchange(d: &Device, pkt: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn exchange(d: &Device, pkt: &[u8]) -> Option<Vec<u8>> {
     let mut n = PacketNetwork::default();
     n.handle(d, pkt);
     n.poll()
 }
 
 /// Checks an IPv4 reply's header and transport checksums.
-fn valid_v4(p: &[u8]) -> bool {
+pub(super) fn valid_v4(p: &[u8]) -> bool {
     let (src, dst) = ([p[12], p[13], p[14], p[15]], [p[16], p[17], p[18], p[19]]);
     let body = &p[20..];
     let transport_ok = match p[9] {
