@@ -38,7 +38,7 @@ pass=0 fail=0
 for group in "${groups[@]}"; do
   rc=0
   # shellcheck disable=SC2086 # a group is a space-separated file list
-  scripts/vm/run.sh --timeout "${VM_TIMEOUT:-480}" scripts/vm/batch.sh $group || rc=$?
+  scripts/vm/run.sh --timeout "${VM_TIMEOUT:-2400}" scripts/vm/batch.sh $group || rc=$?
   p=0 m=0
   [ -s "$results/summary" ] && read -r p m < "$results/summary"
   if [ "$rc" -ne 0 ] && [ "$m" -eq 0 ]; then
