@@ -142,3 +142,51 @@ fn profile_rejects_impossible_power_with_place() {
     assert_eq!(p.power.cable_ohms, 1.5);
     assert_eq!(Profile::default().power, Default::default());
 }
+
+/// The trace shows the LTE attach burst's dip down to the brownout, and
+/// asking for it changes nothing about the outcome.
+#[test]
+fn trace_shows_the_dip_and_changes_nothing() {
+    let run = |trace: bool| {
+        let mut m = Modem::new(profile(1.5, 100.0), 3, Instant::ZERO);
+        m.trace_power(trace);
+        let mut samples = vec![];
+        let mut records = vec![];
+        let end = Instant::from_millis(6000);
+        let mut now = Instant::ZERO;
+        let mut unlocked = false;
+        while now < end {
+            now = m.poll_timeout().unwrap_or(end).min(end).max(now);
+            if !unlocked && now >= Instant::from_millis(1000) {
+                now = Instant::from_millis(1000);
+                unlocked = true;
+                m.handle_timeout(now);
+                m.device_mut()
+                    .with_sim(now, |s| s.verify_pin("1234"))
+                    .unwrap();
+            }
+            m.handle_timeout(now);
+            while let Some(s) = m.poll_power_sample() {
+                samples.push(s);
+            }
+        }
+        while let Some(r) = m.poll_record() {
+            records.push(serde_json::to_string(&r).unwrap());
+        }
+        (samples, records)
+    };
+    let (samples, traced) = run(true);
+    let (none, plain) = run(false);
+    assert!(none.is_empty());
+    assert_eq!(traced, plain, "tracing must not change what happens");
+    let low = samples
+        .iter()
+        .map(|s| s.volts)
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        low < 3.3,
+        "the dip below the threshold is in the trace: {low}"
+    );
+    assert!(samples.iter().any(|s| s.amps >= 1.6), "the attach burst");
+    assert!(samples.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+}

@@ -415,6 +415,17 @@ impl Modem {
     pub fn power(&self) -> crate::model::PowerStatus {
         self.power.status(self.faults.now)
     }
+
+    /// Keep every supply breakpoint (for a plot of voltage and current);
+    /// take them with `poll_power_sample`. Off by default.
+    pub fn trace_power(&mut self, on: bool) {
+        self.power.set_tracing(on);
+    }
+
+    /// The next supply breakpoint, oldest first.
+    pub fn poll_power_sample(&mut self) -> Option<crate::model::PowerSample> {
+        self.power.take_sample()
+    }
 }
 
 fn fault_name(f: &Fault) -> &'static str {

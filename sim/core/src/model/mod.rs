@@ -18,7 +18,7 @@ mod sim;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
 pub use pdp::{AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_PDP_PROFILES};
-pub use power::{LoadState, Phase, PowerModel, PowerStatus};
+pub use power::{LoadState, Phase, PowerModel, PowerSample, PowerStatus};
 pub use power_setup::PowerSetup;
 pub use profile::{ApnProfile, GpsProfile, Profile, Technology};
 pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};

@@ -54,6 +54,29 @@ pub struct PowerStatus {
     pub brownouts: u64,
 }
 
+/// One point of the supply trace: at a breakpoint the current jumps, so
+/// each breakpoint gives two samples (the current before, then after).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PowerSample {
+    pub at_ms: u64,
+    pub volts: f64,
+    pub amps: f64,
+}
+
+/// Breakpoints kept for a plot until they are taken; older ones go first.
+const TRACE_LIMIT: usize = 8192;
+
+/// The trace, when asked for. A probe cloned for a status reading starts
+/// without one, so readings neither copy nor extend it.
+#[derive(Debug, Default)]
+struct Trace(Option<std::collections::VecDeque<PowerSample>>);
+
+impl Clone for Trace {
+    fn clone(&self) -> Self {
+        Trace(None)
+    }
+}
+
 /// The supply model of one module.
 #[derive(Debug, Clone)]
 pub struct PowerModel {
@@ -69,6 +92,7 @@ pub struct PowerModel {
     /// Since when (µs) the voltage has been below the brownout threshold.
     below_since_us: Option<f64>,
     brownouts: u64,
+    trace: Trace,
 }
 
 /// One constant-load stretch, worked out from its start.
@@ -90,6 +114,7 @@ impl PowerModel {
             anchor: now,
             below_since_us: None,
             brownouts: 0,
+            trace: Trace::default(),
         }
     }
 
@@ -99,6 +124,44 @@ impl PowerModel {
 
     pub fn brownouts(&self) -> u64 {
         self.brownouts
+    }
+
+    /// Starts (or stops) keeping every breakpoint for a plot. Only what is
+    /// recorded changes, never the outcome.
+    pub fn set_tracing(&mut self, on: bool) {
+        self.trace.0 = on.then(|| {
+            let mut t = std::collections::VecDeque::new();
+            t.push_back(self.sample(self.anchor));
+            t
+        });
+    }
+
+    /// The oldest breakpoint not yet taken.
+    pub fn take_sample(&mut self) -> Option<PowerSample> {
+        self.trace.0.as_mut()?.pop_front()
+    }
+
+    fn sample(&self, t: Instant) -> PowerSample {
+        PowerSample {
+            at_ms: t.millis(),
+            volts: self.anchor_volts,
+            amps: self.amps_at(t),
+        }
+    }
+
+    /// Records the anchor: call before and after the current changes there.
+    fn record(&mut self) {
+        if self.trace.0.is_none() {
+            return;
+        }
+        let s = self.sample(self.anchor);
+        let t = self.trace.0.as_mut().expect("checked above");
+        if t.back() != Some(&s) {
+            if t.len() >= TRACE_LIMIT {
+                t.pop_front();
+            }
+            t.push_back(s);
+        }
     }
 
     /// The load state at `t` (from the anchor on).
@@ -270,19 +333,32 @@ impl PowerModel {
                     self.anchor = f;
                     self.below_since_us = None;
                     self.brownouts += 1;
+                    self.record();
                     self.set_phase_at(Phase::Off, f);
+                    self.record();
                     return Some(f);
                 }
             }
             match end {
                 Some(e) if e <= now => {
+                    let amps_before = self.amps_at(self.anchor);
                     self.anchor = e;
                     self.anchor_volts = seg.end_volts;
                     self.below_since_us = seg.below_since_us;
+                    if self.trace.0.is_some() {
+                        let before = PowerSample {
+                            amps: amps_before,
+                            ..self.sample(e)
+                        };
+                        if let Some(t) = self.trace.0.as_mut() {
+                            t.push_back(before);
+                        }
+                    }
                     if self.attach_until.is_some_and(|u| u <= e) {
                         self.attach_until = None;
                         self.state_since = e;
                     }
+                    self.record();
                 }
                 _ => return None,
             }
@@ -295,7 +371,9 @@ impl PowerModel {
             return;
         }
         self.move_anchor(now);
+        self.record();
         self.set_phase_at(phase, now);
+        self.record();
     }
 
     fn set_phase_at(&mut self, phase: Phase, now: Instant) {
@@ -319,7 +397,9 @@ impl PowerModel {
     /// Changes the set-up from `now` on.
     pub fn set_setup(&mut self, setup: PowerSetup, now: Instant) {
         self.move_anchor(now);
+        self.record();
         self.setup = setup;
+        self.record();
     }
 
     /// Makes `now` a breakpoint (only at inputs, so results stay independent
@@ -351,7 +431,8 @@ impl PowerModel {
                 return Some(f);
             }
         }
-        end.filter(|_| !self.surely_safe())
+        // A trace wants every breakpoint in time order as it happens.
+        end.filter(|_| self.trace.0.is_some() || !self.surely_safe())
     }
 
     /// No brownout possible until the state changes: the supply is above
