@@ -70,6 +70,7 @@ pub fn simulate(
 fn settle(modem: &mut Modem, director: &mut Director, host: &mut ScriptedHost, now: Instant) {
     loop {
         let mut moved = false;
+        host.handle_timeout(now);
         while let Some(f) = host.poll_frame() {
             director.on_request(&f, now);
             modem.handle_qmi(&f, now);
@@ -92,7 +93,6 @@ fn settle(modem: &mut Modem, director: &mut Director, host: &mut ScriptedHost, n
             while modem.poll_serial(port).is_some() {}
         }
         while modem.poll_data().is_some() {}
-        host.handle_timeout(now);
         while let Some(a) = host.poll_action() {
             director.log(
                 now,

@@ -85,7 +85,8 @@ impl DeviceState {
             DeviceState::RegisteredUmts => registered_on(Technology::Umts),
             DeviceState::RegisteredLte => registered_on(Technology::Lte),
             DeviceState::BearerConnected => up && !d.bearers.is_empty(),
-            DeviceState::BearerDisconnected => up && d.bearers.is_empty(),
+            // Bearers do not survive a reset, so this holds off the bus too.
+            DeviceState::BearerDisconnected => d.bearers.is_empty(),
         }
     }
 }

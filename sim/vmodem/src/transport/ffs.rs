@@ -15,6 +15,7 @@ use usb_gadget::function::custom::{
     Interface, TransferType,
 };
 use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
+use crate::supervise::{Options, Supervisor};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::usb::{ControlReply, PortRole, Setup, TransferKind, UsbPersonality, WdmChannel};
@@ -131,14 +132,19 @@ fn register(
         .context("cannot register the gadget with configfs")
 }
 
-pub fn run(profile: Profile, seed: u64, udc: Option<String>) -> anyhow::Result<()> {
+pub fn run(profile: Profile, seed: u64, udc: Option<String>, opts: Options) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, udc))
+    rt.block_on(serve(profile, seed, udc, opts))
 }
 
-async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    profile: Profile,
+    seed: u64,
+    udc_name: Option<String>,
+    opts: Options,
+) -> anyhow::Result<()> {
     let udc = find_udc(udc_name.as_deref())?;
     let personality = UsbPersonality::application_qmi(&profile);
     let Some(qmi_if) = personality.interface(PortRole::Qmi).map(|i| i.number) else {
@@ -174,6 +180,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile, seed, now());
+    let mut sup = Supervisor::start(opts, seed, now())?;
     let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut leave_bus_at: Option<tokio::time::Instant> = None;
@@ -181,8 +188,10 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
     let mut ep0_errors: u64 = 0;
 
     loop {
-        let engine_wake = modem
-            .poll_timeout()
+        let engine_wake = [modem.poll_timeout(), sup.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|t| epoch + Duration::from_millis(t.millis()));
         let wake = [engine_wake, leave_bus_at, rebind_at]
             .into_iter()
@@ -193,12 +202,13 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
+            Some(msg) = sup.next_control() => sup.handle_control(msg, &mut modem, now()),
             r = custom.wait_event() => {
                 // EP0 errors are the host's doing (EIDRM: it abandoned a
                 // control transfer, e.g. a timeout; ESHUTDOWN: it went away
                 // mid-transfer). The device keeps serving.
                 let r = match r {
-                    Ok(()) => handle_ep0(&mut custom, &mut wdm, &mut modem, now()),
+                    Ok(()) => handle_ep0(&mut custom, &mut wdm, &mut modem, &mut sup, now()),
                     Err(e) => Err(e.into()),
                 };
                 if let Err(e) = r {
@@ -219,6 +229,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 None => debug!(role = ?msg.role, len = msg.data.len(), "bulk OUT"),
             },
         }
+        sup.after(&mut modem, now());
         while let Some(ev) = modem.poll_event() {
             match ev {
                 Event::Reset => {
@@ -313,6 +324,7 @@ fn handle_ep0(
     custom: &mut Custom,
     wdm: &mut WdmChannel,
     modem: &mut Modem,
+    sup: &mut Supervisor,
     now: Instant,
 ) -> anyhow::Result<()> {
     let Some(event) = custom.try_event()? else {
@@ -341,6 +353,7 @@ fn handle_ep0(
             } else if for_wdm {
                 let data = rx.recv_all()?;
                 if let ControlReply::Accept(Some(cmd)) = wdm.handle(&setup, &data) {
+                    sup.on_request(&cmd, now);
                     modem.handle_qmi(&cmd, now);
                 }
             } else {

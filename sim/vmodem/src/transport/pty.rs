@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tracing::{debug, info, trace, warn};
+use crate::supervise::{Options, Supervisor};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::wire::qmux::Deframer;
@@ -101,14 +102,14 @@ async fn read_opt(pty: Option<&Pty>) -> anyhow::Result<Option<Vec<u8>>> {
     }))
 }
 
-pub fn run(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+pub fn run(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, links))
+    rt.block_on(serve(profile, seed, links, opts))
 }
 
-async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
     let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
@@ -117,6 +118,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile, seed, now());
+    let mut sup = Supervisor::start(opts, seed, now())?;
     // A pty does not tell us when the host opens it, so the NMEA port
     // counts as open from the start; what nobody reads is dropped.
     if nmea.is_some() {
@@ -135,19 +137,23 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
     let mut buf = vec![0u8; 16384];
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
-        let wake = modem
-            .poll_timeout()
+        let wake = [modem.poll_timeout(), sup.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|t| epoch + std::time::Duration::from_millis(t.millis()));
         let sleep = super::sleep_until(wake);
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
+            Some(msg) = sup.next_control() => sup.handle_control(msg, &mut modem, now()),
             r = qmi.read(&mut buf) => {
                 if let Some(n) = r? {
                     deframer.push(&buf[..n]);
                     while let Some(frame) = deframer.next_frame() {
                         trace!(bytes = ?frame, "host →");
+                        sup.on_request(&frame, now());
                         modem.handle_qmi(&frame, now());
                     }
                 }
@@ -156,6 +162,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
             r = read_opt(dm.as_ref()) => serial_in(&mut modem, SerialPort::Dm, r?, now()),
             r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
         }
+        sup.after(&mut modem, now());
         while let Some(ev) = modem.poll_event() {
             match ev {
                 Event::Reset => info!("firmware reset: rebooting"),
