@@ -21,22 +21,52 @@ fn at(text: &str, line: usize, col: usize, words: &str) {
 #[test]
 fn unknown_keys_are_placed() {
     at("seed = 1\ncolour = 2\n", 2, 1, "colour");
-    at("[[step]]\nat-ms = 1\nwhen = 3\ninject = { fault = \"reset\" }\n", 3, 1, "when");
-    at("[[step]]\nat-ms = 1\ninject = { fault = \"reset\", up-ms = 1 }\n", 3, 10, "up-ms");
+    at(
+        "[[step]]\nat-ms = 1\nwhen = 3\ninject = { fault = \"reset\" }\n",
+        3,
+        1,
+        "when",
+    );
+    at(
+        "[[step]]\nat-ms = 1\ninject = { fault = \"reset\", up-ms = 1 }\n",
+        3,
+        10,
+        "up-ms",
+    );
     at("[power]\nvolts = 5.0\n", 2, 1, "volts");
 }
 
 #[test]
 fn wrong_types_are_placed() {
     at("seed = \"one\"\n", 1, 8, "expected u64");
-    at("[[step]]\nat-ms = \"soon\"\ninject = { fault = \"crash\" }\n", 2, 9, "");
-    at("[[step]]\non = \"booted\"\nrepeat = 1\ninject = { fault = \"crash\" }\n", 3, 10, "bool");
-    at("[[step]]\non = \"booted\"\nafter-ms = -5\ninject = { fault = \"crash\" }\n", 3, 12, "negative");
+    at(
+        "[[step]]\nat-ms = \"soon\"\ninject = { fault = \"crash\" }\n",
+        2,
+        9,
+        "",
+    );
+    at(
+        "[[step]]\non = \"booted\"\nrepeat = 1\ninject = { fault = \"crash\" }\n",
+        3,
+        10,
+        "bool",
+    );
+    at(
+        "[[step]]\non = \"booted\"\nafter-ms = -5\ninject = { fault = \"crash\" }\n",
+        3,
+        12,
+        "negative",
+    );
 }
 
 #[test]
 fn impossible_values_are_placed() {
-    at("[power]\ncable-ohms = -1.5\n", 2, 14, "cable-ohms must be zero or more");
+    at(
+        "[power]\ncable-ohms = -1.5\n",
+        2,
+        14,
+        "cable-ohms must be zero or more",
+    );
     at("[power]\nsource-volts = 0\n", 2, 16, "more than zero");
     at(
         "[[step]]\non = \"booted\"\nprobability = 1.5\ninject = { fault = \"crash\" }\n",
@@ -113,7 +143,13 @@ fn shipped(name: &str) -> Scenario {
 
 fn run(s: &Scenario, seed: u64, secs: u64) -> Vec<Record> {
     let mut log = Vec::new();
-    simulate(s, Profile::default(), seed, Duration::from_secs(secs), |r| log.push(r));
+    simulate(
+        s,
+        Profile::default(),
+        seed,
+        Duration::from_secs(secs),
+        |r| log.push(r),
+    );
     log
 }
 
@@ -191,7 +227,9 @@ fn nth_repeat_and_limit() {
 
 #[test]
 fn probability_zero_never_fires_and_on_request_counts_requests() {
-    let never = scenario("[[step]]\non = \"pin-verified\"\nprobability = 0\ninject = { fault = \"reset\" }\n");
+    let never = scenario(
+        "[[step]]\non = \"pin-verified\"\nprobability = 0\ninject = { fault = \"reset\" }\n",
+    );
     assert!(faults(&run(&never, 1, 30)).is_empty());
     // The scripted host sends Set Operating Mode once per boot.
     let s = scenario(
@@ -208,6 +246,10 @@ fn faults_the_engine_refuses_are_logged_not_fatal() {
     let s = scenario("[[step]]\nat-ms = 10\ninject = { fault = \"reset\" }\n[[step]]\nat-ms = 20\ninject = { fault = \"reset\" }\n");
     let log = run(&s, 1, 10);
     // The second reset comes while the first is still rebooting.
-    assert!(log.iter().any(|r| matches!(r.what, What::FaultRefused { .. })), "{log:#?}");
+    assert!(
+        log.iter()
+            .any(|r| matches!(r.what, What::FaultRefused { .. })),
+        "{log:#?}"
+    );
     let _ = Fault::Crash;
 }

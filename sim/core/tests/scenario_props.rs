@@ -9,16 +9,32 @@ use vmodem_core::time::Duration;
 fn trigger() -> impl Strategy<Value = String> {
     prop_oneof![
         (0u64..20_000).prop_map(|t| format!("at-ms = {t}")),
-        (0u64..20_000, 1u64..5000).prop_map(|(t, e)| format!("at-ms = {t}\nevery-ms = {e}\nrepeat = true")),
+        (0u64..20_000, 1u64..5000)
+            .prop_map(|(t, e)| format!("at-ms = {t}\nevery-ms = {e}\nrepeat = true")),
         prop::sample::select(vec![
-            "booted", "reset", "sim-locked", "pin-verified", "radio-on", "radio-off", "searching",
-            "registered", "registered-umts", "registered-lte", "bearer-connected",
-            "bearer-disconnected", "nonsense",
+            "booted",
+            "reset",
+            "sim-locked",
+            "pin-verified",
+            "radio-on",
+            "radio-off",
+            "searching",
+            "registered",
+            "registered-umts",
+            "registered-lte",
+            "bearer-connected",
+            "bearer-disconnected",
+            "nonsense",
         ])
         .prop_map(|s| format!("on = \"{s}\"")),
         prop::sample::select(vec![
-            "dms/set-operating-mode", "0x02/0x0028", "nas/get-serving-system", "wds/start-network",
-            "ctl/allocate-cid", "bad/name", "dms",
+            "dms/set-operating-mode",
+            "0x02/0x0028",
+            "nas/get-serving-system",
+            "wds/start-network",
+            "ctl/allocate-cid",
+            "bad/name",
+            "dms",
         ])
         .prop_map(|s| format!("on-request = \"{s}\"")),
         Just(String::new()),

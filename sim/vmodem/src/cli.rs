@@ -165,10 +165,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 None => (None, load_profile(args.profile.as_ref())?),
             };
-            let seed = args
-                .seed
-                .or(scenario.as_ref().map(|s| s.seed))
-                .unwrap_or(0);
+            let seed = args.seed.or(scenario.as_ref().map(|s| s.seed)).unwrap_or(0);
             let opts = crate::supervise::Options {
                 scenario,
                 events: args.events,

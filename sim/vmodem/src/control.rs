@@ -39,7 +39,9 @@ pub fn default_path() -> PathBuf {
         _ => {
             use std::os::unix::fs::MetadataExt;
             // /proc/self belongs to our uid: one socket per user.
-            let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0);
+            let uid = std::fs::metadata("/proc/self")
+                .map(|m| m.uid())
+                .unwrap_or(0);
             std::env::temp_dir().join(format!("vmodem-{uid}.sock"))
         }
     }
@@ -97,12 +99,18 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<ControlMsg>) {
     let mut rd = BufReader::new(rd);
     loop {
         let mut line = Vec::new();
-        match (&mut rd).take(MAX_LINE + 1).read_until(b'\n', &mut line).await {
+        match (&mut rd)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .await
+        {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
         if line.len() as u64 > MAX_LINE {
-            let _ = wr.write_all((error_reply("request too long") + "\n").as_bytes()).await;
+            let _ = wr
+                .write_all((error_reply("request too long") + "\n").as_bytes())
+                .await;
             return;
         }
         let text = String::from_utf8_lossy(&line);
@@ -131,7 +139,8 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<ControlMsg>) {
                 if tx.send(ControlMsg::Call(req, otx)).await.is_err() {
                     return;
                 }
-                orx.await.unwrap_or_else(|_| error_reply("vmodem is stopping"))
+                orx.await
+                    .unwrap_or_else(|_| error_reply("vmodem is stopping"))
             }
         };
         debug!(%reply, "control reply");

@@ -46,7 +46,9 @@ enum CtlCommand {
     /// The network drops the registration.
     Deregister,
     /// The serving network becomes (on) or stops being (off) a roaming one.
-    Roaming { state: OnOff },
+    Roaming {
+        state: OnOff,
+    },
     /// No usable signal for a while.
     SignalLoss {
         #[arg(long)]
@@ -84,7 +86,9 @@ enum CtlCommand {
     },
     /// Any fault as JSON, as in a scenario's `inject` table:
     /// '{"fault":"reset","down-ms":1500}'.
-    Fault { json: String },
+    Fault {
+        json: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -115,7 +119,9 @@ fn fault(cmd: &CtlCommand) -> anyhow::Result<Option<Fault>> {
         CtlCommand::SimRemove => json!({"fault": "sim-remove"}),
         CtlCommand::SimInsert => json!({"fault": "sim-insert"}),
         CtlCommand::Deregister => json!({"fault": "deregister"}),
-        CtlCommand::Roaming { state } => json!({"fault": "roaming", "on": matches!(state, OnOff::On)}),
+        CtlCommand::Roaming { state } => {
+            json!({"fault": "roaming", "on": matches!(state, OnOff::On)})
+        }
         CtlCommand::SignalLoss { duration_ms } => {
             json!({"fault": "signal-loss", "duration-ms": duration_ms})
         }
@@ -132,7 +138,10 @@ fn fault(cmd: &CtlCommand) -> anyhow::Result<Option<Fault>> {
             };
             json!({"fault": "responses", "mangle": m, "count": count})
         }
-        CtlCommand::Stall { endpoint, duration_ms } => {
+        CtlCommand::Stall {
+            endpoint,
+            duration_ms,
+        } => {
             let ep = match endpoint.strip_prefix("serial-") {
                 Some(port) => json!({ "serial": port }),
                 None => json!(endpoint),
@@ -167,8 +176,12 @@ pub fn run(args: CtlArgs) -> anyhow::Result<()> {
         _ => json!({"cmd": "status"}),
     };
     let path = args.socket.unwrap_or_else(crate::control::default_path);
-    let mut stream = UnixStream::connect(&path)
-        .with_context(|| format!("cannot connect to {} (is `vmodem run --control` running?)", path.display()))?;
+    let mut stream = UnixStream::connect(&path).with_context(|| {
+        format!(
+            "cannot connect to {} (is `vmodem run --control` running?)",
+            path.display()
+        )
+    })?;
     writeln!(stream, "{request}")?;
     let mut rd = BufReader::new(stream);
     let mut line = String::new();

@@ -29,9 +29,17 @@ pub fn check(path: &Path) -> anyhow::Result<()> {
         "{}: ok (seed {}, {} profile, {} steps{})",
         path.display(),
         s.seed,
-        if s.profile.is_some() { "own" } else { "built-in" },
+        if s.profile.is_some() {
+            "own"
+        } else {
+            "built-in"
+        },
         s.steps.len(),
-        if s.power.is_some() { ", power set-up" } else { "" }
+        if s.power.is_some() {
+            ", power set-up"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

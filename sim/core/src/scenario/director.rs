@@ -134,7 +134,14 @@ impl Director {
         }
         match super::interim::inject(modem, &fault, now) {
             Ok(()) => {
-                self.log(now, What::Fault { source, step, fault });
+                self.log(
+                    now,
+                    What::Fault {
+                        source,
+                        step,
+                        fault,
+                    },
+                );
                 Ok(())
             }
             Err(e) => {
@@ -144,9 +151,24 @@ impl Director {
         }
     }
 
-    fn refused(&mut self, now: Instant, source: Source, step: Option<usize>, fault: Fault, e: &FaultError) {
+    fn refused(
+        &mut self,
+        now: Instant,
+        source: Source,
+        step: Option<usize>,
+        fault: Fault,
+        e: &FaultError,
+    ) {
         let error = e.to_string();
-        self.log(now, What::FaultRefused { source, step, fault, error });
+        self.log(
+            now,
+            What::FaultRefused {
+                source,
+                step,
+                fault,
+                error,
+            },
+        );
     }
 
     /// Simulated milliseconds since start.

@@ -45,7 +45,10 @@ pub struct Step {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Trigger {
     /// At this simulated time since start; again every `every` if set.
-    At { at: Duration, every: Option<Duration> },
+    At {
+        at: Duration,
+        every: Option<Duration>,
+    },
     /// When the device enters this state.
     On(DeviceState),
     /// When the host sends this request.
@@ -154,7 +157,11 @@ fn power(raw: RawPower) -> Result<PowerChange, Bad> {
         let Some(v) = v else { return Ok(None) };
         let x = *v.get_ref();
         if !x.is_finite() || x < 0.0 || (!zero_ok && x == 0.0) {
-            let want = if zero_ok { "zero or more" } else { "more than zero" };
+            let want = if zero_ok {
+                "zero or more"
+            } else {
+                "more than zero"
+            };
             return bad(v.span(), format!("{name} must be {want}, not {x}"));
         }
         Ok(Some(x))
@@ -170,9 +177,10 @@ fn power(raw: RawPower) -> Result<PowerChange, Bad> {
 /// Values a `Fault` accepts by type but that make no sense.
 pub fn check_fault(f: &Fault) -> Result<(), String> {
     let nonneg = |v: Option<f64>, name: &str, zero_ok: bool| match v {
-        Some(x) if !x.is_finite() || x < 0.0 || (!zero_ok && x == 0.0) => {
-            Err(format!("{name} must be {} zero, not {x}", if zero_ok { "at least" } else { "more than" }))
-        }
+        Some(x) if !x.is_finite() || x < 0.0 || (!zero_ok && x == 0.0) => Err(format!(
+            "{name} must be {} zero, not {x}",
+            if zero_ok { "at least" } else { "more than" }
+        )),
         _ => Ok(()),
     };
     match f {
@@ -202,7 +210,9 @@ fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
         (Some(at), None, None) => Trigger::At {
             at: Duration::from_millis(at),
             every: match &raw.every_ms {
-                Some(e) if *e.get_ref() == 0 => return bad(e.span(), "every-ms must be more than 0"),
+                Some(e) if *e.get_ref() == 0 => {
+                    return bad(e.span(), "every-ms must be more than 0")
+                }
                 Some(e) => Some(Duration::from_millis(*e.get_ref())),
                 None => None,
             },
@@ -212,9 +222,17 @@ fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
             Trigger::OnRequest(parse_request(r.get_ref()).map_err(|m| (r.span(), m))?)
         }
         (None, None, None) => {
-            return bad(span, "step has no trigger: give one of at-ms, on, on-request")
+            return bad(
+                span,
+                "step has no trigger: give one of at-ms, on, on-request",
+            )
         }
-        _ => return bad(span, "step has more than one trigger: give only one of at-ms, on, on-request"),
+        _ => {
+            return bad(
+                span,
+                "step has more than one trigger: give only one of at-ms, on, on-request",
+            )
+        }
     };
     let at = matches!(trigger, Trigger::At { .. });
     if let (Some(e), false) = (&raw.every_ms, at) {
@@ -231,7 +249,10 @@ fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
     };
     let probability = match raw.probability {
         Some(p) if !(0.0..=1.0).contains(p.get_ref()) => {
-            return bad(p.span(), format!("probability must be between 0 and 1, not {}", p.get_ref()))
+            return bad(
+                p.span(),
+                format!("probability must be between 0 and 1, not {}", p.get_ref()),
+            )
         }
         Some(p) => *p.get_ref(),
         None => 1.0,
@@ -247,7 +268,10 @@ fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
     check_fault(&fault).map_err(|m| (fault_span, m))?;
     Ok(Step {
         trigger,
-        after: raw.after_ms.map(Spanned::into_inner).unwrap_or(Delay::Fixed(Duration::ZERO)),
+        after: raw
+            .after_ms
+            .map(Spanned::into_inner)
+            .unwrap_or(Delay::Fixed(Duration::ZERO)),
         nth,
         probability,
         repeat: raw.repeat,
@@ -266,7 +290,8 @@ impl<'de> Deserialize<'de> for Delay {
                 f.write_str("milliseconds, or [low, high] milliseconds")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Delay, E> {
-                let ms = u64::try_from(v).map_err(|_| E::custom("after-ms must not be negative"))?;
+                let ms =
+                    u64::try_from(v).map_err(|_| E::custom("after-ms must not be negative"))?;
                 Ok(Delay::Fixed(Duration::from_millis(ms)))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Delay, E> {
@@ -284,7 +309,10 @@ impl<'de> Deserialize<'de> for Delay {
                 if lo > hi {
                     return Err(de::Error::custom("after-ms: low is above high"));
                 }
-                Ok(Delay::Between(Duration::from_millis(lo), Duration::from_millis(hi)))
+                Ok(Delay::Between(
+                    Duration::from_millis(lo),
+                    Duration::from_millis(hi),
+                ))
             }
         }
         d.deserialize_any(V)

@@ -144,7 +144,12 @@ impl ScriptedHost {
             Phase::VerifyPin => {
                 let mut v = vec![1, self.pin.len() as u8];
                 v.extend_from_slice(self.pin.as_bytes());
-                (ServiceId::Dms, self.dms, dms::UIM_VERIFY_PIN, vec![Tlv::new(0x01, v)])
+                (
+                    ServiceId::Dms,
+                    self.dms,
+                    dms::UIM_VERIFY_PIN,
+                    vec![Tlv::new(0x01, v)],
+                )
             }
             Phase::SetOnline => (
                 ServiceId::Dms,
@@ -189,12 +194,19 @@ impl ScriptedHost {
             return;
         }
         self.waiting = None;
-        let tlv = |ty: u8| m.tlvs.iter().find(|t| t.ty == ty).map(|t| t.value.as_slice());
+        let tlv = |ty: u8| {
+            m.tlvs
+                .iter()
+                .find(|t| t.ty == ty)
+                .map(|t| t.value.as_slice())
+        };
         let ok = tlv(TLV_RESULT).is_some_and(|r| r.len() >= 2 && r[..2] == [0, 0]);
         let (next, wait) = match self.phase {
             Phase::Gone => return,
             Phase::Allocate(s) => {
-                let cid = tlv(0x01).filter(|v| v.len() >= 2 && v[0] == s.0).map(|v| v[1]);
+                let cid = tlv(0x01)
+                    .filter(|v| v.len() >= 2 && v[0] == s.0)
+                    .map(|v| v[1]);
                 self.act("allocate-client", ok && cid.is_some());
                 match (cid, s) {
                     (None, _) => (self.phase, POLL_REGISTRATION),

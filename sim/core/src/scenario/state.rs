@@ -112,8 +112,7 @@ impl StateWatch {
             .copied()
             .filter(|s| !self.held.contains(s))
             .filter(|s| {
-                self.started
-                    || !matches!(s, DeviceState::Reset | DeviceState::BearerDisconnected)
+                self.started || !matches!(s, DeviceState::Reset | DeviceState::BearerDisconnected)
             })
             .collect();
         self.held = now;

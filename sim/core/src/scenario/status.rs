@@ -36,9 +36,13 @@ impl Status {
         Status {
             t_ms,
             usb_composition: d.usb_composition,
-            usb: if modem.is_booting() { "off-bus" } else { "on-bus" },
-            radio: format!("{:?}", d.mode).to_lowercase(),
-            sim: format!("{:?}", d.sim.state).to_lowercase(),
+            usb: if modem.is_booting() {
+                "off-bus"
+            } else {
+                "on-bus"
+            },
+            radio: kebab(&format!("{:?}", d.mode)),
+            sim: kebab(&format!("{:?}", d.sim.state)),
             registration: match reg.state {
                 RegState::Registered => "registered",
                 RegState::Searching => "searching",
@@ -66,4 +70,16 @@ impl super::Director {
 /// Counts resets from the state edges the director saw.
 pub(super) fn is_reset(s: DeviceState) -> bool {
     s == DeviceState::Reset
+}
+
+/// "PinRequired" → "pin-required": the model's variant names, as JSON says them.
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }

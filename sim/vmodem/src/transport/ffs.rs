@@ -4,6 +4,7 @@
 //! (0, 2, 3, 8) is reached by padding 1 and 4-7 with endpoint-less vendor
 //! interfaces; see docs/usb.md for this and the other deviations.
 
+use crate::supervise::{Options, Supervisor};
 use anyhow::{bail, Context};
 use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
@@ -15,7 +16,6 @@ use usb_gadget::function::custom::{
     Interface, TransferType,
 };
 use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
-use crate::supervise::{Options, Supervisor};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::usb::{ControlReply, PortRole, Setup, TransferKind, UsbPersonality, WdmChannel};

@@ -6,6 +6,7 @@
 //! (`--at-link` ...), standing in for ttyUSB2, ttyUSB0 and ttyUSB1, all
 //! served by the same engine: `socat - PATH,raw,echo=0` talks AT.
 
+use crate::supervise::{Options, Supervisor};
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::pty::{openpty, OpenptyResult};
@@ -15,7 +16,6 @@ use std::path::PathBuf;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tracing::{debug, info, trace, warn};
-use crate::supervise::{Options, Supervisor};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::wire::qmux::Deframer;
