@@ -8,6 +8,7 @@ mod at;
 mod ctl;
 mod dms;
 mod nas;
+mod scenario;
 mod uim;
 mod wda;
 mod wds;
