@@ -11,6 +11,7 @@ mod ctl;
 mod dms;
 mod mbim;
 mod nas;
+mod scenario;
 mod uim;
 mod wda;
 mod wds;

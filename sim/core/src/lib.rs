@@ -19,6 +19,7 @@ pub mod net;
 pub mod nmea;
 pub mod qcdm;
 pub mod qmi;
+pub mod scenario;
 pub mod serial;
 pub mod time;
 pub mod usb;

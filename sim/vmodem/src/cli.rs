@@ -38,6 +38,34 @@ enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
+    /// Work with scenario files (faults over time).
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+    /// Run a scenario headless in simulated time with a scripted host;
+    /// prints the event log as JSON lines.
+    Simulate {
+        file: PathBuf,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulated time to run: 90s, 10m, 1h30m.
+        #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse)]
+        duration: std::time::Duration,
+        /// Also log the module's supply (volts, amps) at every breakpoint,
+        /// for `vmodem plot`.
+        #[arg(long)]
+        supply: bool,
+    },
+    /// Talk to a running vmodem through its control socket.
+    Ctl(crate::ctl::CtlArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenarioCommand {
+    /// Check a scenario file (and its profile); errors name file:line:column.
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,9 +133,20 @@ pub struct RunArgs {
     /// Profile file (TOML); the built-in EM7305 profile if omitted.
     #[arg(long)]
     profile: Option<PathBuf>,
-    /// Seed for every random choice (signal movement, handles).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Seed for every random choice (signal movement, handles); a
+    /// scenario's own seed when omitted with --scenario, else 0.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Scenario file: its steps fire while the host drives the modem.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Write the event log here (JSON lines, simulated and wall-clock ms).
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// Open the control socket for `vmodem ctl` (owner-only), at PATH or
+    /// at a default path under $XDG_RUNTIME_DIR or the temp dir.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    control: Option<PathBuf>,
     /// Power on in the failsafe boot loader (1199:9040, one QDL port;
     /// on a pty it is served on the --dm-link). Only a power cycle leaves
     /// it. For testing host tools against the boot loader.
@@ -153,11 +192,42 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         },
+        Command::Scenario {
+            command: ScenarioCommand::Check { file },
+        } => crate::scenario_cmd::check(&file),
+        Command::Simulate {
+            file,
+            seed,
+            duration,
+            supply,
+        } => crate::scenario_cmd::run(&file, seed, duration, supply),
+        Command::Ctl(args) => crate::ctl::run(args),
         Command::Run(args) => {
-            let profile = load_profile(args.profile.as_ref())?;
+            let (scenario, profile) = match &args.scenario {
+                Some(f) if args.profile.is_none() => {
+                    let (s, p) = crate::scenario_cmd::load(f)?;
+                    (Some(s), p)
+                }
+                Some(f) => (
+                    Some(crate::scenario_cmd::load(f)?.0),
+                    load_profile(args.profile.as_ref())?,
+                ),
+                None => (None, load_profile(args.profile.as_ref())?),
+            };
+            let seed = args.seed.or(scenario.as_ref().map(|s| s.seed)).unwrap_or(0);
+            let opts = crate::supervise::Options {
+                scenario,
+                events: args.events,
+                control: args.control.map(|p| match p.as_os_str().is_empty() {
+                    true => crate::control::default_path(),
+                    false => p,
+                }),
+                start_in_bootloader: args.start_in_bootloader,
+                uplink: args.uplink,
+            };
             match args.transport {
                 Transport::Pty => {
-                    if args.uplink.is_some() {
+                    if opts.uplink.is_some() {
                         // Only the USB gadget has the QMI data endpoints.
                         anyhow::bail!(
                             "--uplink needs --transport ffs: a pty carries no packet data"
@@ -177,20 +247,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         dm: args.dm_link,
                         nmea: args.nmea_link,
                     };
-                    crate::transport::pty::run(profile, args.seed, links, args.start_in_bootloader)
+                    crate::transport::pty::run(profile, seed, links, opts)
                 }
                 // FunctionFS cannot carry the CDC and MBIM functional
                 // descriptors cdc_mbim needs (docs/mbim.md).
                 Transport::Ffs if matches!(args.composition, Some(Composition::Mbim)) => {
                     anyhow::bail!("--composition mbim is served on --transport pty only")
                 }
-                Transport::Ffs => crate::transport::ffs::run(
-                    profile,
-                    args.seed,
-                    args.udc,
-                    args.start_in_bootloader,
-                    args.uplink,
-                ),
+                Transport::Ffs => crate::transport::ffs::run(profile, seed, args.udc, opts),
             }
         }
     }

@@ -1,6 +1,11 @@
 //! `vmodem`: a virtual Sierra Wireless EM7305 LTE modem.
 
 mod cli;
+mod control;
+mod ctl;
+mod duration;
+mod scenario_cmd;
+mod supervise;
 mod transport;
 
 use clap::Parser;

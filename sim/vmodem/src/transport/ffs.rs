@@ -8,6 +8,7 @@
 
 use super::gadget::{Inbound, LiveGadget};
 use super::tun::{self, Tun};
+use crate::supervise::{Options, Supervisor};
 use anyhow::Context;
 use bytes::Bytes;
 use std::time::Duration;
@@ -39,27 +40,20 @@ fn find_udc(name: Option<&str>) -> anyhow::Result<Udc> {
     }
 }
 
-pub fn run(
-    profile: Profile,
-    seed: u64,
-    udc: Option<String>,
-    start_in_bootloader: bool,
-    uplink: Option<String>,
-) -> anyhow::Result<()> {
+pub fn run(profile: Profile, seed: u64, udc: Option<String>, opts: Options) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, udc, start_in_bootloader, uplink))
+    rt.block_on(serve(profile, seed, udc, opts))
 }
 
 async fn serve(
     profile: Profile,
     seed: u64,
     udc_name: Option<String>,
-    start_in_bootloader: bool,
-    uplink: Option<String>,
+    opts: Options,
 ) -> anyhow::Result<()> {
-    let tun = uplink.as_deref().map(Tun::open).transpose()?;
+    let tun = opts.uplink.as_deref().map(Tun::open).transpose()?;
     let udc = find_udc(udc_name.as_deref())?;
     // The QMI interface number of the application personality; the boot
     // loader has none, so its EP0 never addresses the channel.
@@ -77,7 +71,7 @@ async fn serve(
             t.name
         );
     }
-    if start_in_bootloader {
+    if opts.start_in_bootloader {
         // Already in the boot loader at power-on: no reset to announce.
         modem.enter_bootloader(now());
         while modem.poll_event().is_some() {}
@@ -92,6 +86,8 @@ async fn serve(
         udc.name().to_string_lossy()
     );
 
+    let mut sup = Supervisor::start(opts, seed, now())?;
+    sup.attach(&mut modem);
     let mut wdm = WdmChannel::new(qmi_if, QMI_MAX_COMMAND);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut leave_bus_at: Option<tokio::time::Instant> = None;
@@ -101,8 +97,10 @@ async fn serve(
     let mut tun_write_failures: u64 = 0;
 
     loop {
-        let engine_wake = modem
-            .poll_timeout()
+        let engine_wake = [modem.poll_timeout(), sup.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|t| epoch + Duration::from_millis(t.millis()));
         let wake = [engine_wake, leave_bus_at, rebind_at]
             .into_iter()
@@ -113,12 +111,13 @@ async fn serve(
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
+            Some(msg) = sup.next_control() => sup.handle_control(msg, &mut modem, now()),
             r = live.custom.wait_event() => {
                 // EP0 errors are the host's doing (EIDRM: it abandoned a
                 // control transfer, e.g. a timeout; ESHUTDOWN: it went away
                 // mid-transfer). The device keeps serving.
                 let r = match r {
-                    Ok(()) => handle_ep0(&mut live.custom, &mut wdm, &mut modem, now()),
+                    Ok(()) => handle_ep0(&mut live.custom, &mut wdm, &mut modem, &mut sup, now()),
                     Err(e) => Err(e.into()),
                 };
                 if let Err(e) = r {
@@ -154,6 +153,7 @@ async fn serve(
                 }
             }
         }
+        sup.after(&mut modem, now());
         while let Some(ev) = modem.poll_event() {
             match ev {
                 Event::LeaveBus { cause } if cause.answers_first() => {
@@ -282,6 +282,7 @@ fn handle_ep0(
     custom: &mut Custom,
     wdm: &mut WdmChannel,
     modem: &mut Modem,
+    sup: &mut Supervisor,
     now: Instant,
 ) -> anyhow::Result<()> {
     let Some(event) = custom.try_event()? else {
@@ -310,6 +311,7 @@ fn handle_ep0(
             } else if for_wdm {
                 let data = rx.recv_all()?;
                 if let ControlReply::Accept(Some(cmd)) = wdm.handle(&setup, &data) {
+                    sup.on_request(&cmd, now);
                     modem.handle_qmi(&cmd, now);
                 }
             } else {

@@ -15,6 +15,7 @@
 //! boot loader's download port (QDL), since on the module the DM
 //! interface is the one that becomes the QDL port.
 
+use crate::supervise::{Options, Supervisor};
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::pty::{openpty, OpenptyResult};
@@ -121,16 +122,11 @@ async fn read_opt(pty: Option<&Pty>) -> anyhow::Result<Option<Vec<u8>>> {
     }))
 }
 
-pub fn run(
-    profile: Profile,
-    seed: u64,
-    links: Links,
-    start_in_bootloader: bool,
-) -> anyhow::Result<()> {
+pub fn run(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, links, start_in_bootloader))
+    rt.block_on(serve(profile, seed, links, opts))
 }
 
 /// The firmware function behind the DM link.
@@ -141,12 +137,7 @@ fn dm_port(modem: &Modem) -> SerialPort {
     }
 }
 
-async fn serve(
-    profile: Profile,
-    seed: u64,
-    links: Links,
-    start_in_bootloader: bool,
-) -> anyhow::Result<()> {
+async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
     let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
@@ -155,10 +146,12 @@ async fn serve(
     let epoch = tokio::time::Instant::now();
     let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
     let mut modem = Modem::new(profile, seed, now());
-    if start_in_bootloader {
+    if opts.start_in_bootloader {
         modem.enter_bootloader(now());
         while modem.poll_event().is_some() {}
     }
+    let mut sup = Supervisor::start(opts, seed, now())?;
+    sup.attach(&mut modem);
     // A pty does not tell us when the host opens it, so the NMEA port
     // counts as open from the start; what nobody reads is dropped.
     if nmea.is_some() {
@@ -186,14 +179,17 @@ async fn serve(
     let mut buf = vec![0u8; 16384];
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
-        let wake = modem
-            .poll_timeout()
+        let wake = [modem.poll_timeout(), sup.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|t| epoch + std::time::Duration::from_millis(t.millis()));
         let sleep = super::sleep_until(wake);
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             _ = sleep => modem.handle_timeout(now()),
+            Some(msg) = sup.next_control() => sup.handle_control(msg, &mut modem, now()),
             r = qmi.read(&mut buf) => {
                 match r? {
                     Some(n) if mbim => {
@@ -207,6 +203,7 @@ async fn serve(
                     deframer.push(&buf[..n]);
                     while let Some(frame) = deframer.next_frame() {
                         trace!(bytes = ?frame, "host →");
+                        sup.on_request(&frame, now());
                         modem.handle_qmi(&frame, now());
                     }
                     }
@@ -220,6 +217,7 @@ async fn serve(
             }
             r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
         }
+        sup.after(&mut modem, now());
         while let Some(ev) = modem.poll_event() {
             // The link stays; the engine itself stops answering while the
             // module is away and holds what a stall or a delay holds.

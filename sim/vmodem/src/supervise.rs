@@ -1,0 +1,143 @@
+//! What sits beside the engine in a transport loop: the scenario (through
+//! the core's `Director`), the control socket and the event log outputs.
+
+use crate::control::{ControlMsg, Request, SocketFile};
+use std::io::Write;
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+use tracing::info;
+use vmodem_core::scenario::{Director, Record, Scenario};
+use vmodem_core::time::Instant;
+use vmodem_core::Modem;
+
+/// Options of `vmodem run` beyond the transport's own.
+#[derive(Debug, Default)]
+pub struct Options {
+    pub scenario: Option<Scenario>,
+    /// `--events FILE`: JSON lines with simulated and wall-clock time.
+    pub events: Option<PathBuf>,
+    /// `--control [PATH]`: the control socket.
+    pub control: Option<PathBuf>,
+    /// `--start-in-bootloader`: power on in the failsafe boot loader.
+    pub start_in_bootloader: bool,
+    /// `--uplink tun:NAME`: the TUN device's name.
+    pub uplink: Option<String>,
+}
+
+pub struct Supervisor {
+    director: Director,
+    control: Option<mpsc::Receiver<ControlMsg>>,
+    _socket: Option<SocketFile>,
+    events: Option<std::io::LineWriter<std::fs::File>>,
+    watchers: Vec<mpsc::UnboundedSender<String>>,
+}
+
+impl Supervisor {
+    /// Opens the outputs; call inside the transport's runtime.
+    pub fn start(opts: Options, seed: u64, now: Instant) -> anyhow::Result<Supervisor> {
+        let events = match &opts.events {
+            Some(p) => Some(std::io::LineWriter::new(std::fs::File::create(p).map_err(
+                |e| anyhow::anyhow!("cannot create event log {}: {e}", p.display()),
+            )?)),
+            None => None,
+        };
+        let (control, socket) = match &opts.control {
+            Some(p) => {
+                let (rx, guard) = crate::control::listen(p)?;
+                println!("vmodem: control socket {}", p.display());
+                (Some(rx), Some(guard))
+            }
+            None => (None, None),
+        };
+        if let Some(s) = &opts.scenario {
+            println!("vmodem: scenario with {} steps", s.steps.len());
+        }
+        Ok(Supervisor {
+            director: Director::new(opts.scenario.as_ref(), seed, now),
+            control,
+            _socket: socket,
+            events,
+            watchers: Vec::new(),
+        })
+    }
+
+    /// Ties the supervisor to the engine: an event log also gets the
+    /// supply's breakpoints, for plots.
+    pub fn attach(&mut self, modem: &mut Modem) {
+        if self.events.is_some() {
+            self.director.trace_supply(modem);
+        }
+    }
+
+    /// A QMUX frame from the host, before the engine gets it.
+    pub fn on_request(&mut self, frame: &[u8], now: Instant) {
+        self.director.on_request(frame, now);
+    }
+
+    /// After every turn of the loop, before the engine's events are read.
+    pub fn after(&mut self, modem: &mut Modem, now: Instant) {
+        self.director.after(modem, now);
+        self.flush();
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.director.poll_timeout()
+    }
+
+    /// The next control message; never completes without a socket.
+    pub async fn next_control(&mut self) -> Option<ControlMsg> {
+        match &mut self.control {
+            Some(rx) => rx.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    pub fn handle_control(&mut self, msg: ControlMsg, modem: &mut Modem, now: Instant) {
+        match msg {
+            ControlMsg::Watch(tx) => self.watchers.push(tx),
+            ControlMsg::Call(req, reply) => {
+                let text = match req {
+                    Request::Inject { fault } => match self.director.inject(modem, fault, now) {
+                        Ok(()) => serde_json::json!({"ok": true}),
+                        Err(e) => serde_json::json!({"ok": false, "error": e.to_string()}),
+                    },
+                    Request::Status => {
+                        serde_json::json!({"ok": true, "status": self.director.status(modem, now)})
+                    }
+                    // Handled by the connection itself.
+                    Request::Watch => serde_json::json!({"ok": false, "error": "unexpected"}),
+                };
+                let _ = reply.send(text.to_string());
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        while let Some(r) = self.director.poll_record() {
+            let line = json_line(&r);
+            if matches!(r.what, vmodem_core::scenario::What::Supply { .. }) {
+                tracing::trace!(target: "vmodem::events", "{line}");
+            } else {
+                info!(target: "vmodem::events", "{line}");
+            }
+            if let Some(f) = &mut self.events {
+                let _ = writeln!(f, "{line}");
+            }
+            self.watchers.retain(|w| w.send(line.clone()).is_ok());
+        }
+    }
+}
+
+/// One record with the wall-clock time beside the simulated one.
+fn json_line(r: &Record) -> String {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("wall-ms".into(), wall.into());
+    }
+    v.to_string()
+}
