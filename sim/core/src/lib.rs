@@ -25,5 +25,5 @@ pub mod usb;
 pub mod wire;
 
 mod engine;
-pub use engine::{Event, Modem};
+pub use engine::{Event, Modem, MAX_PENDING_FRAMES};
 pub use serial::SerialPort;

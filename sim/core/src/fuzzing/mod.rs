@@ -98,7 +98,7 @@ pub fn data_path(data: &[u8]) {
 }
 
 /// A modem registered with one bearer up, as after `qmicli --wds-start-network`.
-pub(crate) fn connected_modem(v6: bool) -> Modem {
+pub fn connected_modem(v6: bool) -> Modem {
     let p = default_profile();
     let mut m = Modem::new(p.clone(), 0, Instant::ZERO);
     let pin = p.sim.pin.clone();
