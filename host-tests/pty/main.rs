@@ -5,6 +5,7 @@ mod harness;
 
 mod acceptance;
 mod at;
+mod capture;
 mod ctl;
 mod dms;
 mod nas;

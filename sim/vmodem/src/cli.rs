@@ -80,6 +80,11 @@ pub struct RunArgs {
     /// Profile file (TOML); the built-in EM7305 profile if omitted.
     #[arg(long)]
     profile: Option<PathBuf>,
+    /// Write every USB transfer to FILE as a usbmon pcap (Wireshark's
+    /// LINKTYPE_USB_LINUX_MMAPPED). On a pty the transfers are those the
+    /// exchange would have taken over USB. See docs/capture.md.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
     /// Seed for every random choice (signal movement, handles).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -119,9 +124,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         dm: args.dm_link,
                         nmea: args.nmea_link,
                     };
-                    crate::transport::pty::run(profile, args.seed, links)
+                    crate::transport::pty::run(profile, args.seed, links, args.pcap)
                 }
-                Transport::Ffs => crate::transport::ffs::run(profile, args.seed, args.udc),
+                Transport::Ffs => {
+                    crate::transport::ffs::run(profile, args.seed, args.udc, args.pcap)
+                }
             }
         }
     }

@@ -4,6 +4,7 @@
 //! (0, 2, 3, 8) is reached by padding 1 and 4-7 with endpoint-less vendor
 //! interfaces; see docs/usb.md for this and the other deviations.
 
+use super::capture::Capture;
 use anyhow::{bail, Context};
 use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use usb_gadget::function::custom::{
     Interface, TransferType,
 };
 use usb_gadget::{Class, Config, Gadget, Id, RegGadget, Strings, Udc};
+use vmodem_core::capture::ControlOutcome;
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
 use vmodem_core::usb::{ControlReply, PortRole, Setup, TransferKind, UsbPersonality, WdmChannel};
@@ -131,16 +133,30 @@ fn register(
         .context("cannot register the gadget with configfs")
 }
 
-pub fn run(profile: Profile, seed: u64, udc: Option<String>) -> anyhow::Result<()> {
+pub fn run(
+    profile: Profile,
+    seed: u64,
+    udc: Option<String>,
+    pcap: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, udc))
+    rt.block_on(serve(profile, seed, udc, pcap))
 }
 
-async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    profile: Profile,
+    seed: u64,
+    udc_name: Option<String>,
+    pcap: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let udc = find_udc(udc_name.as_deref())?;
     let personality = UsbPersonality::application_qmi(&profile);
+    // The kernel answers the standard requests of enumeration itself, so
+    // the capture opens with what the host read from the descriptors.
+    let mut capture = Capture::create(pcap.as_deref(), &personality)?;
+    capture.record(|c, ts| c.enumeration(ts));
     let Some(qmi_if) = personality.interface(PortRole::Qmi).map(|i| i.number) else {
         bail!("the personality has no QMI interface");
     };
@@ -198,7 +214,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 // control transfer, e.g. a timeout; ESHUTDOWN: it went away
                 // mid-transfer). The device keeps serving.
                 let r = match r {
-                    Ok(()) => handle_ep0(&mut custom, &mut wdm, &mut modem, now()),
+                    Ok(()) => handle_ep0(&mut custom, &mut wdm, &mut modem, &mut capture, now()),
                     Err(e) => Err(e.into()),
                 };
                 if let Err(e) = r {
@@ -211,8 +227,12 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 }
             }
             Some(msg) = in_rx.recv() => match serial_port(msg.role) {
-                Some(port) => modem.handle_serial(port, &msg.data, now()),
+                Some(port) => {
+                    capture.record(|c, ts| c.serial(ts, port, false, &msg.data));
+                    modem.handle_serial(port, &msg.data, now());
+                }
                 None if msg.role == PortRole::Qmi => {
+                    capture.record(|c, ts| c.data(ts, false, &msg.data));
                     modem.handle_data(&msg.data, now());
                     tracing::trace!(len = msg.data.len(), stats = ?modem.data_stats(), "data OUT");
                 }
@@ -242,6 +262,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
             let tx = eps.senders.get(&(role, TransferKind::Bulk));
             while let Some(bytes) = modem.poll_serial(port) {
                 if let Some(tx) = tx {
+                    capture.record(|c, ts| c.serial(ts, port, true, &bytes));
                     if tx.try_send(Bytes::from(bytes)).is_err() {
                         debug!(?role, "serial IN queue full: dropping");
                     }
@@ -253,6 +274,7 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
                 // A packet filling whole bulk packets needs a zero-length
                 // packet after it, or the host reads on into the next one.
                 let zlp = pkt.len() % 512 == 0;
+                capture.record(|c, ts| c.data(ts, true, &pkt));
                 if tx.try_send(Bytes::from(pkt)).is_err() {
                     debug!("data IN queue full: dropping a packet");
                 } else if zlp {
@@ -267,7 +289,10 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         // takes the gadget back.
         if rebind_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
             match reg.bind(Some(&udc)) {
-                Ok(()) => rebind_at = None,
+                Ok(()) => {
+                    rebind_at = None;
+                    capture.record(|c, ts| c.enumeration(ts));
+                }
                 Err(e) => {
                     warn!("rebind failed, retrying: {e}");
                     rebind_at = Some(tokio::time::Instant::now() + REBIND_RETRY);
@@ -280,6 +305,12 @@ async fn serve(profile: Profile, seed: u64, udc_name: Option<String>) -> anyhow:
         }
         if let Some(tx) = eps.senders.get(&(PortRole::Qmi, TransferKind::Interrupt)) {
             while let Some(n) = wdm.poll_notification() {
+                capture.record(|c, ts| {
+                    match c.endpoint(PortRole::Qmi, TransferKind::Interrupt, true) {
+                        Some(ep) => c.transfer(ts, ep, TransferKind::Interrupt, &n),
+                        None => Vec::new(),
+                    }
+                });
                 if tx.try_send(Bytes::copy_from_slice(&n)).is_err() {
                     debug!("notification queue full");
                 }
@@ -313,6 +344,7 @@ fn handle_ep0(
     custom: &mut Custom,
     wdm: &mut WdmChannel,
     modem: &mut Modem,
+    capture: &mut Capture,
     now: Instant,
 ) -> anyhow::Result<()> {
     let Some(event) = custom.try_event()? else {
@@ -328,7 +360,8 @@ fn handle_ep0(
                 && setup.interface() == wdm.interface()
                 && matches!(setup.request, 0x00 | 0x22);
             if serial_line_state {
-                rx.recv_all()?;
+                let data = rx.recv_all()?;
+                capture.record(|c, ts| c.control(ts, &setup, &data, ControlOutcome::Accepted));
                 // qcserial raises DTR when a tty is opened and drops it on close.
                 let port = match setup.interface() {
                     2 => Some(SerialPort::Nmea),
@@ -340,11 +373,13 @@ fn handle_ep0(
                 }
             } else if for_wdm {
                 let data = rx.recv_all()?;
+                capture.record(|c, ts| c.control(ts, &setup, &data, ControlOutcome::Accepted));
                 if let ControlReply::Accept(Some(cmd)) = wdm.handle(&setup, &data) {
                     modem.handle_qmi(&cmd, now);
                 }
             } else {
                 debug!(?setup, "stalling OUT request");
+                capture.record(|c, ts| c.control(ts, &setup, &[], ControlOutcome::Stalled));
                 rx.halt()?;
             }
         }
@@ -352,10 +387,12 @@ fn handle_ep0(
             let setup = setup_of(tx.ctrl_req());
             match wdm.handle(&setup, &[]) {
                 ControlReply::Data(d) => {
+                    capture.record(|c, ts| c.control(ts, &setup, &[], ControlOutcome::Data(&d)));
                     tx.send(&d)?;
                 }
                 _ => {
                     debug!(?setup, "stalling IN request");
+                    capture.record(|c, ts| c.control(ts, &setup, &[], ControlOutcome::Stalled));
                     tx.halt()?;
                 }
             }

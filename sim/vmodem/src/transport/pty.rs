@@ -6,6 +6,7 @@
 //! (`--at-link` ...), standing in for ttyUSB2, ttyUSB0 and ttyUSB1, all
 //! served by the same engine: `socat - PATH,raw,echo=0` talks AT.
 
+use super::capture::Capture;
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::pty::{openpty, OpenptyResult};
@@ -17,6 +18,7 @@ use tokio::io::Interest;
 use tracing::{debug, info, trace, warn};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
+use vmodem_core::usb::UsbPersonality;
 use vmodem_core::wire::qmux::Deframer;
 use vmodem_core::{Event, Modem, SerialPort};
 
@@ -101,14 +103,22 @@ async fn read_opt(pty: Option<&Pty>) -> anyhow::Result<Option<Vec<u8>>> {
     }))
 }
 
-pub fn run(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+pub fn run(profile: Profile, seed: u64, links: Links, pcap: Option<PathBuf>) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(profile, seed, links))
+    rt.block_on(serve(profile, seed, links, pcap))
 }
 
-async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> {
+async fn serve(
+    profile: Profile,
+    seed: u64,
+    links: Links,
+    pcap: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    // The capture shows the transfers as if the pty were the USB module.
+    let mut capture = Capture::create(pcap.as_deref(), &UsbPersonality::application_qmi(&profile))?;
+    capture.record(|c, ts| c.enumeration(ts));
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
     let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
@@ -148,13 +158,14 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
                     deframer.push(&buf[..n]);
                     while let Some(frame) = deframer.next_frame() {
                         trace!(bytes = ?frame, "host →");
+                        capture.record(|c, ts| c.qmi_request(ts, &frame));
                         modem.handle_qmi(&frame, now());
                     }
                 }
             }
-            r = read_opt(at.as_ref()) => serial_in(&mut modem, SerialPort::At, r?, now()),
-            r = read_opt(dm.as_ref()) => serial_in(&mut modem, SerialPort::Dm, r?, now()),
-            r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
+            r = read_opt(at.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::At, r?, now()),
+            r = read_opt(dm.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::Dm, r?, now()),
+            r = read_opt(nmea.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::Nmea, r?, now()),
         }
         while let Some(ev) = modem.poll_event() {
             match ev {
@@ -164,6 +175,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
         }
         while let Some(frame) = modem.poll_qmi() {
             trace!(bytes = ?frame, "← modem");
+            capture.record(|c, ts| c.qmi_response(ts, &frame));
             write_all(qmi.master.get_ref(), &frame);
         }
         for (port, pty) in [
@@ -174,6 +186,7 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
             while let Some(bytes) = modem.poll_serial(port) {
                 if let Some(p) = pty {
                     trace!(?port, bytes = ?bytes, "← modem");
+                    capture.record(|c, ts| c.serial(ts, port, true, &bytes));
                     write_serial(p.master.get_ref(), &bytes);
                 }
             }
@@ -183,9 +196,16 @@ async fn serve(profile: Profile, seed: u64, links: Links) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn serial_in(modem: &mut Modem, port: SerialPort, bytes: Option<Vec<u8>>, now: Instant) {
+fn serial_in(
+    modem: &mut Modem,
+    capture: &mut Capture,
+    port: SerialPort,
+    bytes: Option<Vec<u8>>,
+    now: Instant,
+) {
     if let Some(bytes) = bytes {
         trace!(?port, ?bytes, "host →");
+        capture.record(|c, ts| c.serial(ts, port, false, &bytes));
         modem.handle_serial(port, &bytes, now);
     }
 }
