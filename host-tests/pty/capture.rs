@@ -114,36 +114,31 @@ fn tshark_decodes_the_capture() {
         "descriptors decoded"
     );
     assert!(all.contains("bInterfaceClass: Vendor Specific (0xff)"));
-    // QMI frames travel as the data of class requests to interface 8.
-    let model = tshark(&[
-        "-r",
-        file,
-        "-Y",
-        "usb.bRequest == 1 || usb.transfer_type == 0x02",
-        "-T",
-        "fields",
-        "-e",
-        "usb.control_stage",
-        "-e",
+    // QMI frames travel as the data stages of CDC-WDM class requests to
+    // interface 8: SEND_ENCAPSULATED_COMMAND out, GET_ENCAPSULATED_RESPONSE in.
+    let field = |filter: &str, field: &str| {
+        tshark(&["-r", file, "-Y", filter, "-T", "fields", "-e", field])
+    };
+    let sent = field(
+        "usb.setup.bRequest == 0 && usb.setup.wIndex == 8",
         "usb.data_fragment",
-    ]);
-    let em7305 = "454d37333035";
-    assert!(
-        model.contains(em7305),
-        "Get Model's answer in a control transfer: {model}"
     );
+    // QMUX to DMS, then the request header of Get Model (0x0022).
+    assert!(
+        sent.lines()
+            .any(|l| l.starts_with("01") && l.contains("2200")),
+        "{sent}"
+    );
+    let answers = field("usb.control.Response", "usb.control.Response");
+    let em7305 = "454d37333035";
+    assert!(answers.contains(em7305), "Get Model's answer: {answers}");
     if !gadget_mode() {
-        let bulk = tshark(&[
-            "-r",
-            file,
-            "-Y",
-            "usb.transfer_type == 0x03",
-            "-T",
-            "fields",
-            "-e",
-            "usb.capdata",
-        ]);
-        // "ATI\r" out on the AT port.
-        assert!(bulk.contains("4154490d"), "{bulk}");
+        // Bulk transfers of the AT interface: tshark's AT dissector reads
+        // ATI going out on 0x03 and the answer coming in on 0x84.
+        let at = field("usb.transfer_type == 0x03 && at", "at.cmd");
+        let at_ep = field("usb.transfer_type == 0x03 && at", "usb.endpoint_address");
+        assert_eq!(at_ep.lines().collect::<Vec<_>>(), ["0x03", "0x84"], "{at}");
+        assert_eq!(at.lines().next(), Some("I"), "{at}");
+        assert!(at.contains("Model") && at.contains("OK"), "{at}");
     }
 }
