@@ -66,6 +66,9 @@ fn cme_errors_follow_cmee() {
     assert_eq!(at(&mut m, b"AT\r"), b"\r\nOK\r\n");
 }
 
+/// What, bytes, the answers' payloads, frames counted as bad.
+type DmCase = (&'static str, Vec<u8>, Vec<Vec<u8>>, u64);
+
 /// Sends `input` to the DM port and returns the payloads of its answers.
 fn dm(m: &mut Modem, input: &[u8]) -> Vec<Vec<u8>> {
     m.handle_serial(SerialPort::Dm, input, T);
@@ -81,8 +84,7 @@ fn hostile_dm_frames_and_their_replies() {
     let mut bad_crc = hdlc::encode(&[VERSION_INFO]);
     bad_crc[1] ^= 0x01;
     let too_long = [&[0x4Bu8; Deframer::MAX_FRAME + 10][..], &[hdlc::FLAG]].concat();
-    // (what, bytes, answers, frames counted as bad)
-    let cases: Vec<(&str, Vec<u8>, Vec<Vec<u8>>, u64)> = vec![
+    let cases: Vec<DmCase> = vec![
         ("bad CRC", bad_crc, vec![], 1),
         // Back-to-back flags are idle fill, not a frame.
         ("empty frame", vec![hdlc::FLAG, hdlc::FLAG], vec![], 0),

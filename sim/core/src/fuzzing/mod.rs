@@ -21,8 +21,11 @@ use crate::time::Instant;
 use crate::{Modem, SerialPort};
 use std::sync::OnceLock;
 
+/// A target body: one input, a panic when a promise is broken.
+pub type Target = fn(&[u8]);
+
 /// Every target by the name of its corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("qmux", qmux),
     ("qmi_message", qmi_message),
     ("tlv", tlv),
