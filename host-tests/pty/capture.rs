@@ -104,6 +104,11 @@ fn tshark(args: &[&str]) -> String {
 
 #[test]
 fn tshark_decodes_the_capture() {
+    // The VM tier reruns this file over the gadget; its image need not have
+    // tshark, and the read-back test above covers the gadget's records.
+    if gadget_mode() {
+        return;
+    }
     let (_dir, pcap) = captured_session("capture-tshark");
     let file = pcap.to_str().unwrap();
     let all = tshark(&["-r", file, "-V"]);
@@ -132,13 +137,11 @@ fn tshark_decodes_the_capture() {
     let answers = field("usb.control.Response", "usb.control.Response");
     let em7305 = "454d37333035";
     assert!(answers.contains(em7305), "Get Model's answer: {answers}");
-    if !gadget_mode() {
-        // Bulk transfers of the AT interface: tshark's AT dissector reads
-        // ATI going out on 0x03 and the answer coming in on 0x84.
-        let at = field("usb.transfer_type == 0x03 && at", "at.cmd");
-        let at_ep = field("usb.transfer_type == 0x03 && at", "usb.endpoint_address");
-        assert_eq!(at_ep.lines().collect::<Vec<_>>(), ["0x03", "0x84"], "{at}");
-        assert_eq!(at.lines().next(), Some("I"), "{at}");
-        assert!(at.contains("Model") && at.contains("OK"), "{at}");
-    }
+    // Bulk transfers of the AT interface: tshark's AT dissector reads
+    // ATI going out on 0x03 and the answer coming in on 0x84.
+    let at = field("usb.transfer_type == 0x03 && at", "at.cmd");
+    let at_ep = field("usb.transfer_type == 0x03 && at", "usb.endpoint_address");
+    assert_eq!(at_ep.lines().collect::<Vec<_>>(), ["0x03", "0x84"], "{at}");
+    assert_eq!(at.lines().next(), Some("I"), "{at}");
+    assert!(at.contains("Model") && at.contains("OK"), "{at}");
 }
