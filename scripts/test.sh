@@ -8,11 +8,16 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 command -v qmicli >/dev/null 2>&1 || need_pkgs+=(libqmi-utils)
 command -v mbimcli >/dev/null 2>&1 || need_pkgs+=(libmbim-utils)
+# tshark decodes the --pcap capture in the pty tier (host-tests/pty/capture.rs).
+command -v tshark >/dev/null 2>&1 || need_pkgs+=(tshark)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
+  # wireshark-common would ask whether non-root users may capture: no.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" |
+    "${sudo_cmd[@]}" debconf-set-selections
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use vmodem_core::wire::hdlc;
 
-fn open(path: &Path) -> File {
+pub(crate) fn open(path: &Path) -> File {
     let t0 = Instant::now();
     while !path.exists() {
         assert!(t0.elapsed() < Duration::from_secs(10), "{path:?} missing");
@@ -46,7 +46,7 @@ fn read_until(pty: &mut File, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
 }
 
 /// Sends one command line and returns the answer up to its final result.
-fn at(pty: &mut File, line: &str) -> String {
+pub(crate) fn at(pty: &mut File, line: &str) -> String {
     pty.write_all(format!("{line}\r").as_bytes()).unwrap();
     let out = read_until(pty, |b| {
         b.ends_with(b"\r\nOK\r\n") || b.ends_with(b"ERROR\r\n") || b.ends_with(b"ERROR: 16\r\n")

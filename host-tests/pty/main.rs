@@ -7,6 +7,7 @@ mod harness;
 mod acceptance;
 mod at;
 mod bootloader;
+mod capture;
 mod ctl;
 mod dms;
 mod mbim;

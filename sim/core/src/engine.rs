@@ -516,6 +516,11 @@ impl Modem {
         self.device.data_stats = self.net.stats();
     }
 
+    /// Packets waiting for the host's bulk IN endpoint.
+    pub fn pending_data(&self) -> usize {
+        self.net.pending()
+    }
+
     /// Counters of the packet data path.
     pub fn data_stats(&self) -> crate::net::DataStats {
         self.net.stats()

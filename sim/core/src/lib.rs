@@ -6,13 +6,17 @@
 //! - [`at`], [`qcdm`], [`nmea`]: the AT, DM and NMEA serial functions,
 //!   reached through [`serial`] and the same model.
 //! - [`Modem`]: the engine: frames and time in, frames and events out.
+//! - [`capture`]: usbmon pcap records of the USB transfers.
+//! - [`fuzzing`]: fuzz target bodies and the invariants they check.
 //!
 //! Nothing here reads a clock, a socket or a global RNG: time comes in as
 //! [`time::Instant`] arguments and randomness from a seed.
 
 pub mod at;
 pub mod bootloader;
+pub mod capture;
 pub mod fault;
+pub mod fuzzing;
 pub mod mbim;
 pub mod model;
 pub mod net;
@@ -26,5 +30,7 @@ pub mod usb;
 pub mod wire;
 
 mod engine;
-pub use engine::{Event, Happening, LeaveCause, Modem, Personality, Record, ResetCause};
+pub use engine::{
+    Event, Happening, LeaveCause, Modem, Personality, Record, ResetCause, MAX_PENDING_FRAMES,
+};
 pub use serial::SerialPort;

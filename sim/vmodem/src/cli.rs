@@ -133,6 +133,11 @@ pub struct RunArgs {
     /// Profile file (TOML); the built-in EM7305 profile if omitted.
     #[arg(long)]
     profile: Option<PathBuf>,
+    /// Write every USB transfer to FILE as a usbmon pcap (Wireshark's
+    /// LINKTYPE_USB_LINUX_MMAPPED). On a pty the transfers are those the
+    /// exchange would have taken over USB. See docs/capture.md.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
     /// Seed for every random choice (signal movement, handles); a
     /// scenario's own seed when omitted with --scenario, else 0.
     #[arg(long)]
@@ -224,6 +229,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }),
                 start_in_bootloader: args.start_in_bootloader,
                 uplink: args.uplink,
+                pcap: args.pcap,
             };
             match args.transport {
                 Transport::Pty => {

@@ -22,6 +22,8 @@ pub struct Options {
     pub start_in_bootloader: bool,
     /// `--uplink tun:NAME`: the TUN device's name.
     pub uplink: Option<String>,
+    /// `--pcap FILE`: a usbmon capture of every transfer.
+    pub pcap: Option<PathBuf>,
 }
 
 pub struct Supervisor {

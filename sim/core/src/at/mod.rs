@@ -241,6 +241,16 @@ impl AtPort {
         self.out.poll()
     }
 
+    /// Bytes waiting for the host.
+    pub fn pending_output(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Bytes of an unfinished command line.
+    pub fn pending_line(&self) -> usize {
+        self.line.pending()
+    }
+
     pub fn dropped_output(&self) -> u64 {
         self.out.dropped()
     }

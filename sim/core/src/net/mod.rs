@@ -180,6 +180,11 @@ impl PacketNetwork {
         self.out.pop_front()
     }
 
+    /// Packets waiting for the host.
+    pub fn pending(&self) -> usize {
+        self.out.len()
+    }
+
     /// Drops what is waiting: the bearer or the device went away.
     pub fn clear(&mut self) {
         self.out.clear();

@@ -60,6 +60,11 @@ impl NmeaPort {
         self.next = Some(next);
     }
 
+    /// Bytes waiting for the host.
+    pub fn pending_output(&self) -> usize {
+        self.out.len()
+    }
+
     pub fn poll(&mut self) -> Option<Vec<u8>> {
         self.out.poll()
     }

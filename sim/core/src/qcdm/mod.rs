@@ -54,6 +54,16 @@ impl DmPort {
         self.out.pop_front()
     }
 
+    /// Framed responses waiting for the host.
+    pub fn pending_output(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Bytes held for an unfinished frame.
+    pub fn pending_input(&self) -> usize {
+        self.deframer.pending()
+    }
+
     pub fn stats(&self) -> DmStats {
         self.stats
     }

@@ -55,6 +55,12 @@ impl ClientTable {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+    /// Every service with clients, and its client IDs.
+    pub fn services(&self) -> impl Iterator<Item = (ServiceId, &[u8])> {
+        self.in_use
+            .iter()
+            .map(|(&s, v)| (ServiceId(s), v.as_slice()))
+    }
     /// Total allocated clients, all services.
     pub fn len(&self) -> usize {
         self.in_use.values().map(Vec::len).sum()

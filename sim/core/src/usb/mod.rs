@@ -9,3 +9,7 @@ mod wdm;
 pub use personality::{EndpointDesc, InterfaceDesc, PortRole, TransferKind, UsbPersonality};
 pub use setup::{Direction, Setup};
 pub use wdm::{ControlReply, WdmChannel, RESPONSE_AVAILABLE_LEN};
+pub use wdm::{
+    GET_ENCAPSULATED_RESPONSE, MAX_QUEUED as MAX_QUEUED_RESPONSES, SEND_ENCAPSULATED_COMMAND,
+    SET_CONTROL_LINE_STATE,
+};

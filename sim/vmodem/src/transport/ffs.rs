@@ -6,6 +6,7 @@
 //! makes this transport remove the gadget and register one built for it
 //! (see gadget.rs).
 
+use super::capture::Capture;
 use super::gadget::{Inbound, LiveGadget};
 use super::tun::{self, Tun};
 use crate::supervise::{Options, Supervisor};
@@ -16,6 +17,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use usb_gadget::function::custom::{Custom, Event as FfsEvent};
 use usb_gadget::Udc;
+use vmodem_core::capture::ControlOutcome;
 use vmodem_core::fault::StalledEndpoint;
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
@@ -54,6 +56,7 @@ async fn serve(
     opts: Options,
 ) -> anyhow::Result<()> {
     let tun = opts.uplink.as_deref().map(Tun::open).transpose()?;
+    let opts_pcap = opts.pcap.clone();
     let udc = find_udc(udc_name.as_deref())?;
     // The QMI interface number of the application personality; the boot
     // loader has none, so its EP0 never addresses the channel.
@@ -79,6 +82,10 @@ async fn serve(
     let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(64);
     let first = modem.personality().unwrap_or(Personality::Application);
     let mut live = LiveGadget::up(first, &profile, &udc, &in_tx)?;
+    // The kernel answers the standard requests of enumeration itself, so
+    // the capture opens with what the host read from the descriptors.
+    let mut capture = Capture::create(opts_pcap.as_deref(), &live.usb)?;
+    capture.record(|c, ts| c.enumeration(ts));
     println!(
         "vmodem: {:04x}:{:04x} EM7305 on {} (seed {seed})",
         live.usb.vendor_id,
@@ -117,7 +124,7 @@ async fn serve(
                 // control transfer, e.g. a timeout; ESHUTDOWN: it went away
                 // mid-transfer). The device keeps serving.
                 let r = match r {
-                    Ok(()) => handle_ep0(&mut live.custom, &mut wdm, &mut modem, &mut sup, now()),
+                    Ok(()) => handle_ep0(&mut live.custom, &mut wdm, &mut modem, &mut sup, &mut capture, now()),
                     Err(e) => Err(e.into()),
                 };
                 if let Err(e) = r {
@@ -133,8 +140,12 @@ async fn serve(
                 Some(port) if modem.is_stalled(StalledEndpoint::Serial(port)) => {
                     debug!(?port, "serial OUT stalled: dropping");
                 }
-                Some(port) => modem.handle_serial(port, &msg.data, now()),
+                Some(port) => {
+                    capture.record(|c, ts| c.serial(ts, port, false, &msg.data));
+                    modem.handle_serial(port, &msg.data, now());
+                }
                 None if msg.role == PortRole::Qmi => {
+                    capture.record(|c, ts| c.data(ts, false, &msg.data));
                     modem.handle_data(&msg.data, now());
                     tracing::trace!(len = msg.data.len(), stats = ?modem.data_stats(), "data OUT");
                 }
@@ -207,6 +218,7 @@ async fn serve(
             let tx = live.sender(role, TransferKind::Bulk);
             while let Some(bytes) = modem.poll_serial(port) {
                 if let Some(tx) = tx {
+                    capture.record(|c, ts| c.serial(ts, port, true, &bytes));
                     if tx.try_send(Bytes::from(bytes)).is_err() {
                         debug!(?role, "serial IN queue full: dropping");
                     }
@@ -218,6 +230,7 @@ async fn serve(
                 // A packet filling whole bulk packets needs a zero-length
                 // packet after it, or the host reads on into the next one.
                 let zlp = pkt.len() % 512 == 0;
+                capture.record(|c, ts| c.data(ts, true, &pkt));
                 if tx.try_send(Bytes::from(pkt)).is_err() {
                     debug!("data IN queue full: dropping a packet");
                 } else if zlp {
@@ -232,7 +245,10 @@ async fn serve(
         // takes the gadget back.
         if rebind_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
             match live.join_bus(&udc) {
-                Ok(()) => rebind_at = None,
+                Ok(()) => {
+                    rebind_at = None;
+                    capture.record(|c, ts| c.enumeration(ts));
+                }
                 Err(e) => {
                     warn!("rebind failed, retrying: {e}");
                     rebind_at = Some(tokio::time::Instant::now() + REBIND_RETRY);
@@ -249,6 +265,12 @@ async fn serve(
             .filter(|_| notify)
         {
             while let Some(n) = wdm.poll_notification() {
+                capture.record(|c, ts| {
+                    match c.endpoint(PortRole::Qmi, TransferKind::Interrupt, true) {
+                        Some(ep) => c.transfer(ts, ep, TransferKind::Interrupt, &n),
+                        None => Vec::new(),
+                    }
+                });
                 if tx.try_send(Bytes::copy_from_slice(&n)).is_err() {
                     debug!("notification queue full");
                 }
@@ -283,6 +305,7 @@ fn handle_ep0(
     wdm: &mut WdmChannel,
     modem: &mut Modem,
     sup: &mut Supervisor,
+    capture: &mut Capture,
     now: Instant,
 ) -> anyhow::Result<()> {
     let Some(event) = custom.try_event()? else {
@@ -298,7 +321,8 @@ fn handle_ep0(
                 && setup.interface() == wdm.interface()
                 && matches!(setup.request, 0x00 | 0x22);
             if serial_line_state {
-                rx.recv_all()?;
+                let data = rx.recv_all()?;
+                capture.record(|c, ts| c.control(ts, &setup, &data, ControlOutcome::Accepted));
                 // qcserial raises DTR when a tty is opened and drops it on close.
                 let port = match setup.interface() {
                     2 => Some(SerialPort::Nmea),
@@ -310,12 +334,14 @@ fn handle_ep0(
                 }
             } else if for_wdm {
                 let data = rx.recv_all()?;
+                capture.record(|c, ts| c.control(ts, &setup, &data, ControlOutcome::Accepted));
                 if let ControlReply::Accept(Some(cmd)) = wdm.handle(&setup, &data) {
                     sup.on_request(&cmd, now);
                     modem.handle_qmi(&cmd, now);
                 }
             } else {
                 debug!(?setup, "stalling OUT request");
+                capture.record(|c, ts| c.control(ts, &setup, &[], ControlOutcome::Stalled));
                 rx.halt()?;
             }
         }
@@ -323,10 +349,12 @@ fn handle_ep0(
             let setup = setup_of(tx.ctrl_req());
             match wdm.handle(&setup, &[]) {
                 ControlReply::Data(d) => {
+                    capture.record(|c, ts| c.control(ts, &setup, &[], ControlOutcome::Data(&d)));
                     tx.send(&d)?;
                 }
                 _ => {
                     debug!(?setup, "stalling IN request");
+                    capture.record(|c, ts| c.control(ts, &setup, &[], ControlOutcome::Stalled));
                     tx.halt()?;
                 }
             }

@@ -1,5 +1,6 @@
 //! Transports: thin adapters that carry the engine's frames to a host.
 
+pub mod capture;
 pub mod ffs;
 mod gadget;
 pub mod pty;

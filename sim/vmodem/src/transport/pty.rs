@@ -15,6 +15,7 @@
 //! boot loader's download port (QDL), since on the module the DM
 //! interface is the one that becomes the QDL port.
 
+use super::capture::Capture;
 use crate::supervise::{Options, Supervisor};
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -27,6 +28,7 @@ use tokio::io::Interest;
 use tracing::{debug, info, trace, warn};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
+use vmodem_core::usb::UsbPersonality;
 use vmodem_core::wire::mbim::stream::Deframer as MbimDeframer;
 use vmodem_core::wire::qmux::Deframer;
 use vmodem_core::{Event, Modem, Personality, SerialPort};
@@ -138,6 +140,12 @@ fn dm_port(modem: &Modem) -> SerialPort {
 }
 
 async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
+    // The capture shows the transfers as if the pty were the USB module.
+    let mut capture = Capture::create(
+        opts.pcap.as_deref(),
+        &UsbPersonality::application_qmi(&profile),
+    )?;
+    capture.record(|c, ts| c.enumeration(ts));
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
     let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
@@ -196,6 +204,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
                         mbim_deframer.push(&buf[..n]);
                         while let Some(t) = mbim_deframer.next_transfer() {
                             trace!(bytes = ?t, "host →");
+                            capture.record(|c, ts| c.qmi_request(ts, &t));
                             modem.handle_mbim(&t, now());
                         }
                     }
@@ -204,18 +213,19 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
                     while let Some(frame) = deframer.next_frame() {
                         trace!(bytes = ?frame, "host →");
                         sup.on_request(&frame, now());
+                        capture.record(|c, ts| c.qmi_request(ts, &frame));
                         modem.handle_qmi(&frame, now());
                     }
                     }
                     None => {}
                 }
             }
-            r = read_opt(at.as_ref()) => serial_in(&mut modem, SerialPort::At, r?, now()),
+            r = read_opt(at.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::At, r?, now()),
             r = read_opt(dm.as_ref()) => {
                 let port = dm_port(&modem);
-                serial_in(&mut modem, port, r?, now())
+                serial_in(&mut modem, &mut capture, port, r?, now())
             }
-            r = read_opt(nmea.as_ref()) => serial_in(&mut modem, SerialPort::Nmea, r?, now()),
+            r = read_opt(nmea.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::Nmea, r?, now()),
         }
         sup.after(&mut modem, now());
         while let Some(ev) = modem.poll_event() {
@@ -235,6 +245,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
         }
         while let Some(frame) = modem.poll_qmi().or_else(|| modem.poll_mbim()) {
             trace!(bytes = ?frame, "← modem");
+            capture.record(|c, ts| c.qmi_response(ts, &frame));
             write_all(qmi.master.get_ref(), &frame);
         }
         for (port, pty) in [
@@ -246,6 +257,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
             while let Some(bytes) = modem.poll_serial(port) {
                 if let Some(p) = pty {
                     trace!(?port, bytes = ?bytes, "← modem");
+                    capture.record(|c, ts| c.serial(ts, port, true, &bytes));
                     write_serial(p.master.get_ref(), &bytes);
                 }
             }
@@ -255,9 +267,16 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     Ok(())
 }
 
-fn serial_in(modem: &mut Modem, port: SerialPort, bytes: Option<Vec<u8>>, now: Instant) {
+fn serial_in(
+    modem: &mut Modem,
+    capture: &mut Capture,
+    port: SerialPort,
+    bytes: Option<Vec<u8>>,
+    now: Instant,
+) {
     if let Some(bytes) = bytes {
         trace!(?port, ?bytes, "host →");
+        capture.record(|c, ts| c.serial(ts, port, false, &bytes));
         modem.handle_serial(port, &bytes, now);
     }
 }
