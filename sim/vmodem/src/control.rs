@@ -5,24 +5,16 @@
 //! The socket is owner-only (0600): whoever can fire faults owns the modem.
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
-use vmodem_core::fault::Fault;
 
 /// Longest request line accepted; a fault is a few dozen bytes.
 const MAX_LINE: u64 = 16 * 1024;
 
-#[derive(Debug, Deserialize)]
-#[serde(tag = "cmd", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Request {
-    Inject { fault: Fault },
-    Status,
-    Watch,
-}
+pub use vmodem_core::scenario::control::Request;
 
 /// What a connection asks of the transport loop.
 pub enum ControlMsg {
@@ -117,7 +109,7 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<ControlMsg>) {
         if text.trim().is_empty() {
             continue;
         }
-        let reply = match serde_json::from_str::<Request>(text.trim()) {
+        let reply = match Request::parse(&text) {
             Err(e) => error_reply(&format!("bad request: {e}")),
             Ok(Request::Watch) => {
                 let (wtx, mut wrx) = mpsc::unbounded_channel();

@@ -8,10 +8,12 @@
 //! `cargo test`. Adding a target: a function here, a row in [`TARGETS`], a
 //! three-line file in `fuzz/fuzz_targets/` and its `[[bin]]` entry.
 
+mod faults;
 mod invariants;
 mod sequence;
 mod wire;
 
+pub use faults::{control_request, download_port, mbim, scenario_toml};
 pub use invariants::check_invariants;
 pub use sequence::{apply, drain, modem_sequence, Port, Step};
 pub use wire::{at_parse, hdlc, qcdm, qmi_message, qmux, tlv, usb_control};
@@ -26,6 +28,10 @@ pub type Target = fn(&[u8]);
 
 /// Every target by the name of its corpus directory.
 pub const TARGETS: &[(&str, Target)] = &[
+    ("scenario_toml", scenario_toml),
+    ("control_request", control_request),
+    ("mbim", mbim),
+    ("download_port", download_port),
     ("qmux", qmux),
     ("qmi_message", qmi_message),
     ("tlv", tlv),

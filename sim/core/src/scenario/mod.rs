@@ -8,6 +8,7 @@
 //! - [`ScriptedHost`] and [`simulate`]: a headless host and the loop that
 //!   runs a scenario in simulated time.
 
+pub mod control;
 pub mod director;
 pub mod file;
 pub mod host;

@@ -1,0 +1,96 @@
+//! Targets for what arrived with fault injection, MBIM and the boot loader:
+//! scenario files, control-socket requests, MBIM control transfers and the
+//! boot loader's download port.
+
+use super::{check_invariants, default_profile};
+use crate::fault::Fault;
+use crate::model::Profile;
+use crate::scenario::control::Request;
+use crate::scenario::{simulate, Scenario};
+use crate::time::{Duration, Instant};
+use crate::wire::hdlc::Deframer;
+use crate::wire::mbim::stream::Deframer as MbimStream;
+use crate::wire::mbim::Message;
+use crate::{Modem, SerialPort};
+
+/// A scenario file: it is refused with a placed error, or it runs for
+/// twenty simulated seconds without breaking a promise.
+pub fn scenario_toml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(s) = Scenario::from_toml(text, "fuzz") else {
+        return;
+    };
+    let profile: Profile = default_profile().clone();
+    simulate(&s, profile, s.seed, Duration::from_secs(20), true, |_| {});
+}
+
+/// One control-socket line: refused with a message, or a request; an
+/// inject request goes into a modem, which accepts or refuses it and keeps
+/// its invariants either way.
+pub fn control_request(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(Request::Inject { fault }) = Request::parse(&text) else {
+        return;
+    };
+    let mut m = Modem::new(default_profile().clone(), 0, Instant::ZERO);
+    let t = Instant::from_millis(5_000);
+    m.handle_timeout(t);
+    let _ = m.inject(fault, t);
+    check_invariants(&m);
+    m.handle_timeout(Instant::from_millis(20_000));
+    let _ = m.inject(Fault::PowerCycle, Instant::from_millis(20_000));
+    m.handle_timeout(Instant::from_millis(40_000));
+    check_invariants(&m);
+}
+
+/// MBIM control transfers split from a byte stream (as a pty carries
+/// them), after the host opened the function: every reply is a valid
+/// message, whatever came in.
+pub fn mbim(data: &[u8]) {
+    let mut m = Modem::new(default_profile().clone(), 0, Instant::ZERO);
+    let t = Instant::from_millis(10);
+    let open = Message::Open {
+        txn: 1,
+        max_control_transfer: 4096,
+    };
+    m.handle_mbim(&open.to_bytes(), t);
+    let mut stream = MbimStream::new();
+    stream.push(data);
+    let mut transfers: Vec<Vec<u8>> = std::iter::from_fn(|| stream.next_transfer()).collect();
+    // The bytes as one transfer too: a USB host need not frame them.
+    transfers.push(data.to_vec());
+    for tr in transfers {
+        m.handle_mbim(&tr, t);
+        while let Some(reply) = m.poll_mbim() {
+            assert!(
+                Message::parse(&reply).is_ok(),
+                "the function emits valid messages: {reply:02x?}"
+            );
+        }
+    }
+    check_invariants(&m);
+}
+
+/// The boot loader's download port: whatever the host writes, it answers
+/// only in whole HDLC frames and keeps serving.
+pub fn download_port(data: &[u8]) {
+    let mut m = Modem::new(default_profile().clone(), 0, Instant::ZERO);
+    m.enter_bootloader(Instant::ZERO);
+    let split = data.first().map_or(0, |&b| b as usize).min(data.len());
+    let t = Instant::from_millis(10);
+    let mut out = Vec::new();
+    for part in [&data[..split], &data[split..]] {
+        m.handle_serial(SerialPort::Download, part, t);
+        while let Some(b) = m.poll_serial(SerialPort::Download) {
+            out.extend(b);
+        }
+    }
+    // Every reply frame decodes: nothing half-written, no bad CRC.
+    for f in Deframer::default().push(&out) {
+        assert!(f.is_ok(), "download port frames: {f:?}");
+    }
+    m.handle_timeout(Instant::from_millis(5_000));
+    check_invariants(&m);
+}
