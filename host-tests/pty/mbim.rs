@@ -2,7 +2,7 @@
 //! pty: identity, SIM, radio, registration, packet service and a data
 //! session, all from the default profile and the shared device model.
 
-use crate::harness::{assert_field, Vmodem};
+use crate::harness::{assert_field, tempdir, Vmodem};
 use std::time::Duration;
 
 const REGISTERED: Duration = Duration::from_secs(10);
@@ -144,4 +144,47 @@ fn field<'a>(text: &'a str, key: &str) -> &'a str {
         .find(|l| l.contains(key))
         .unwrap_or_else(|| panic!("no {key:?} in:\n{text}"));
     line.rsplit('\'').nth(1).unwrap_or("")
+}
+
+/// The bad cable in the MBIM composition: opening the function and reading
+/// its caps costs no reset (the 2016 host stopped there); entering the PIN
+/// over MBIM brings the LTE attach, and the one power model browns out as
+/// it does under QMI.
+#[test]
+fn bad_cable_resets_only_once_the_radio_attaches() {
+    let dir = tempdir("mbim-bad-cable-log");
+    let events = dir.0.join("events.jsonl");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/mbim-no-reset.toml"
+    );
+    let m = Vmodem::start_mbim(
+        "mbim-bad-cable",
+        &["--scenario", scenario, "--events", events.to_str().unwrap()],
+    );
+    m.mbim_ok(&["--query-device-caps"]);
+    m.mbim_ok(&["--query-subscriber-ready-status"]);
+    std::thread::sleep(Duration::from_secs(3));
+    let log = std::fs::read_to_string(&events).unwrap();
+    assert!(
+        !log.contains("\"brownout\""),
+        "no radio, no brownout:\n{log}"
+    );
+    m.mbim_ok(&["--enter-pin=1234"]);
+    let t0 = std::time::Instant::now();
+    let log = loop {
+        let log = std::fs::read_to_string(&events).unwrap();
+        if log.contains("\"cause\":\"brownout\"") {
+            break log;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no brownout after the PIN:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // Registered on LTE first: the attach burst is what browns out.
+    let lte = log.find("\"registered-lte\"").expect(&log);
+    let brownout = log.find("\"event\":\"brownout\"").expect(&log);
+    assert!(lte < brownout, "{log}");
 }
