@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn a_log_without_supply_or_with_a_broken_record_is_an_error() {
         let e = render(
-            "t",
+            "ev",
             &parse(r#"{"t-ms":0,"event":"state","state":"booted"}"#, "ev").unwrap(),
             3.3,
         )
