@@ -31,7 +31,9 @@ wait_state() { # TIMEOUT STATE... : until MM shows one of the states
 unlock_and_enable() {
   wait_state 90 locked || die "ModemManager never showed the modem locked (now: $(mm_state))"
   say "ModemManager sees the modem: $(mm_state); unlocking the SIM with mmcli"
-  mmcli -m any --pin=1234 >/dev/null || die "mmcli --pin failed"
+  local sim
+  sim="$(mmcli -m any -K | awk -F': ' '$1 ~ /^modem\.generic\.sim +$/ { print $2 }')"
+  mmcli -i "$sim" --pin=1234 >/dev/null || die "mmcli -i $sim --pin failed"
   wait_state 30 disabled enabled || die "not disabled after the PIN (now: $(mm_state))"
   say "SIM unlocked; enabling (radio on: it searches, then attaches to LTE)"
   mmcli -m any --enable >/dev/null 2>&1 || true
