@@ -28,15 +28,13 @@ wait_state() { # TIMEOUT STATE... : until MM shows one of the states
   done
   return 1
 }
-unlock_and_enable() {
-  wait_state 90 locked || die "ModemManager never showed the modem locked (now: $(mm_state))"
+unlock() {
+  wait_state 150 locked || die "ModemManager never showed the modem locked (now: $(mm_state))"
   say "ModemManager sees the modem: $(mm_state); unlocking the SIM with mmcli"
   local sim
   sim="$(mmcli -m any -K | awk -F': ' '$1 ~ /^modem\.generic\.sim +$/ { print $2 }')"
   mmcli -i "$sim" --pin=1234 >/dev/null || die "mmcli -i $sim --pin failed"
-  wait_state 30 disabled enabled || die "not disabled after the PIN (now: $(mm_state))"
-  say "SIM unlocked; enabling (radio on: it searches, then attaches to LTE)"
-  mmcli -m any --enable >/dev/null 2>&1 || true
+  say "SIM unlocked: the radio is on, the module searches and attaches to LTE"
 }
 
 say "starting udev, D-Bus and ModemManager"
@@ -48,23 +46,25 @@ vmodem_pid=$!
 view_pid=$!
 say "vmodem runs scenarios/bad-cable-lte.toml as a USB gadget (1.5 ohm cable + 0.05 ohm connector)"
 
-unlock_and_enable
+unlock
 wait_state 60 gone || die "the modem never left ModemManager (now: $(mm_state))"
 resets="$("$bin" ctl --socket "$sock" status | grep -o '"resets":[0-9]*' | cut -d: -f2)"
 say "the modem vanished from ModemManager (vmodem counts ${resets:-?} reset)"
-wait_state 90 locked || die "ModemManager did not find the modem again"
+wait_state 150 locked || die "ModemManager did not find the modem again"
 say "ModemManager found it again, SIM locked: the reset undid the unlock"
 
 say "swapping the cable: vmodem ctl power --cable-ohms 0.1 --connector-ohms 0.05; vmodem ctl power-cycle"
 "$bin" ctl --socket "$sock" power --cable-ohms 0.1 --connector-ohms 0.05 >/dev/null || die "ctl power"
 "$bin" ctl --socket "$sock" power-cycle >/dev/null || die "ctl power-cycle"
 wait_state 30 gone || true
-unlock_and_enable
+unlock
+wait_state 60 disabled enabled registered connected || die "not back after the PIN (now: $(mm_state))"
+mmcli -m any --enable >/dev/null 2>&1 || true
 wait_state 90 registered connected || die "not registered after the cable swap (now: $(mm_state))"
 say "registered: $(tail -1 "$VM_RESULTS/mm-view.txt" | cut -d' ' -f2-)"
-sleep 15
+sleep 10
 s="$(mm_state)"
-case "$s" in registered|connected) say "still $s 15 s later; no more resets" ;; *) die "lost it again: $s" ;; esac
+case "$s" in registered|connected) say "still $s 10 s later; no more resets" ;; *) die "lost it again: $s" ;; esac
 "$bin" ctl --socket "$sock" status >"$VM_RESULTS/status.json" 2>&1 || true
 
 kill "$view_pid" 2>/dev/null; wait "$view_pid" 2>/dev/null
