@@ -48,7 +48,7 @@ say "vmodem runs scenarios/bad-cable-lte.toml as a USB gadget (1.5 ohm cable + 0
 
 unlock
 wait_state 60 gone || die "the modem never left ModemManager (now: $(mm_state))"
-resets="$("$bin" ctl --socket "$sock" status | grep -o '"resets":[0-9]*' | cut -d: -f2)"
+resets="$("$bin" ctl --socket "$sock" status | grep -o '"resets": *[0-9]*' | grep -o '[0-9]*$')"
 say "the modem vanished from ModemManager (vmodem counts ${resets:-?} reset)"
 wait_state 150 locked || die "ModemManager did not find the modem again"
 say "ModemManager found it again, SIM locked: the reset undid the unlock"
