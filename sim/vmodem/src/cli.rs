@@ -60,6 +60,25 @@ enum Command {
     },
     /// Talk to a running vmodem through its control socket.
     Ctl(crate::ctl::CtlArgs),
+    /// Plot the module's supply voltage and current from an event log
+    /// (SVG), with the resets and the boot-loader switch marked.
+    Plot {
+        events: PathBuf,
+        /// Where to write the SVG.
+        #[arg(short, long, default_value = "power.svg")]
+        output: PathBuf,
+        /// The brownout threshold to draw (default: the built-in profile's).
+        #[arg(long, value_name = "VOLTS")]
+        brownout_volts: Option<f64>,
+    },
+    /// Print an event log as a timeline, one line per event, optionally
+    /// beside ModemManager's view recorded during the run.
+    Timeline {
+        events: PathBuf,
+        /// Lines `<wall-ms> <text>` (see docs/demo.md).
+        #[arg(long, value_name = "FILE")]
+        mm: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +226,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             supply,
         } => crate::scenario_cmd::run(&file, seed, duration, supply),
         Command::Ctl(args) => crate::ctl::run(args),
+        Command::Plot {
+            events,
+            output,
+            brownout_volts,
+        } => crate::report::plot(&events, &output, brownout_volts),
+        Command::Timeline { events, mm } => crate::report::timeline(&events, mm.as_deref()),
         Command::Run(args) => {
             let (scenario, profile) = match &args.scenario {
                 Some(f) if args.profile.is_none() => {

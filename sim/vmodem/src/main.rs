@@ -4,6 +4,7 @@ mod cli;
 mod control;
 mod ctl;
 mod duration;
+mod report;
 mod scenario_cmd;
 mod supervise;
 mod transport;

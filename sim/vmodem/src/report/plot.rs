@@ -1,0 +1,138 @@
+//! `vmodem plot`: the module's supply voltage and current over a run, with
+//! the brownout threshold, every reset (and its cause), the switch to the
+//! boot loader and the power changes made on the way.
+
+use super::events::{compact, Entry};
+use super::svg::{chart, Marker, Panel};
+
+/// The chart of one event log; `brownout_volts` is drawn as a guide.
+/// `name` is the log's file name, for the title and errors.
+pub fn render(name: &str, log: &[Entry], brownout_volts: f64) -> anyhow::Result<String> {
+    let mut volts = Vec::new();
+    let mut amps = Vec::new();
+    let mut markers = Vec::new();
+    for e in log {
+        let t = e.secs();
+        match e.event.as_str() {
+            "supply" => {
+                volts.push((t, e.num("volts")?));
+                amps.push((t, e.num("amps")?));
+            }
+            "reset" => {
+                let cause = compact(e.value("cause")?);
+                let label = match e.get("count").and_then(|c| c.as_u64()) {
+                    Some(n) => format!("reset #{n}: {cause}"),
+                    None => format!("reset: {cause}"),
+                };
+                markers.push(Marker { at: t, label });
+            }
+            "returned-to-bus" if e.text("personality")? == "boot-loader" => markers.push(Marker {
+                at: t,
+                label: "boot loader (1199:9040)".into(),
+            }),
+            // A power change after the set-up: someone swapped the cable.
+            "fault" if is_later_power_change(e) => markers.push(Marker {
+                at: t,
+                label: compact(e.value("fault")?),
+            }),
+            _ => {}
+        }
+    }
+    if volts.is_empty() {
+        anyhow::bail!(
+            "{name}: no `supply` records to plot (write the log with `vmodem simulate --supply` or `vmodem run --events`)"
+        );
+    }
+    let t0 = log.first().map_or(0.0, Entry::secs).min(0.0);
+    let t1 = log.iter().map(Entry::secs).fold(t0, f64::max);
+    let panels = [
+        Panel {
+            title: "Voltage at the module".into(),
+            unit: "V".into(),
+            points: volts,
+            guides: vec![(
+                brownout_volts,
+                format!("brownout threshold {brownout_volts:.2} V"),
+            )],
+        },
+        Panel {
+            title: "Current drawn".into(),
+            unit: "A".into(),
+            points: amps,
+            guides: vec![],
+        },
+    ];
+    let title = format!("Module supply over the run ({name})");
+    Ok(chart(&title, &panels, &markers, t0, t1))
+}
+
+/// A `power` fault other than the scenario's `[power]` set-up (which has
+/// no step index).
+fn is_later_power_change(e: &Entry) -> bool {
+    let power = e
+        .get("fault")
+        .and_then(|f| f.get("fault"))
+        .and_then(|k| k.as_str())
+        == Some("power");
+    let setup =
+        e.get("source").and_then(|s| s.as_str()) == Some("scenario") && e.get("step").is_none();
+    power && !setup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::events::parse;
+
+    const LOG: &str = r#"{"t-ms":0,"event":"fault","source":"scenario","fault":{"fault":"power","cable-ohms":1.5}}
+{"t-ms":0,"event":"supply","volts":5.0,"amps":0.08}
+{"t-ms":1500,"event":"supply","volts":2.52,"amps":1.6}
+{"t-ms":1502,"event":"brownout","volts":2.52}
+{"t-ms":1502,"event":"reset","cause":"brownout","count":1,"down_ms":1468}
+{"t-ms":2970,"event":"returned-to-bus","personality":"application"}
+{"t-ms":3000,"event":"fault","source":"control","fault":{"fault":"power","cable-ohms":0.1,"source-volts":null}}
+{"t-ms":4000,"event":"returned-to-bus","personality":"boot-loader"}
+{"t-ms":5000,"event":"supply","volts":4.9,"amps":0.08}
+"#;
+
+    #[test]
+    fn marks_resets_boot_loader_and_cable_swap_but_not_the_setup() {
+        let svg = render("bad cable", &parse(LOG, "ev").unwrap(), 3.3).unwrap();
+        assert!(svg.contains("reset #1: brownout"));
+        assert!(svg.contains("boot loader (1199:9040)"));
+        assert!(svg.contains("power cable-ohms=0.1"));
+        assert!(!svg.contains("cable-ohms=1.5"));
+        assert!(svg.contains("brownout threshold 3.30 V"));
+        // Two panels, three markers drawn in each.
+        assert_eq!(svg.matches("<path").count(), 2);
+        assert_eq!(svg.matches("stroke-dasharray=\"3 3\"").count(), 6);
+    }
+
+    #[test]
+    fn a_log_without_supply_or_with_a_broken_record_is_an_error() {
+        let e = render(
+            "ev",
+            &parse(r#"{"t-ms":0,"event":"state","state":"booted"}"#, "ev").unwrap(),
+            3.3,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("ev: no `supply` records"), "{e}");
+        let e = render(
+            "t",
+            &parse(r#"{"t-ms":0,"event":"supply","volts":5}"#, "ev").unwrap(),
+            3.3,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "ev:1: `supply` record without `amps`");
+        let e = render(
+            "t",
+            &parse(r#"{"t-ms":0,"event":"reset","count":1}"#, "ev").unwrap(),
+            3.3,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "ev:1: `reset` record without `cause`");
+    }
+}
