@@ -202,7 +202,7 @@ async fn serve(
                     leave_bus(&mut dev, &mut attached, &offer_tx);
                 }
                 Event::ReturnToBus { personality } => {
-                    if leave_bus_at.take().is_some() {
+                    if leave_bus_at.take().is_some() || attached.is_some() {
                         leave_bus(&mut dev, &mut attached, &offer_tx);
                     }
                     info!(?personality, "firmware booted: offered again as {BUSID}");
@@ -215,11 +215,6 @@ async fn serve(
             }
         }
         from_engine(&mut dev, &mut modem);
-        if leave_bus_at.is_some_and(|t| dev.wdm().queued() == 0 || tokio::time::Instant::now() >= t)
-        {
-            leave_bus_at = None;
-            leave_bus(&mut dev, &mut attached, &offer_tx);
-        }
         if let Some(a) = &attached {
             while let Some(c) = dev.poll_completion() {
                 let _ = a.to_host.send(
@@ -233,6 +228,13 @@ async fn serve(
                     .emit(),
                 );
             }
+        }
+        // After the flush: the reply that emptied the channel (the reset
+        // response) is already on its way when the connection closes.
+        if leave_bus_at.is_some_and(|t| dev.wdm().queued() == 0 || tokio::time::Instant::now() >= t)
+        {
+            leave_bus_at = None;
+            leave_bus(&mut dev, &mut attached, &offer_tx);
         }
     }
     info!(stats = ?modem.data_stats(), dropped_in = dev.dropped(), "stopping");
