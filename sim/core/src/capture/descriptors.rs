@@ -91,6 +91,7 @@ fn config_for_speed(p: &UsbPersonality, descriptor_type: u8, full_speed: bool) -
             i.protocol,
             0,
         ]);
+        body.extend_from_slice(&i.functional);
         for e in &i.endpoints {
             let attributes = match e.kind {
                 TransferKind::Bulk => 2,
@@ -138,8 +139,10 @@ mod tests {
         assert_eq!(d.len(), 18);
         assert_eq!(&d[8..12], &[0x99, 0x11, 0x41, 0x90]);
         let c = configuration(&p);
-        // 4 interfaces, 11 endpoints.
-        assert_eq!(c.len(), 9 + 4 * 9 + 11 * 7);
+        // 4 interfaces, 11 endpoints, CDC descriptors on NMEA and AT: the
+        // 160 bytes of the real configuration 1 (facts §2.2).
+        assert_eq!(c.len(), 9 + 4 * 9 + 11 * 7 + 2 * 19);
+        assert_eq!(c.len(), 160);
         assert_eq!(u16::from_le_bytes([c[2], c[3]]) as usize, c.len());
         assert_eq!((c[4], c[7], c[8]), (4, 0xE0, 250));
         let o = other_speed_configuration(&p);
