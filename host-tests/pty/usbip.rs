@@ -30,6 +30,10 @@ impl Drop for Server {
 }
 
 fn start() -> Server {
+    start_with(&[])
+}
+
+fn start_with(extra: &[&str]) -> Server {
     // A free port: bound by us for a moment, then handed to vmodem.
     let addr = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -37,6 +41,7 @@ fn start() -> Server {
         .to_string();
     let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
         .args(["run", "--transport", "usbip", "--listen", &addr])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -260,4 +265,15 @@ fn usbip_host_lists_imports_and_talks_qmi() {
         matches!(import(&s.addr).1, Op::ImportReply { status: 0, .. })
     })
     .expect("device offered again after the host left");
+}
+
+#[test]
+fn usbip_offers_the_boot_loader_personality() {
+    let s = start_with(&["--start-in-bootloader"]);
+    let (_, list) = op(&s.addr, Op::DevlistRequest);
+    let Op::DevlistReply(devs) = list else {
+        panic!("{list:?}")
+    };
+    assert_eq!((devs[0].vendor_id, devs[0].product_id), (0x1199, 0x9040));
+    assert_eq!(devs[0].interfaces.len(), 1);
 }

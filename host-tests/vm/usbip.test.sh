@@ -5,6 +5,7 @@
 # asked for over QMI drops the device off vhci until the host attaches it
 # again. Needs target/release/vmodem. Loopback only.
 set -euo pipefail
+# shellcheck source=host-tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 bin="$PWD/target/release/vmodem"
 
