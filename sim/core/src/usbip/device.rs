@@ -1,7 +1,7 @@
 //! `struct usbip_usb_device` and `struct usbip_usb_interface`: how a device
 //! is described in OP_REP_DEVLIST and OP_REP_IMPORT.
 
-use super::codec::Error;
+use super::error::Error;
 
 /// USB_SPEED_HIGH in the kernel's `enum usb_device_speed`.
 pub const SPEED_HIGH: u32 = 3;

@@ -7,14 +7,17 @@
 //! the same connection carries USBIP_CMD_SUBMIT / USBIP_CMD_UNLINK from
 //! the host's vhci_hcd and RET_SUBMIT / RET_UNLINK back.
 
-mod codec;
+mod decoder;
 mod device;
+mod error;
+mod op;
+mod urb;
 
-pub use codec::{
-    Decoder, Error, IsoPacket, Op, Pdu, RetSubmit, RetUnlink, Submit, Unlink, HEADER_LEN,
-    OP_HEADER_LEN, USBIP_VERSION,
-};
+pub use decoder::Decoder;
 pub use device::{ExportedDevice, ExportedInterface, SPEED_HIGH};
+pub use error::Error;
+pub use op::{Op, OP_HEADER_LEN, USBIP_VERSION};
+pub use urb::{IsoPacket, Pdu, RetSubmit, RetUnlink, Submit, Unlink, HEADER_LEN, MAX_TRANSFER};
 
 /// The errno values vhci_hcd expects in URB status fields (negated).
 pub mod status {
