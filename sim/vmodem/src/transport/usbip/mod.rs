@@ -9,13 +9,15 @@
 //! firmware reset closes that connection, which the host sees as a
 //! disconnect, and the device is offered again once the firmware is back.
 
+mod connection;
+
 use super::tun::{self, Tun};
 use crate::supervise::{Options, Supervisor};
+use connection::{connection, FromHost};
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 use vmodem_core::fault::StalledEndpoint;
 use vmodem_core::model::Profile;
@@ -24,7 +26,7 @@ use vmodem_core::usb::{
     HostTraffic, PortRole, TransferKind, Urb, UrbStatus, UsbDevice, UsbPersonality,
 };
 use vmodem_core::usbip::{
-    status, Decoder, ExportedDevice, ExportedInterface, Op, Pdu, RetSubmit, RetUnlink, SPEED_HIGH,
+    status, ExportedDevice, ExportedInterface, Pdu, RetSubmit, RetUnlink, SPEED_HIGH,
 };
 use vmodem_core::{Event, Modem, Personality, SerialPort};
 
@@ -34,18 +36,6 @@ pub const BUSID: &str = "1-1";
 const QMI_MAX_COMMAND: usize = 4096;
 /// How long a reset waits for the host to collect the reset response.
 const RESET_GRACE: Duration = Duration::from_millis(500);
-
-/// What a connection task tells the engine loop.
-enum FromHost {
-    /// A host wants the device; `accept` answers whether it gets it.
-    Import {
-        conn: u64,
-        to_host: mpsc::UnboundedSender<Vec<u8>>,
-        accept: oneshot::Sender<bool>,
-    },
-    Pdu(u64, Pdu),
-    Closed(u64),
-}
 
 /// The connection that imported the device.
 struct Attached {
@@ -355,91 +345,5 @@ fn serial_port(role: PortRole) -> Option<SerialPort> {
         PortRole::At => Some(SerialPort::At),
         PortRole::Download => Some(SerialPort::Download),
         PortRole::Qmi => None,
-    }
-}
-
-/// One TCP connection: the operation phase, then (if imported) URBs.
-async fn connection(
-    conn: u64,
-    mut stream: TcpStream,
-    offer: watch::Receiver<Option<ExportedDevice>>,
-    engine: mpsc::Sender<FromHost>,
-) {
-    let _ = stream.set_nodelay(true);
-    if let Err(e) = serve_connection(conn, &mut stream, offer, &engine).await {
-        debug!(conn, "USB/IP connection: {e:#}");
-    }
-    let _ = stream.shutdown().await;
-    let _ = engine.send(FromHost::Closed(conn)).await;
-}
-
-async fn serve_connection(
-    conn: u64,
-    stream: &mut TcpStream,
-    offer: watch::Receiver<Option<ExportedDevice>>,
-    engine: &mpsc::Sender<FromHost>,
-) -> anyhow::Result<()> {
-    let mut dec = Decoder::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let op = loop {
-        if let Some(op) = dec.next_op()? {
-            break op;
-        }
-        let n = stream.read(&mut buf).await?;
-        anyhow::ensure!(n > 0, "closed before a request");
-        dec.push(&buf[..n]);
-    };
-    let busid = match op {
-        Op::DevlistRequest => {
-            let devs = offer.borrow().iter().cloned().collect();
-            stream.write_all(&Op::DevlistReply(devs).emit()).await?;
-            return Ok(());
-        }
-        Op::ImportRequest { busid } => busid,
-        other => anyhow::bail!("unexpected operation {other:?}"),
-    };
-    let device = offer.borrow().clone().filter(|d| d.busid == busid);
-    let (to_host, mut outgoing) = mpsc::unbounded_channel();
-    let accepted = match device {
-        Some(_) => {
-            let (accept, answer) = oneshot::channel();
-            engine
-                .send(FromHost::Import {
-                    conn,
-                    to_host,
-                    accept,
-                })
-                .await?;
-            answer.await.unwrap_or(false)
-        }
-        None => false,
-    };
-    // A refusal is status 1 (the kernel's ST_NA: not available).
-    let reply = Op::ImportReply {
-        status: if accepted { 0 } else { 1 },
-        device: device.filter(|_| accepted),
-    };
-    stream.write_all(&reply.emit()).await?;
-    if !accepted {
-        return Ok(());
-    }
-    loop {
-        while let Some(pdu) = dec.next_pdu()? {
-            engine.send(FromHost::Pdu(conn, pdu)).await?;
-        }
-        tokio::select! {
-            r = stream.read(&mut buf) => {
-                let n = r?;
-                if n == 0 {
-                    return Ok(());
-                }
-                dec.push(&buf[..n]);
-            }
-            out = outgoing.recv() => match out {
-                Some(bytes) => stream.write_all(&bytes).await?,
-                // The device left the bus.
-                None => return Ok(()),
-            },
-        }
     }
 }
