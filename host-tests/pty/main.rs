@@ -14,5 +14,6 @@ mod mbim;
 mod nas;
 mod scenario;
 mod uim;
+mod usbip;
 mod wda;
 mod wds;

@@ -27,6 +27,7 @@ pub mod scenario;
 pub mod serial;
 pub mod time;
 pub mod usb;
+pub mod usbip;
 pub mod wire;
 
 mod engine;

@@ -29,6 +29,8 @@ impl Cli {
     }
 }
 
+// Parsed once per process: the size of `Run` does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the modem.
@@ -102,6 +104,9 @@ enum Transport {
     /// A USB gadget through configfs + FunctionFS (needs root, libcomposite
     /// and a UDC: dummy_hcd for testing, dwc2 on a Raspberry Pi).
     Ffs,
+    /// A USB/IP device server: any Linux host attaches the exact EM7305
+    /// with `usbip attach` (vhci_hcd), no gadget hardware (docs/usbip.md).
+    Usbip,
 }
 
 /// The control function the host talks to.
@@ -132,6 +137,10 @@ pub struct RunArgs {
     /// USB device controller for `--transport ffs` (default: the first one).
     #[arg(long)]
     udc: Option<String>,
+    /// Address `--transport usbip` listens on. USB/IP has no
+    /// authentication: keep it on loopback unless the network is yours.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3240")]
+    listen: String,
     /// What the control pty speaks (`--transport pty` only). Defaults to
     /// what the profile's `usb_composition` implies; given, it overrides
     /// the profile for this run.
@@ -286,6 +295,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     anyhow::bail!("--composition mbim is served on --transport pty only")
                 }
                 Transport::Ffs => crate::transport::ffs::run(profile, seed, args.udc, opts),
+                Transport::Usbip if matches!(args.composition, Some(Composition::Mbim)) => {
+                    anyhow::bail!("--composition mbim is not yet served on --transport usbip")
+                }
+                Transport::Usbip => {
+                    let listen = args
+                        .listen
+                        .parse()
+                        .with_context(|| format!("--listen {}: expected ADDR:PORT", args.listen))?;
+                    crate::transport::usbip::run(profile, seed, listen, opts)
+                }
             }
         }
     }

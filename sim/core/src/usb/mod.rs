@@ -2,10 +2,12 @@
 //! packets, the CDC-WDM encapsulated control channel that carries QMI, and
 //! the module's USB personalities (what a host enumerates).
 
+mod device;
 mod personality;
 mod setup;
 mod wdm;
 
+pub use device::{Completion, HostTraffic, Urb, UrbStatus, UsbDevice, MAX_IN_QUEUE};
 pub use personality::{EndpointDesc, InterfaceDesc, PortRole, TransferKind, UsbPersonality};
 pub use setup::{Direction, Setup};
 pub use wdm::{ControlReply, WdmChannel, RESPONSE_AVAILABLE_LEN};

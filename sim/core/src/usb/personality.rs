@@ -53,6 +53,15 @@ impl EndpointDesc {
     }
 }
 
+/// CDC header (1.10), call management, ACM and union functional
+/// descriptors, as Qualcomm serial functions list them (facts §2.4).
+const QUALCOMM_SERIAL_CDC: [u8; 19] = [
+    0x05, 0x24, 0x00, 0x10, 0x01, // header, bcdCDC 1.10
+    0x05, 0x24, 0x01, 0x00, 0x00, // call management
+    0x04, 0x24, 0x02, 0x02, // ACM: line coding and serial state
+    0x05, 0x24, 0x06, 0x00, 0x00, // union
+];
+
 /// What an interface carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PortRole {
@@ -75,6 +84,10 @@ pub struct InterfaceDesc {
     pub subclass: u8,
     pub protocol: u8,
     pub role: PortRole,
+    /// Class-specific descriptors between the interface descriptor and its
+    /// endpoints. Transports that build descriptors themselves (FunctionFS)
+    /// cannot send them.
+    pub functional: Vec<u8>,
     pub endpoints: Vec<EndpointDesc>,
 }
 
@@ -103,6 +116,13 @@ impl UsbPersonality {
             subclass,
             protocol,
             role,
+            // The NMEA and AT functions carry the Qualcomm serial set of CDC
+            // descriptors (header 1.10, call management, ACM, union): with
+            // them configuration 1 is 160 bytes, the real wTotalLength.
+            functional: match role {
+                PortRole::Nmea | PortRole::At => QUALCOMM_SERIAL_CDC.to_vec(),
+                _ => Vec::new(),
+            },
             endpoints,
         };
         use EndpointDesc as E;
@@ -153,6 +173,7 @@ impl UsbPersonality {
                 subclass: 0xff,
                 protocol: 0xff,
                 role: PortRole::Download,
+                functional: Vec::new(),
                 endpoints: vec![EndpointDesc::bulk(0x81), EndpointDesc::bulk(0x01)],
             }],
         )

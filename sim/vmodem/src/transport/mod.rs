@@ -5,6 +5,7 @@ pub mod ffs;
 mod gadget;
 pub mod pty;
 pub mod tun;
+pub mod usbip;
 
 /// Sleeps until `wake`, or forever when nothing is scheduled.
 pub async fn sleep_until(wake: Option<tokio::time::Instant>) {
