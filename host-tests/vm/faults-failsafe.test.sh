@@ -30,9 +30,13 @@ vm_check "9041 enumerated, cdc-wdm0 present" vm_wait_for 60 app_ready
 vm_check "control socket answers" vm_wait_for 30 ctl status
 
 # --- 4. Host-observed down time of scripted resets -----------------------
-# dmesg lines from here on only; each reset is one disconnect followed by
-# one enumeration. A power cycle between groups keeps the failsafe count
-# (five within 300 s) from tripping.
+# From dmesg, for each reset: the kernel's "USB disconnect", the hub seeing
+# the port connected again (hub.c's port status debug line, switched on
+# here), and "new high-speed USB device" once the host has debounced
+# (USB 2.0 7.1.7.3: 100 ms) and reset the port. A power cycle between
+# groups keeps the failsafe count (five within 300 s) from tripping.
+ddc=/sys/kernel/debug/dynamic_debug/control
+echo 'file drivers/usb/core/hub.c +p' >"$ddc" 2>/dev/null || echo "#   no dynamic debug for hub.c"
 mark="$(dmesg | wc -l)"
 # bounce CTL-ARGS...: fire it, wait for the next enumeration and drivers.
 bounce() {
@@ -48,29 +52,39 @@ for down in 1000 1500 2000; do
   done
   vm_check "power-cycle after the $down ms group: back as 9041" bounce power-cycle
 done
-# Pair each "USB disconnect" with the next enumeration; the power cycles'
-# drawn down times are told apart by their position (every fourth).
+echo 'file drivers/usb/core/hub.c -p' >"$ddc" 2>/dev/null || true
+# One line per reset: ms to the port seen connected, ms to the enumeration.
 gaps="$(dmesg | tail -n +"$((mark + 1))" | awk '
   match($0, /^\[ *[0-9]+\.[0-9]+\]/) {
     t = substr($0, RSTART + 1, RLENGTH - 2) + 0
-    if ($0 ~ /USB disconnect/) off = t
-    else if ($0 ~ /new high-speed USB device/ && off != "") { printf "%d\n", (t - off) * 1000 + 0.5; off = "" }
+    if ($0 ~ /USB disconnect/) { off = t; on = "" }
+    else if (off != "" && on == "" && $0 ~ /-port[0-9]+: status [0-9a-f][0-9a-f][0-9a-f][13579bdf], change/) on = t
+    else if (off != "" && $0 ~ /new high-speed USB device/) {
+      printf "%d %d\n", (on == "" ? -1 : (on - off) * 1000 + 0.5), (t - off) * 1000 + 0.5
+      off = ""
+    }
   }')"
 printf '%s\n' "$gaps" >"$VM_RESULTS/faults-timing.txt"
 vm_check "twelve disconnect/enumeration pairs in dmesg" test "$(grep -c . <<<"$gaps")" -eq 12
 i=0
 for down in 1000 1500 2000; do
-  got=()
+  seen=() enum=()
   for _ in 1 2 3; do
     i=$((i + 1))
-    got+=("$(sed -n "${i}p" <<<"$gaps")")
+    read -r c e <<<"$(sed -n "${i}p" <<<"$gaps")"
+    seen+=("${c:--1}") enum+=("${e:--1}")
   done
-  i=$((i + 1)) # the power cycle
-  med="$(printf '%s\n' "${got[@]}" | sort -n | sed -n 2p)"
-  echo "# timing: scripted ${down} ms: host saw ${got[*]} ms (median $med ms)"
-  for g in "${got[@]}"; do
-    vm_check "host-observed down time ${g} ms within 100 ms of ${down} ms" \
-      test "${g:-0}" -ge "$((down - 100))" -a "${g:-0}" -le "$((down + 100))"
+  i=$((i + 1)) # the power cycle, with its drawn down time
+  med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+  echo "# timing: scripted ${down} ms: disconnect to port connected ${seen[*]} ms (median $(med "${seen[@]}")), to new device ${enum[*]} ms (median $(med "${enum[@]}"))"
+  for g in "${seen[@]}"; do
+    vm_check "port connected again ${g} ms after the disconnect: within 100 ms of ${down} ms" \
+      test "$g" -ge "$((down - 100))" -a "$g" -le "$((down + 100))"
+  done
+  for g in "${enum[@]}"; do
+    # The host's debounce (at least 100 ms) and port reset come on top of
+    # the down time: reported above, and only checked not to be shorter.
+    vm_check "new device ${g} ms after the disconnect: not before ${down} ms" test "$g" -ge "$down"
   done
 done
 
@@ -85,6 +99,8 @@ vm_check "failsafe: ctl reset #5" ctl reset --down-ms 1000
 vm_check "failsafe: tripped (events log)" vm_wait_for 30 sh -c "[ \$(jq -c 'select(.event==\"failsafe\")' $ev | wc -l) -ge 1 ]"
 vm_check "failsafe: five more resets logged" test "$(count_events reset)" -ge "$((base + 5))"
 vm_check "failsafe: 1199:9040 enumerated" vm_wait_for 60 lsusb -d 1199:9040
+# ModemManager's verdicts on the boot loader's tty come after this line.
+mm_mark="$(wc -l <"$VM_RESULTS/ModemManager.log")"
 vm_check "failsafe: ttyUSB0 present" vm_wait_path 30 /dev/ttyUSB0
 udevadm settle --timeout=10 || true
 lsusb -v -d 1199:9040 >"$VM_RESULTS/faults-lsusb-9040.txt" 2>&1 || true
@@ -97,11 +113,12 @@ vm_check "failsafe: no cdc-wdm" test ! -e /dev/cdc-wdm0
 # ModemManager probes the tty and gives up on it; only then is "no modem"
 # meaningful.
 mmlog="$VM_RESULTS/ModemManager.log"
-probed() { grep -qiE 'ttyUSB0.*(not supported|ignor|unsupported)|not supported by any plugin|couldn.t find support' "$mmlog"; }
-if vm_wait_for 120 probed; then
-  grep -iE 'ttyUSB0.*(not supported|ignor|unsupported)|not supported by any plugin|couldn.t find support' "$mmlog" | tail -2 | sed 's/^/#   /'
+probed() { grep -E 'ttyUSB0: finished in' <<<"$(tail -n +"$mm_mark" "$mmlog")" >/dev/null; }
+if vm_wait_for 180 probed; then
+  tail -n +"$mm_mark" "$mmlog" | grep -E 'ttyUSB0.*blacklisted|ttyUSB0: finished in|completely disposed' |
+    tail -3 | sed 's/^.*\] //; s/^/#   MM: /'
 else
-  echo "#   no verdict on ttyUSB0 in the ModemManager log after 120 s"
+  echo "#   no verdict on ttyUSB0 in the ModemManager log after 180 s"
 fi
 vm_check "failsafe: ModemManager creates no modem" sh -c "! mmcli -L 2>/dev/null | grep -q /Modem/"
 
