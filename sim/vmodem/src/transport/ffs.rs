@@ -231,8 +231,14 @@ async fn serve(
         // The controller may still be busy with the unbind: retry until it
         // takes the gadget back.
         if rebind_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
+            let t = std::time::Instant::now();
             match live.join_bus(&udc) {
-                Ok(()) => rebind_at = None,
+                Ok(()) => {
+                    rebind_at = None;
+                    // The UDC write runs the whole gadget bind; what it costs
+                    // adds to the down time the host sees.
+                    info!(ms = t.elapsed().as_millis() as u64, "back on the bus: bound");
+                }
                 Err(e) => {
                     warn!("rebind failed, retrying: {e}");
                     rebind_at = Some(tokio::time::Instant::now() + REBIND_RETRY);
@@ -271,9 +277,10 @@ fn leave_bus(live: &mut LiveGadget, wdm: &mut WdmChannel) {
     if !live.on_bus() {
         return;
     }
-    info!("leaving the bus");
+    let t = std::time::Instant::now();
     wdm.reset();
     live.leave_bus();
+    info!(ms = t.elapsed().as_millis() as u64, "left the bus: unbound");
 }
 
 /// One EP0 event: class requests go to the CDC-WDM channel; everything
