@@ -58,7 +58,7 @@ gaps="$(dmesg | tail -n +"$((mark + 1))" | awk '
   match($0, /^\[ *[0-9]+\.[0-9]+\]/) {
     t = substr($0, RSTART + 1, RLENGTH - 2) + 0
     if ($0 ~ /USB disconnect/) { off = t; on = "" }
-    else if (off != "" && on == "" && $0 ~ /-port[0-9]+: status [0-9a-f][0-9a-f][0-9a-f][13579bdf], change/) on = t
+    else if (off != "" && on == "" && $0 ~ /-port[0-9]+: status [0-9a-f][0-9a-f][0-9a-f][13579bdf],? change/) on = t
     else if (off != "" && $0 ~ /new high-speed USB device/) {
       printf "%d %d\n", (on == "" ? -1 : (on - off) * 1000 + 0.5), (t - off) * 1000 + 0.5
       off = ""
