@@ -237,7 +237,10 @@ async fn serve(
                     rebind_at = None;
                     // The UDC write runs the whole gadget bind; what it costs
                     // adds to the down time the host sees.
-                    info!(ms = t.elapsed().as_millis() as u64, "back on the bus: bound");
+                    info!(
+                        ms = t.elapsed().as_millis() as u64,
+                        "back on the bus: bound"
+                    );
                 }
                 Err(e) => {
                     warn!("rebind failed, retrying: {e}");
