@@ -94,7 +94,7 @@ vm_check "bad cable (a): still registered on UMTS after 20 s" state_is "$m" regi
 vm_check "bad cable (a): no brownout in the events log" test "$(count_events "$ev" brownout)" -eq 0
 vm_check "bad cable (a): no reset in the events log" test "$(count_events "$ev" reset)" -eq 0
 
-modem "$m" | sed -n '/supported:/,/current:/p' | sed 's/^/#   /'
+modem "$m" | sed -n '/^ *Modes *|/,/current:/p' | sed 's/^/#   /'
 vm_check "bad cable (b): mmcli allows 3g|4g, 4g preferred" \
   mmcli -m "$m" --set-allowed-modes='3g|4g' --set-preferred-mode=4g
 # The engine's registration record: the brownout comes within the same
