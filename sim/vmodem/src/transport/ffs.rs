@@ -244,10 +244,17 @@ async fn serve(
         // The controller may still be busy with the unbind: retry until it
         // takes the gadget back.
         if rebind_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
+            let t = std::time::Instant::now();
             match live.join_bus(&udc) {
                 Ok(()) => {
                     rebind_at = None;
                     capture.record(|c, ts| c.enumeration(ts));
+                    // The UDC write runs the whole gadget bind; what it costs
+                    // adds to the down time the host sees.
+                    info!(
+                        ms = t.elapsed().as_millis() as u64,
+                        "back on the bus: bound"
+                    );
                 }
                 Err(e) => {
                     warn!("rebind failed, retrying: {e}");
@@ -293,9 +300,10 @@ fn leave_bus(live: &mut LiveGadget, wdm: &mut WdmChannel) {
     if !live.on_bus() {
         return;
     }
-    info!("leaving the bus");
+    let t = std::time::Instant::now();
     wdm.reset();
     live.leave_bus();
+    info!(ms = t.elapsed().as_millis() as u64, "left the bus: unbound");
 }
 
 /// One EP0 event: class requests go to the CDC-WDM channel; everything
