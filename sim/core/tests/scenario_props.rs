@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use vmodem_core::model::Profile;
-use vmodem_core::scenario::{simulate, Scenario};
+use vmodem_core::scenario::{simulate_inspecting, Scenario};
 use vmodem_core::time::Duration;
 
 fn trigger() -> impl Strategy<Value = String> {
@@ -114,7 +114,17 @@ proptest! {
     #[test]
     fn random_scenarios_never_panic(text in scenario_text()) {
         match Scenario::from_toml(&text, "p.toml") {
-            Ok(s) => simulate(&s, Profile::default(), s.seed, Duration::from_secs(40), true, |_| {}),
+            // The engine's invariants (clients, bearers, bounded queues)
+            // hold after every round, whatever the faults did.
+            Ok(s) => simulate_inspecting(
+                &s,
+                Profile::default(),
+                s.seed,
+                Duration::from_secs(40),
+                true,
+                |_| {},
+                vmodem_core::fuzzing::check_invariants,
+            ),
             Err(e) => prop_assert!(e.to_string().starts_with("p.toml:"), "{e}"),
         }
     }

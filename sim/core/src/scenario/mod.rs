@@ -22,6 +22,6 @@ pub use director::{Director, Record, Source, What};
 pub use file::{Delay, Scenario, ScenarioError, Step, Trigger};
 pub use host::ScriptedHost;
 pub use runner::{Firing, ScenarioRunner};
-pub use simulate::simulate;
+pub use simulate::{simulate, simulate_inspecting};
 pub use state::{DeviceState, StateWatch};
 pub use status::Status;

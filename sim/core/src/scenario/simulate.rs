@@ -21,7 +21,21 @@ pub fn simulate(
     seed: u64,
     duration: Duration,
     supply: bool,
+    emit: impl FnMut(Record),
+) {
+    simulate_inspecting(scenario, profile, seed, duration, supply, emit, |_| {});
+}
+
+/// `simulate`, handing the engine to `inspect` after every settled round:
+/// tests check its invariants there.
+pub fn simulate_inspecting(
+    scenario: &Scenario,
+    profile: Profile,
+    seed: u64,
+    duration: Duration,
+    supply: bool,
     mut emit: impl FnMut(Record),
+    mut inspect: impl FnMut(&Modem),
 ) {
     let start = Instant::ZERO;
     let end = start + duration;
@@ -42,6 +56,7 @@ pub fn simulate(
     let mut rounds = 0;
     loop {
         settle(&mut modem, &mut director, &mut host, now);
+        inspect(&modem);
         while let Some(r) = director.poll_record() {
             emit(r);
         }
