@@ -3,8 +3,10 @@
 
 use vmodem_core::fault::Fault;
 use vmodem_core::model::Profile;
-use vmodem_core::scenario::{simulate, DeviceState, Record, Scenario, What};
+use vmodem_core::scenario::{simulate, DeviceState, Director, Record, Scenario, What};
 use vmodem_core::time::Duration;
+use vmodem_core::time::Instant;
+use vmodem_core::Modem;
 
 fn err(text: &str) -> String {
     Scenario::from_toml(text, "s.toml").unwrap_err().to_string()
@@ -263,4 +265,39 @@ fn faults_the_engine_refuses_are_logged_not_fatal() {
             ..
         }
     )));
+}
+
+/// A state the device passes through within one engine step (registered
+/// on LTE, then the attach burst browns it out 2 ms later) still triggers
+/// its step: a real-time transport may wake only after both happened, and
+/// the watch hears the state from the engine's records.
+#[test]
+fn a_state_over_within_one_step_still_triggers() {
+    let s = scenario(
+        "[power]\ncable-ohms = 1.5\nconnector-ohms = 0.05\n\
+         [[step]]\non = \"registered-lte\"\ninject = { fault = \"power\", cable-ohms = 0.1 }\n",
+    );
+    let t0 = Instant::ZERO;
+    let mut m = Modem::new(Profile::default(), 1, t0);
+    let mut d = Director::new(Some(&s), 1, t0);
+    d.after(&mut m, t0);
+    let t1 = Instant::from_millis(100);
+    m.handle_timeout(t1);
+    m.device_mut()
+        .with_sim(t1, |sim| sim.verify_pin("1234"))
+        .unwrap();
+    d.after(&mut m, t1);
+    // One late wake-up covers the registration and the brownout after it.
+    let t2 = Instant::from_millis(10_000);
+    m.handle_timeout(t2);
+    assert!(m.is_booting() || m.resets().0 == 1, "the brownout happened");
+    d.after(&mut m, t2);
+    let log: Vec<Record> = std::iter::from_fn(|| d.poll_record()).collect();
+    let fired = log.iter().any(|r| {
+        matches!(
+            &r.what,
+            What::Fault { step: Some(0), .. } | What::FaultRefused { step: Some(0), .. }
+        )
+    });
+    assert!(fired, "{log:#?}");
 }

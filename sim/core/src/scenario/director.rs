@@ -64,6 +64,32 @@ pub enum What {
     Engine(Happening),
 }
 
+/// The states an engine record says the device entered, for those that
+/// can be over before anyone looks.
+fn transient_states(h: &Happening) -> Vec<DeviceState> {
+    match h {
+        Happening::Registration {
+            state: "registered",
+            rat,
+            ..
+        } => {
+            let on = match *rat {
+                Some("lte") => Some(DeviceState::RegisteredLte),
+                Some("umts") => Some(DeviceState::RegisteredUmts),
+                _ => None,
+            };
+            std::iter::once(DeviceState::Registered).chain(on).collect()
+        }
+        Happening::Registration {
+            state: "searching", ..
+        } => vec![DeviceState::Searching],
+        Happening::Bearer {
+            connected: true, ..
+        } => vec![DeviceState::BearerConnected],
+        _ => vec![],
+    }
+}
+
 /// Enough rounds of "inject, then look" for chained steps to settle; a
 /// scenario that keeps firing at the same instant is cut here.
 const MAX_ROUNDS: usize = 64;
@@ -102,6 +128,9 @@ impl Director {
     /// them.
     fn drain_engine(&mut self, modem: &mut Modem) {
         while let Some(r) = modem.poll_record() {
+            for s in transient_states(&r.what) {
+                self.watch.passed_through(s);
+            }
             if !matches!(r.what, Happening::Fault { .. }) {
                 self.log_at(r.at_ms, What::Engine(r.what));
             }

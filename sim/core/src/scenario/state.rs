@@ -98,6 +98,10 @@ impl DeviceState {
 pub struct StateWatch {
     held: Vec<DeviceState>,
     started: bool,
+    /// States the engine recorded passing through since the last look;
+    /// they may be over already (a registration the next burst browned
+    /// out within the same engine step).
+    passed: Vec<DeviceState>,
 }
 
 impl StateWatch {
@@ -109,17 +113,26 @@ impl StateWatch {
             .into_iter()
             .filter(|s| s.holds(modem))
             .collect();
-        let fresh = now
-            .iter()
-            .copied()
-            .filter(|s| !self.held.contains(s))
-            .filter(|s| {
-                self.started || !matches!(s, DeviceState::Reset | DeviceState::BearerDisconnected)
-            })
-            .collect();
+        let mut fresh: Vec<DeviceState> = std::mem::take(&mut self.passed);
+        for s in now.iter().copied() {
+            let entered = !self.held.contains(&s)
+                && (self.started
+                    || !matches!(s, DeviceState::Reset | DeviceState::BearerDisconnected));
+            if entered && !fresh.contains(&s) {
+                fresh.push(s);
+            }
+        }
         self.held = now;
         self.started = true;
         fresh
+    }
+
+    /// The engine recorded the device entering `state`, which sampling
+    /// alone could miss if it is already over at the next look.
+    pub fn passed_through(&mut self, state: DeviceState) {
+        if !self.held.contains(&state) && !self.passed.contains(&state) {
+            self.passed.push(state);
+        }
     }
 
     /// Whether `state` held at the last look.
