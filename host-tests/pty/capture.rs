@@ -44,7 +44,10 @@ fn pcap_holds_enumeration_and_the_qmi_exchange() {
     // SET_CONFIGURATION, each a submission and a completion.
     assert_eq!(recs[1].data, descriptors::device(&p));
     assert_eq!(recs[3].data.len(), 9);
-    assert_eq!(recs[5].data, descriptors::configuration(&p));
+    assert_eq!(
+        Some(recs[5].data.clone()),
+        descriptors::configuration(&p, 0)
+    );
     assert_eq!(recs[6].setup.unwrap()[..3], [0x00, 0x09, 0x01]);
     assert!(recs
         .chunks(2)

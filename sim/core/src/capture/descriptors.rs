@@ -4,7 +4,7 @@
 //! and endpoints, and the USB/IP device core answers GET_DESCRIPTOR from
 //! them.
 
-use crate::usb::{TransferKind, UsbPersonality};
+use crate::usb::{TransferKind, UsbConfiguration, UsbPersonality};
 
 /// String indices: manufacturer, product, serial number.
 const I_MANUFACTURER: u8 = 1;
@@ -19,7 +19,8 @@ pub fn device(p: &UsbPersonality) -> Vec<u8> {
     d.extend_from_slice(&p.vendor_id.to_le_bytes());
     d.extend_from_slice(&p.product_id.to_le_bytes());
     d.extend_from_slice(&p.bcd_device.to_le_bytes());
-    d.extend_from_slice(&[I_MANUFACTURER, I_PRODUCT, I_SERIAL, 1]);
+    d.extend_from_slice(&[I_MANUFACTURER, I_PRODUCT, I_SERIAL]);
+    d.push(p.configurations.len() as u8);
     d
 }
 
@@ -33,25 +34,28 @@ pub const OTHER_SPEED_CONFIGURATION: u8 = 7;
 /// US English, the only language the module lists.
 const LANG_EN_US: u16 = 0x0409;
 
-/// Configuration 1 with every interface and endpoint descriptor, as
-/// described at high speed.
-pub fn configuration(p: &UsbPersonality) -> Vec<u8> {
-    config_for_speed(p, CONFIGURATION, false)
+/// Configuration descriptor `index` (0-based, as GET_DESCRIPTOR asks)
+/// with every interface, association and endpoint descriptor, as
+/// described at high speed. `None`: no such configuration.
+pub fn configuration(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
+    let c = p.configurations.get(index as usize)?;
+    Some(config_for_speed(p, c, CONFIGURATION, false))
 }
 
 /// The same configuration as it would be at full speed, where bulk
 /// endpoints are limited to 64-byte packets (USB 2.0 §9.6.4, §5.8.3).
-pub fn other_speed_configuration(p: &UsbPersonality) -> Vec<u8> {
-    config_for_speed(p, OTHER_SPEED_CONFIGURATION, true)
+pub fn other_speed_configuration(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
+    let c = p.configurations.get(index as usize)?;
+    Some(config_for_speed(p, c, OTHER_SPEED_CONFIGURATION, true))
 }
 
 /// The device qualifier a high-speed capable device returns (§9.6.2):
 /// what would change at the other speed, which is nothing here but the
 /// bulk packet size inside the configuration.
-pub fn qualifier(_p: &UsbPersonality) -> Vec<u8> {
+pub fn qualifier(p: &UsbPersonality) -> Vec<u8> {
     let mut d = vec![10, DEVICE_QUALIFIER];
     d.extend_from_slice(&0x0200u16.to_le_bytes());
-    d.extend_from_slice(&[0, 0, 0, 64, 1, 0]);
+    d.extend_from_slice(&[0, 0, 0, 64, p.configurations.len() as u8, 0]);
     d
 }
 
@@ -77,14 +81,37 @@ pub fn string(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
     Some(d)
 }
 
-fn config_for_speed(p: &UsbPersonality, descriptor_type: u8, full_speed: bool) -> Vec<u8> {
+/// Interface association descriptor type (USB ECN, 0x0B).
+const INTERFACE_ASSOCIATION: u8 = 0x0b;
+
+fn config_for_speed(
+    p: &UsbPersonality,
+    c: &UsbConfiguration,
+    descriptor_type: u8,
+    full_speed: bool,
+) -> Vec<u8> {
     let mut body = Vec::new();
-    for i in &p.interfaces {
+    for i in &c.interfaces {
+        if let Some(a) = c
+            .association
+            .filter(|a| a.first == i.number && i.alternate == 0)
+        {
+            body.extend_from_slice(&[
+                8,
+                INTERFACE_ASSOCIATION,
+                a.first,
+                a.count,
+                a.class,
+                a.subclass,
+                a.protocol,
+                0,
+            ]);
+        }
         body.extend_from_slice(&[
             9,
             4,
             i.number,
-            0,
+            i.alternate,
             i.endpoints.len() as u8,
             i.class,
             i.subclass,
@@ -117,8 +144,8 @@ fn config_for_speed(p: &UsbPersonality, descriptor_type: u8, full_speed: bool) -
     let mut d = vec![9, descriptor_type];
     d.extend_from_slice(&total.to_le_bytes());
     d.extend_from_slice(&[
-        p.interfaces.len() as u8,
-        1, // bConfigurationValue
+        c.interface_count(),
+        c.value,
         0,
         attributes,
         (p.max_power_ma / 2).min(255) as u8,
@@ -138,16 +165,62 @@ mod tests {
         let d = device(&p);
         assert_eq!(d.len(), 18);
         assert_eq!(&d[8..12], &[0x99, 0x11, 0x41, 0x90]);
-        let c = configuration(&p);
+        let c = configuration(&p, 0).unwrap();
         // 4 interfaces, 11 endpoints, CDC descriptors on NMEA and AT: the
         // 160 bytes of the real configuration 1 (facts §2.2).
         assert_eq!(c.len(), 9 + 4 * 9 + 11 * 7 + 2 * 19);
         assert_eq!(c.len(), 160);
         assert_eq!(u16::from_le_bytes([c[2], c[3]]) as usize, c.len());
         assert_eq!((c[4], c[7], c[8]), (4, 0xE0, 250));
-        let o = other_speed_configuration(&p);
+        let o = other_speed_configuration(&p, 0).unwrap();
         assert_eq!((o.len(), o[1]), (c.len(), OTHER_SPEED_CONFIGURATION));
         assert_ne!(o, c);
+    }
+
+    #[test]
+    fn composition_9_is_the_real_mbim_only_configuration() {
+        let p = UsbPersonality::application(&Profile::default(), 9);
+        let c = configuration(&p, 0).unwrap();
+        // facts §2.1: 95 bytes, 2 interfaces, IAD on 12, MBIM descriptors.
+        assert_eq!(c.len(), 95);
+        assert_eq!((c[2], c[3], c[4], c[5]), (95, 0, 2, 1));
+        assert_eq!(&c[9..17], &[0x08, 0x0b, 0x0c, 0x02, 0x02, 0x0e, 0x00, 0x00]);
+        let mbim = [
+            0x0c, 0x24, 0x1b, 0x00, 0x01, 0x00, 0x10, 0x20, 0x80, 0xdc, 0x05, 0x20,
+        ];
+        assert!(c.windows(12).any(|w| w == mbim));
+        let ext = [0x08, 0x24, 0x1c, 0x00, 0x01, 0x40, 0xdc, 0x05];
+        assert!(c.windows(8).any(|w| w == ext));
+        // Interrupt 0x82 (64 bytes, bInterval 9); bulk 0x81 and 0x01 on alt 1.
+        assert!(c.windows(7).any(|w| w == [7, 5, 0x82, 3, 64, 0, 9]));
+        assert!(c.windows(7).any(|w| w == [7, 5, 0x81, 2, 0, 2, 0]));
+        assert!(c.windows(7).any(|w| w == [7, 5, 0x01, 2, 0, 2, 0]));
+        assert!(c.windows(4).any(|w| w == [9, 4, 13, 1]));
+        assert_eq!(configuration(&p, 1), None);
+    }
+
+    #[test]
+    fn dual_composition_14_offers_qmi_then_mbim() {
+        let p = UsbPersonality::application(&Profile::default(), 14);
+        assert_eq!(device(&p)[17], 2);
+        let c1 = configuration(&p, 0).unwrap();
+        let c2 = configuration(&p, 1).unwrap();
+        // facts §2.2: config 1 is 160 bytes with 4 interfaces, config 2 is
+        // 95 bytes with 2, bConfigurationValue 2.
+        assert_eq!((c1.len(), c1[4], c1[5]), (160, 4, 1));
+        assert_eq!((c2.len(), c2[4], c2[5]), (95, 2, 2));
+        assert_eq!(qualifier(&p)[8], 2);
+    }
+
+    #[test]
+    fn composition_8_puts_mbim_where_qmi_was() {
+        let p = UsbPersonality::application(&Profile::default(), 8);
+        let c = configuration(&p, 0).unwrap();
+        // DM, NMEA, AT as in composition 6 (151 bytes less QMI's 30), then
+        // the 86-byte MBIM function.
+        assert_eq!(c.len(), 160 - 30 + 86);
+        assert_eq!(c[4], 5);
+        assert!(c.windows(7).any(|w| w == [7, 5, 0x87, 3, 64, 0, 9]));
     }
 
     #[test]

@@ -62,7 +62,12 @@ impl UsbCapture {
     /// What a host reads and sets while enumerating the device.
     pub fn enumeration(&mut self, ts: u64) -> Vec<u8> {
         let dev = descriptors::device(&self.personality);
-        let cfg = descriptors::configuration(&self.personality);
+        let cfg = descriptors::configuration(&self.personality, 0).unwrap_or_default();
+        let value = self
+            .personality
+            .configurations
+            .first()
+            .map_or(1, |c| c.value);
         let get = |value: u16, length: u16| Setup {
             request_type: 0x80,
             request: 0x06,
@@ -71,14 +76,14 @@ impl UsbCapture {
             length,
         };
         let mut out = self.control(ts, &get(0x0100, 18), &[], ControlOutcome::Data(&dev));
-        let short = &cfg[..9];
+        let short = &cfg[..cfg.len().min(9)];
         out.extend(self.control(ts, &get(0x0200, 9), &[], ControlOutcome::Data(short)));
         let full = get(0x0200, cfg.len() as u16);
         out.extend(self.control(ts, &full, &[], ControlOutcome::Data(&cfg)));
         let set_config = Setup {
             request_type: 0x00,
             request: 0x09,
-            value: 1,
+            value: value.into(),
             index: 0,
             length: 0,
         };
@@ -107,7 +112,7 @@ impl UsbCapture {
     ) -> UsbmonPacket {
         let interval = self
             .personality
-            .interfaces
+            .interfaces()
             .iter()
             .flat_map(|i| &i.endpoints)
             .find(|e| e.address == endpoint && e.kind == TransferKind::Interrupt)

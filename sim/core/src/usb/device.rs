@@ -74,6 +74,11 @@ pub struct Completion {
 pub enum HostTraffic {
     /// SEND_ENCAPSULATED_COMMAND on the QMI interface.
     Control(Vec<u8>),
+    /// SEND_ENCAPSULATED_COMMAND on the MBIM communication interface.
+    MbimControl(Vec<u8>),
+    /// The host selected alternate setting `alternate` of the interface of
+    /// `role` (MBIM data: 0 stops the data function, 1 starts it afresh).
+    AltSetting { role: PortRole, alternate: u8 },
     /// Bulk OUT data on an interface (serial bytes, or QMI data packets).
     Bulk { role: PortRole, data: Vec<u8> },
     /// SET_CONTROL_LINE_STATE (DTR) on a serial interface: the tty opened or closed.
@@ -84,13 +89,23 @@ pub enum HostTraffic {
 struct Endpoint {
     role: PortRole,
     kind: TransferKind,
+    interface: u8,
+    /// The alternate setting of `interface` the endpoint belongs to.
+    alternate: u8,
 }
 
 #[derive(Debug)]
 pub struct UsbDevice {
     personality: UsbPersonality,
+    /// Endpoints of the selected configuration (of the first before the
+    /// host selects one), over all alternate settings.
     endpoints: BTreeMap<u8, Endpoint>,
+    /// The selected alternate setting per interface.
+    alternates: BTreeMap<u8, u8>,
     wdm: WdmChannel,
+    /// The role of the configuration's encapsulated control channel.
+    control_role: Option<PortRole>,
+    max_command: usize,
     configuration: u8,
     remote_wakeup: bool,
     halted: HashSet<u8>,
@@ -104,27 +119,16 @@ pub struct UsbDevice {
 }
 
 impl UsbDevice {
-    /// `max_command`: the wMaxCommand of the QMI channel (4096 for qmi_wwan).
+    /// `max_command`: the wMaxCommand of the control channel (4096 for
+    /// qmi_wwan, and the MBIM function's wMaxControlMessage).
     pub fn new(personality: UsbPersonality, max_command: usize) -> Self {
-        let mut endpoints = BTreeMap::new();
-        for i in &personality.interfaces {
-            for e in &i.endpoints {
-                endpoints.insert(
-                    e.address,
-                    Endpoint {
-                        role: i.role,
-                        kind: e.kind,
-                    },
-                );
-            }
-        }
-        let qmi_if = personality
-            .interface(PortRole::Qmi)
-            .map_or(0xff, |i| i.number);
-        UsbDevice {
+        let mut d = UsbDevice {
             personality,
-            endpoints,
-            wdm: WdmChannel::new(qmi_if, max_command),
+            endpoints: BTreeMap::new(),
+            alternates: BTreeMap::new(),
+            wdm: WdmChannel::new(0xff, max_command),
+            control_role: None,
+            max_command,
             configuration: 0,
             remote_wakeup: false,
             halted: HashSet::new(),
@@ -133,7 +137,45 @@ impl UsbDevice {
             completions: VecDeque::new(),
             host: VecDeque::new(),
             dropped: 0,
+        };
+        let first = d.personality.configurations.first().map_or(0, |c| c.value);
+        d.load_configuration(first);
+        d
+    }
+
+    /// Endpoints, alternates and control channel of configuration `value`.
+    fn load_configuration(&mut self, value: u8) {
+        self.endpoints.clear();
+        self.alternates.clear();
+        let Some(c) = self.personality.configuration(value) else {
+            return;
+        };
+        for i in &c.interfaces {
+            self.alternates.insert(i.number, 0);
+            for e in &i.endpoints {
+                self.endpoints.insert(
+                    e.address,
+                    Endpoint {
+                        role: i.role,
+                        kind: e.kind,
+                        interface: i.number,
+                        alternate: i.alternate,
+                    },
+                );
+            }
         }
+        let control = c
+            .interfaces
+            .iter()
+            .find(|i| matches!(i.role, PortRole::Qmi | PortRole::Mbim));
+        self.control_role = control.map(|i| i.role);
+        self.wdm = WdmChannel::new(control.map_or(0xff, |i| i.number), self.max_command);
+    }
+
+    /// The role of the encapsulated control channel (QMI or MBIM) of the
+    /// selected configuration, or of the first before one is selected.
+    pub fn control_role(&self) -> Option<PortRole> {
+        self.control_role
     }
 
     pub fn personality(&self) -> &UsbPersonality {
@@ -187,8 +229,11 @@ impl UsbDevice {
             return;
         }
         let known = self.endpoints.get(&ep).copied();
-        let Some(e) = known.filter(|_| self.configuration != 0 && !self.halted.contains(&ep))
-        else {
+        let Some(e) = known.filter(|e| {
+            self.configuration != 0
+                && !self.halted.contains(&ep)
+                && self.alternates.get(&e.interface) == Some(&e.alternate)
+        }) else {
             self.completions
                 .push_back(done(urb.id, UrbStatus::Stall, Vec::new(), 0));
             return;
@@ -245,7 +290,7 @@ impl UsbDevice {
             let role = self.endpoints.get(ep).map(|e| e.role);
             let mut status = UrbStatus::Ok;
             if chunk.len() > len {
-                if role == Some(PortRole::Qmi) {
+                if matches!(role, Some(PortRole::Qmi | PortRole::MbimData)) {
                     // A packet is one transfer: what does not fit is babble.
                     chunk.truncate(len);
                     status = UrbStatus::Overflow;
@@ -276,6 +321,12 @@ impl UsbDevice {
         self.completions.clear();
         self.host.clear();
         self.wdm.reset();
+        let first = self
+            .personality
+            .configurations
+            .first()
+            .map_or(0, |c| c.value);
+        self.load_configuration(first);
     }
 
     fn control(&mut self, urb: Urb) -> Completion {
@@ -309,16 +360,18 @@ impl UsbDevice {
             let r = self.wdm.handle(setup, data);
             if let ControlReply::Accept(Some(cmd)) = &r {
                 if setup.request != SET_CONTROL_LINE_STATE {
-                    self.host.push_back(HostTraffic::Control(cmd.clone()));
+                    self.host.push_back(match self.control_role {
+                        Some(PortRole::Mbim) => HostTraffic::MbimControl(cmd.clone()),
+                        _ => HostTraffic::Control(cmd.clone()),
+                    });
                 }
             }
             return r;
         }
         let role = self
             .personality
-            .interfaces
-            .iter()
-            .find(|i| i.number == setup.interface())
+            .configuration(self.configuration)
+            .and_then(|c| c.interfaces.iter().find(|i| i.number == setup.interface()))
             .map(|i| i.role);
         match (role, setup.direction(), setup.request) {
             (Some(role), Direction::HostToDevice, SET_CONTROL_LINE_STATE) => {
@@ -341,11 +394,11 @@ impl UsbDevice {
                 let index = s.value as u8;
                 let d = match (s.value >> 8) as u8 {
                     descriptors::DEVICE => Some(descriptors::device(p)),
-                    descriptors::CONFIGURATION if index == 0 => Some(descriptors::configuration(p)),
+                    descriptors::CONFIGURATION => descriptors::configuration(p, index),
                     descriptors::STRING => descriptors::string(p, index),
                     descriptors::DEVICE_QUALIFIER => Some(descriptors::qualifier(p)),
-                    descriptors::OTHER_SPEED_CONFIGURATION if index == 0 => {
-                        Some(descriptors::other_speed_configuration(p))
+                    descriptors::OTHER_SPEED_CONFIGURATION => {
+                        descriptors::other_speed_configuration(p, index)
                     }
                     _ => None,
                 };
@@ -355,9 +408,17 @@ impl UsbDevice {
             (Direction::DeviceToHost, 0, GET_CONFIGURATION) => {
                 ControlReply::Data(vec![self.configuration])
             }
-            (Direction::HostToDevice, 0, SET_CONFIGURATION) if s.value <= 1 => {
+            (Direction::HostToDevice, 0, SET_CONFIGURATION)
+                if s.value == 0 || p.configuration(s.value as u8).is_some() =>
+            {
+                // Every interface back to alternate 0 with nothing queued.
+                // Pending URBs stay until the host unlinks them, which it
+                // does before it reconfigures.
                 self.configuration = s.value as u8;
                 self.halted.clear();
+                self.in_data.clear();
+                let first = p.configurations.first().map_or(0, |c| c.value);
+                self.load_configuration(if s.value == 0 { first } else { s.value as u8 });
                 ok
             }
             (Direction::DeviceToHost, 0, GET_STATUS) => ControlReply::Data(vec![
@@ -371,11 +432,13 @@ impl UsbDevice {
                 ok
             }
             (dir, 1, req) if self.configuration != 0 && self.has_interface(s.interface()) => {
+                let n = s.interface();
                 match (dir, req) {
                     (Direction::DeviceToHost, GET_STATUS) => ControlReply::Data(vec![0, 0]),
-                    (Direction::DeviceToHost, GET_INTERFACE) => ControlReply::Data(vec![0]),
-                    // One alternate setting per interface.
-                    (Direction::HostToDevice, SET_INTERFACE) if s.value == 0 => ok,
+                    (Direction::DeviceToHost, GET_INTERFACE) => {
+                        ControlReply::Data(vec![self.alternates.get(&n).copied().unwrap_or(0)])
+                    }
+                    (Direction::HostToDevice, SET_INTERFACE) => self.set_interface(n, s.value),
                     _ => ControlReply::Stall,
                 }
             }
@@ -401,7 +464,38 @@ impl UsbDevice {
     }
 
     fn has_interface(&self, n: u8) -> bool {
-        self.personality.interfaces.iter().any(|i| i.number == n)
+        self.alternates.contains_key(&n)
+    }
+
+    /// SET_INTERFACE: the interface's endpoints start afresh (queued data
+    /// of the old setting is gone, halts cleared; the host unlinks its URBs
+    /// itself).
+    fn set_interface(&mut self, n: u8, alternate: u16) -> ControlReply {
+        let role = self
+            .personality
+            .configuration(self.configuration)
+            .and_then(|c| {
+                c.interfaces
+                    .iter()
+                    .find(|i| i.number == n && u16::from(i.alternate) == alternate)
+            })
+            .map(|i| i.role);
+        let Some(role) = role else {
+            return ControlReply::Stall;
+        };
+        let alternate = alternate as u8;
+        self.alternates.insert(n, alternate);
+        let eps: Vec<u8> = (self.endpoints.iter())
+            .filter(|(_, e)| e.interface == n)
+            .map(|(a, _)| *a)
+            .collect();
+        for ep in eps {
+            self.in_data.remove(&ep);
+            self.halted.remove(&ep);
+        }
+        self.host
+            .push_back(HostTraffic::AltSetting { role, alternate });
+        ControlReply::Accept(None)
     }
 }
 

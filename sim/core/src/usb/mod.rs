@@ -8,7 +8,10 @@ mod setup;
 mod wdm;
 
 pub use device::{Completion, HostTraffic, Urb, UrbStatus, UsbDevice, MAX_IN_QUEUE};
-pub use personality::{EndpointDesc, InterfaceDesc, PortRole, TransferKind, UsbPersonality};
+pub use personality::{
+    EndpointDesc, InterfaceAssociation, InterfaceDesc, PortRole, TransferKind, UsbConfiguration,
+    UsbPersonality, MBIM_MAX_CONTROL_MESSAGE, MBIM_MTU,
+};
 pub use setup::{Direction, Setup};
 pub use wdm::{ControlReply, WdmChannel, RESPONSE_AVAILABLE_LEN};
 pub use wdm::{

@@ -136,7 +136,7 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
             }
-            Some(msg) = in_rx.recv() => match serial_port(msg.role) {
+            Some(msg) = in_rx.recv() => match msg.role.serial_port() {
                 Some(port) if modem.is_stalled(StalledEndpoint::Serial(port)) => {
                     debug!(?port, "serial OUT stalled: dropping");
                 }
@@ -212,7 +212,7 @@ async fn serve(
             PortRole::At,
             PortRole::Download,
         ] {
-            let Some(port) = serial_port(role) else {
+            let Some(port) = role.serial_port() else {
                 continue;
             };
             let tx = live.sender(role, TransferKind::Bulk);
@@ -383,15 +383,5 @@ fn setup_of(r: &usb_gadget::function::custom::CtrlReq) -> Setup {
         value: r.value,
         index: r.index,
         length: r.length,
-    }
-}
-
-fn serial_port(role: PortRole) -> Option<SerialPort> {
-    match role {
-        PortRole::Dm => Some(SerialPort::Dm),
-        PortRole::Nmea => Some(SerialPort::Nmea),
-        PortRole::At => Some(SerialPort::At),
-        PortRole::Download => Some(SerialPort::Download),
-        PortRole::Qmi => None,
     }
 }

@@ -161,9 +161,9 @@ fn build_function(p: &UsbPersonality) -> Function {
     let mut builder = Custom::builder();
     let mut ins = vec![];
     let mut outs = vec![];
-    let last = p.interfaces.iter().map(|i| i.number).max().unwrap_or(0);
+    let last = p.interfaces().iter().map(|i| i.number).max().unwrap_or(0);
     for n in 0..=last {
-        let Some(desc) = p.interfaces.iter().find(|i| i.number == n) else {
+        let Some(desc) = p.interfaces().iter().find(|i| i.number == n) else {
             // A placeholder that no driver claims: qcserial skips interfaces
             // outside its SWI map, qmi_wwan matches only number 8.
             builder = builder.with_interface(Interface::new(

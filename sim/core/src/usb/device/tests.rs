@@ -62,7 +62,7 @@ fn enumeration_reads_the_personality() {
             &[],
         ),
     );
-    assert_eq!(c.data, descriptors::configuration(d.personality()));
+    assert_eq!(Some(c.data), descriptors::configuration(d.personality(), 0));
     let c = run(&mut d, ctl(4, [0x80, 6, 0, 3, 0, 0, 255, 0], &[]));
     assert_eq!(c.data, vec![4, 3, 0x09, 0x04]);
     let c = run(&mut d, ctl(5, [0x80, 6, 9, 3, 0x09, 0x04, 255, 0], &[]));
@@ -226,4 +226,78 @@ fn unconfigured_device_refuses_data_endpoints() {
     assert_eq!(d.configuration(), 0);
     d.queue_in(PortRole::At, TransferKind::Bulk, vec![1]);
     assert_eq!(d.poll_completion(), None);
+}
+
+fn mbim_dual() -> UsbDevice {
+    UsbDevice::new(UsbPersonality::application(&Profile::default(), 14), 4096)
+}
+
+#[test]
+fn the_host_chooses_the_mbim_configuration() {
+    let mut d = mbim_dual();
+    // Both configuration descriptors are readable by index.
+    let c = run(&mut d, ctl(1, [0x80, 6, 1, 2, 0, 0, 0xff, 0], &[]));
+    assert_eq!((c.data.len(), c.data[5]), (95, 2));
+    let c = run(&mut d, ctl(2, [0x80, 6, 2, 2, 0, 0, 0xff, 0], &[]));
+    assert_eq!(c.status, UrbStatus::Stall);
+    // Configuration 3 does not exist.
+    let c = run(
+        &mut d,
+        ctl(3, [0, SET_CONFIGURATION, 3, 0, 0, 0, 0, 0], &[]),
+    );
+    assert_eq!(c.status, UrbStatus::Stall);
+    assert_eq!(d.control_role(), Some(PortRole::Qmi));
+    let c = run(
+        &mut d,
+        ctl(4, [0, SET_CONFIGURATION, 2, 0, 0, 0, 0, 0], &[]),
+    );
+    assert_eq!(c.status, UrbStatus::Ok);
+    assert_eq!(d.configuration(), 2);
+    assert_eq!(d.control_role(), Some(PortRole::Mbim));
+    // The QMI interface of configuration 1 is gone; MBIM's control
+    // channel is on interface 12.
+    let send = |id, ifc: u8| ctl(id, [0x21, 0, 0, 0, ifc, 0, 3, 0], &[1, 2, 3]);
+    assert_eq!(run(&mut d, send(5, 8)).status, UrbStatus::Stall);
+    assert_eq!(run(&mut d, send(6, 12)).status, UrbStatus::Ok);
+    assert_eq!(d.poll_host(), Some(HostTraffic::MbimControl(vec![1, 2, 3])));
+    d.wdm().queue_response(vec![9]);
+    let n = d.wdm().poll_notification().unwrap();
+    assert_eq!(n[4], 12);
+}
+
+#[test]
+fn mbim_data_flows_only_on_alternate_setting_1() {
+    let mut d = UsbDevice::new(UsbPersonality::application(&Profile::default(), 9), 4096);
+    let c = run(
+        &mut d,
+        ctl(1, [0, SET_CONFIGURATION, 1, 0, 0, 0, 0, 0], &[]),
+    );
+    assert_eq!(c.status, UrbStatus::Ok);
+    let get_alt = ctl(2, [0x81, GET_INTERFACE, 0, 0, 13, 0, 1, 0], &[]);
+    assert_eq!(run(&mut d, get_alt).data, vec![0]);
+    // Alternate 0 has no endpoints: bulk IN 0x81 stalls.
+    d.submit(bulk_in(3, 0x81, 2048));
+    assert_eq!(d.poll_completion().unwrap().status, UrbStatus::Stall);
+    // No alternate 2.
+    let set = |id, alt| ctl(id, [0x01, SET_INTERFACE, alt, 0, 13, 0, 0, 0], &[]);
+    assert_eq!(run(&mut d, set(4, 2)).status, UrbStatus::Stall);
+    assert_eq!(run(&mut d, set(5, 1)).status, UrbStatus::Ok);
+    assert_eq!(
+        d.poll_host(),
+        Some(HostTraffic::AltSetting {
+            role: PortRole::MbimData,
+            alternate: 1
+        })
+    );
+    let get_alt = ctl(6, [0x81, GET_INTERFACE, 0, 0, 13, 0, 1, 0], &[]);
+    assert_eq!(run(&mut d, get_alt).data, vec![1]);
+    d.submit(bulk_in(7, 0x81, 2048));
+    assert_eq!(d.poll_completion(), None);
+    assert!(d.queue_in(PortRole::MbimData, TransferKind::Bulk, vec![0xAA; 3000]));
+    // An NTB is one transfer: what the URB cannot hold is babble.
+    let c = d.poll_completion().unwrap();
+    assert_eq!(
+        (c.id, c.status, c.data.len()),
+        (7, UrbStatus::Overflow, 2048)
+    );
 }

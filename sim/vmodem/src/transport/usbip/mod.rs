@@ -77,7 +77,7 @@ fn exported(p: &UsbPersonality) -> ExportedDevice {
         configuration_value: 1,
         num_configurations: 1,
         interfaces: p
-            .interfaces
+            .interfaces()
             .iter()
             .map(|i| ExportedInterface {
                 class: i.class,
@@ -290,11 +290,13 @@ fn to_engine(dev: &mut UsbDevice, modem: &mut Modem, sup: &mut Supervisor, now: 
                 sup.on_request(&cmd, now);
                 modem.handle_qmi(&cmd, now);
             }
+            HostTraffic::MbimControl(msg) => modem.handle_mbim(&msg, now),
+            HostTraffic::AltSetting { .. } => {}
             HostTraffic::Bulk {
                 role: PortRole::Qmi,
                 data,
             } => modem.handle_data(&data, now),
-            HostTraffic::Bulk { role, data } => match serial_port(role) {
+            HostTraffic::Bulk { role, data } => match role.serial_port() {
                 Some(port) if modem.is_stalled(StalledEndpoint::Serial(port)) => {
                     debug!(?port, "serial OUT stalled: dropping");
                 }
@@ -303,7 +305,7 @@ fn to_engine(dev: &mut UsbDevice, modem: &mut Modem, sup: &mut Supervisor, now: 
             },
             // qcserial raises DTR when a tty opens and drops it on close.
             HostTraffic::LineState { role, open } => {
-                if let Some(port @ (SerialPort::Nmea | SerialPort::At)) = serial_port(role) {
+                if let Some(port @ (SerialPort::Nmea | SerialPort::At)) = role.serial_port() {
                     modem.set_serial_open(port, open, now);
                 }
             }
@@ -319,7 +321,7 @@ fn from_engine(dev: &mut UsbDevice, modem: &mut Modem) {
         PortRole::At,
         PortRole::Download,
     ] {
-        if let Some(port) = serial_port(role) {
+        if let Some(port) = role.serial_port() {
             while let Some(bytes) = modem.poll_serial(port) {
                 dev.queue_in(role, TransferKind::Bulk, bytes);
             }
@@ -328,22 +330,17 @@ fn from_engine(dev: &mut UsbDevice, modem: &mut Modem) {
     while let Some(pkt) = modem.poll_data() {
         dev.queue_in(PortRole::Qmi, TransferKind::Bulk, pkt);
     }
-    while let Some(frame) = modem.poll_qmi() {
+    // The configuration's control channel carries QMI or MBIM.
+    let control = dev.control_role().unwrap_or(PortRole::Qmi);
+    while let Some(frame) = match control {
+        PortRole::Mbim => modem.poll_mbim(),
+        _ => modem.poll_qmi(),
+    } {
         dev.wdm().queue_response(frame);
     }
     if !modem.is_stalled(StalledEndpoint::Notification) {
         while let Some(n) = dev.wdm().poll_notification() {
-            dev.queue_in(PortRole::Qmi, TransferKind::Interrupt, n.to_vec());
+            dev.queue_in(control, TransferKind::Interrupt, n.to_vec());
         }
-    }
-}
-
-fn serial_port(role: PortRole) -> Option<SerialPort> {
-    match role {
-        PortRole::Dm => Some(SerialPort::Dm),
-        PortRole::Nmea => Some(SerialPort::Nmea),
-        PortRole::At => Some(SerialPort::At),
-        PortRole::Download => Some(SerialPort::Download),
-        PortRole::Qmi => None,
     }
 }
