@@ -148,3 +148,64 @@ fn tshark_decodes_the_capture() {
     assert_eq!(at.lines().next(), Some("I"), "{at}");
     assert!(at.contains("Model") && at.contains("OK"), "{at}");
 }
+
+#[test]
+fn tshark_decodes_an_mbim_connect() {
+    if gadget_mode() {
+        return;
+    }
+    let dir = tempdir("capture-mbim-files");
+    let pcap = dir.0.join("mbim.pcap");
+    let v = Vmodem::start_mbim("capture-mbim", &["--pcap", pcap.to_str().unwrap()]);
+    v.mbim_ok(&["--enter-pin=1234"]);
+    v.mbim_wait_for(
+        &["--query-registration-state"],
+        "'home'",
+        std::time::Duration::from_secs(10),
+    );
+    let out = v.mbim_ok(&["--connect=access-string=internet"]);
+    assert!(out.contains("Successfully connected"), "{out}");
+    drop(v);
+    let file = pcap.to_str().unwrap();
+    let all = tshark(&["-r", file, "-V"]);
+    assert!(!all.contains("Malformed"), "{all}");
+    assert!(!all.contains("Expert Info (Error"), "{all}");
+    // The MBIM-only composition's descriptors tell tshark the class.
+    assert!(all.contains("bInterfaceClass: Communications and CDC Control (0x02)"));
+    let summary = tshark(&["-r", file]);
+    for m in [
+        "OPEN_MSG",
+        "OPEN_DONE",
+        "COMMAND_MSG        : PIN (Set)",
+        "COMMAND_DONE       : REGISTER_STATE",
+        "COMMAND_MSG        : CONNECT (Set)",
+        "COMMAND_DONE       : CONNECT",
+    ] {
+        assert!(summary.contains(m), "no {m:?} in\n{summary}");
+    }
+    // Every MBIM message shows its service and CID.
+    let cids = tshark(&[
+        "-r",
+        file,
+        "-Y",
+        "mbim.control.header.message_type == 0x80000003",
+        "-T",
+        "fields",
+        "-e",
+        "mbim.control.device_service_id",
+        "-e",
+        "mbim.control.cid",
+    ]);
+    assert!(cids.lines().count() >= 4, "{cids}");
+    // Basic Connect's UUID and a CID on every COMMAND_DONE.
+    assert!(
+        cids.lines()
+            .all(|l| l.starts_with("a289cc33-bcbb-8b4f-b6b0-133ec2aae6df\t")
+                && l.split('\t')
+                    .nth(1)
+                    .is_some_and(|c| c.parse::<u32>().is_ok())),
+        "{cids}"
+    );
+    // CONNECT is CID 12.
+    assert!(cids.lines().any(|l| l.ends_with("\t12")), "{cids}");
+}

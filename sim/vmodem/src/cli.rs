@@ -127,6 +127,18 @@ impl Composition {
             _ => Composition::Qmi,
         }
     }
+
+    /// The Sierra composition to boot in, given the profile's: kept when
+    /// it already offers this function, else 6 (QMI) or 9 (MBIM only, the
+    /// composition of the real EM7305 in facts §2.1).
+    fn usb_composition(self, profile: u8) -> u8 {
+        match (self, profile) {
+            (Composition::Qmi, 6 | 7 | 13..=22) => profile,
+            (Composition::Mbim, 8..=22) => profile,
+            (Composition::Qmi, _) => 6,
+            (Composition::Mbim, _) => 9,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -274,9 +286,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         );
                     }
                     use crate::transport::pty::Control;
+                    let mut profile = profile;
                     let composition = args
                         .composition
                         .unwrap_or(Composition::of_profile(profile.identity.usb_composition));
+                    // A capture shows the composition's descriptors.
+                    let id = &mut profile.identity;
+                    id.usb_composition = composition.usb_composition(id.usb_composition);
                     let links = crate::transport::pty::Links {
                         control: match composition {
                             Composition::Qmi => Control::Qmi,
@@ -295,10 +311,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     anyhow::bail!("--composition mbim is served on --transport pty only")
                 }
                 Transport::Ffs => crate::transport::ffs::run(profile, seed, args.udc, opts),
-                Transport::Usbip if matches!(args.composition, Some(Composition::Mbim)) => {
-                    anyhow::bail!("--composition mbim is not yet served on --transport usbip")
-                }
                 Transport::Usbip => {
+                    let mut profile = profile;
+                    if let Some(c) = args.composition {
+                        let id = &mut profile.identity;
+                        id.usb_composition = c.usb_composition(id.usb_composition);
+                    }
                     let listen = args
                         .listen
                         .parse()
@@ -327,5 +345,15 @@ mod tests {
             let c = Composition::of_profile(n);
             assert_eq!(matches!(c, Composition::Mbim), mbim, "composition {n}");
         }
+    }
+
+    #[test]
+    fn a_forced_function_keeps_a_profile_composition_that_has_it() {
+        assert_eq!(Composition::Mbim.usb_composition(6), 9);
+        assert_eq!(Composition::Mbim.usb_composition(8), 8);
+        assert_eq!(Composition::Mbim.usb_composition(14), 14);
+        assert_eq!(Composition::Qmi.usb_composition(9), 6);
+        assert_eq!(Composition::Qmi.usb_composition(6), 6);
+        assert_eq!(Composition::Qmi.usb_composition(14), 14);
     }
 }

@@ -88,6 +88,22 @@ impl UsbCapture {
             length: 0,
         };
         out.extend(self.control(ts, &set_config, &[], ControlOutcome::Accepted));
+        // cdc_mbim selects the data interface's alternate with endpoints.
+        if let Some(d) = self
+            .personality
+            .interfaces()
+            .iter()
+            .find(|i| i.alternate == 1)
+        {
+            let set_interface = Setup {
+                request_type: 0x01,
+                request: 0x0b,
+                value: 1,
+                index: d.number.into(),
+                length: 0,
+            };
+            out.extend(self.control(ts, &set_interface, &[], ControlOutcome::Accepted));
+        }
         out
     }
 
@@ -238,39 +254,46 @@ impl UsbCapture {
 
     /// The endpoint of `role`'s interface of this kind and direction.
     pub fn endpoint(&self, role: PortRole, kind: TransferKind, is_in: bool) -> Option<u8> {
+        // Over every alternate setting: MBIM data has its pair on alt 1.
         self.personality
-            .interface(role)?
-            .endpoints
+            .interfaces()
             .iter()
+            .filter(|i| i.role == role)
+            .flat_map(|i| &i.endpoints)
             .find(|e| e.kind == kind && e.is_in() == is_in)
             .map(|e| e.address)
     }
 
-    fn qmi_interface(&self) -> u16 {
+    /// The encapsulated control channel: QMI's interface, or MBIM's
+    /// communication interface.
+    fn control_interface(&self) -> (PortRole, u16) {
         self.personality
-            .interface(PortRole::Qmi)
-            .map_or(0, |i| u16::from(i.number))
+            .interfaces()
+            .iter()
+            .find(|i| matches!(i.role, PortRole::Qmi | PortRole::Mbim))
+            .map_or((PortRole::Qmi, 0), |i| (i.role, u16::from(i.number)))
     }
 
-    /// A QMUX frame the host sent with SEND_ENCAPSULATED_COMMAND.
-    pub fn qmi_request(&mut self, ts: u64, frame: &[u8]) -> Vec<u8> {
+    /// A control message (QMUX frame or MBIM message) the host sent with
+    /// SEND_ENCAPSULATED_COMMAND.
+    pub fn control_request(&mut self, ts: u64, frame: &[u8]) -> Vec<u8> {
         let s = Setup {
             request_type: 0x21,
             request: SEND_ENCAPSULATED_COMMAND,
             value: 0,
-            index: self.qmi_interface(),
+            index: self.control_interface().1,
             length: frame.len() as u16,
         };
         self.control(ts, &s, frame, ControlOutcome::Accepted)
     }
 
-    /// A QMUX frame for the host: RESPONSE_AVAILABLE on the interrupt
-    /// endpoint, then GET_ENCAPSULATED_RESPONSE carrying it.
-    pub fn qmi_response(&mut self, ts: u64, frame: &[u8]) -> Vec<u8> {
-        let ifc = self.qmi_interface();
+    /// A control message for the host: RESPONSE_AVAILABLE on the
+    /// interrupt endpoint, then GET_ENCAPSULATED_RESPONSE carrying it.
+    pub fn control_response(&mut self, ts: u64, frame: &[u8]) -> Vec<u8> {
+        let (role, ifc) = self.control_interface();
         let i = ifc.to_le_bytes();
         let note = [0xA1, 0x01, 0x00, 0x00, i[0], i[1], 0x00, 0x00];
-        let mut out = match self.endpoint(PortRole::Qmi, TransferKind::Interrupt, true) {
+        let mut out = match self.endpoint(role, TransferKind::Interrupt, true) {
             Some(ep) => self.transfer(ts, ep, TransferKind::Interrupt, &note),
             None => Vec::new(),
         };
@@ -296,9 +319,14 @@ impl UsbCapture {
         self.bulk(ts, role, to_host, data)
     }
 
-    /// One packet on the QMI interface's bulk pair (the data path).
+    /// One transfer on the data path's bulk pair: a packet on QMI's
+    /// interface, or an NTB on MBIM's data interface.
     pub fn data(&mut self, ts: u64, to_host: bool, data: &[u8]) -> Vec<u8> {
-        self.bulk(ts, PortRole::Qmi, to_host, data)
+        let role = match self.personality.interface(PortRole::MbimData) {
+            Some(_) => PortRole::MbimData,
+            None => PortRole::Qmi,
+        };
+        self.bulk(ts, role, to_host, data)
     }
 
     fn bulk(&mut self, ts: u64, role: PortRole, to_host: bool, data: &[u8]) -> Vec<u8> {

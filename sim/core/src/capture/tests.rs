@@ -14,8 +14,8 @@ fn enumeration_then_a_qmi_exchange_reads_back() {
     let req = [
         0x01, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x27, 0x00, 0x00, 0x00,
     ];
-    file.extend(c.qmi_request(1_500_000, &req));
-    file.extend(c.qmi_response(1_500_001, &[0x01, 0x02]));
+    file.extend(c.control_request(1_500_000, &req));
+    file.extend(c.control_response(1_500_001, &[0x01, 0x02]));
     file.extend(c.serial(1_600_000, SerialPort::At, false, b"AT\r"));
     let recs = usbmon::read(&file).unwrap();
     // 4 enumeration transfers, SEND, notification + GET, one bulk OUT.

@@ -143,7 +143,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     // The capture shows the transfers as if the pty were the USB module.
     let mut capture = Capture::create(
         opts.pcap.as_deref(),
-        &UsbPersonality::application_qmi(&profile),
+        &UsbPersonality::application(&profile, profile.identity.usb_composition),
     )?;
     capture.record(|c, ts| c.enumeration(ts));
     // Serial ports first: once the QMI link exists, every link does.
@@ -204,7 +204,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
                         mbim_deframer.push(&buf[..n]);
                         while let Some(t) = mbim_deframer.next_transfer() {
                             trace!(bytes = ?t, "host →");
-                            capture.record(|c, ts| c.qmi_request(ts, &t));
+                            capture.record(|c, ts| c.control_request(ts, &t));
                             modem.handle_mbim(&t, now());
                         }
                     }
@@ -213,7 +213,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
                     while let Some(frame) = deframer.next_frame() {
                         trace!(bytes = ?frame, "host →");
                         sup.on_request(&frame, now());
-                        capture.record(|c, ts| c.qmi_request(ts, &frame));
+                        capture.record(|c, ts| c.control_request(ts, &frame));
                         modem.handle_qmi(&frame, now());
                     }
                     }
@@ -245,7 +245,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
         }
         while let Some(frame) = modem.poll_qmi().or_else(|| modem.poll_mbim()) {
             trace!(bytes = ?frame, "← modem");
-            capture.record(|c, ts| c.qmi_response(ts, &frame));
+            capture.record(|c, ts| c.control_response(ts, &frame));
             write_all(qmi.master.get_ref(), &frame);
         }
         for (port, pty) in [

@@ -53,9 +53,11 @@ pub fn run(profile: Profile, seed: u64, listen: SocketAddr, opts: Options) -> an
     rt.block_on(serve(profile, seed, listen, opts))
 }
 
-fn personality_of(kind: Personality, p: &Profile) -> UsbPersonality {
+/// What the module enumerates as: the boot loader, or the application in
+/// the USB composition its non-volatile settings hold.
+fn personality_of(kind: Personality, modem: &Modem, p: &Profile) -> UsbPersonality {
     match kind {
-        Personality::Application => UsbPersonality::application_qmi(p),
+        Personality::Application => UsbPersonality::application(p, modem.device().usb_composition),
         Personality::BootLoader => UsbPersonality::bootloader(p),
     }
 }
@@ -75,10 +77,11 @@ fn exported(p: &UsbPersonality) -> ExportedDevice {
         device_subclass: 0,
         device_protocol: 0,
         configuration_value: 1,
-        num_configurations: 1,
+        num_configurations: p.configurations.len() as u8,
         interfaces: p
             .interfaces()
             .iter()
+            .filter(|i| i.alternate == 0)
             .map(|i| ExportedInterface {
                 class: i.class,
                 subclass: i.subclass,
@@ -111,7 +114,7 @@ async fn serve(
         while modem.poll_event().is_some() {}
     }
     let kind = modem.personality().unwrap_or(Personality::Application);
-    let mut dev = UsbDevice::new(personality_of(kind, &profile), QMI_MAX_COMMAND);
+    let mut dev = UsbDevice::new(personality_of(kind, &modem, &profile), QMI_MAX_COMMAND);
     let (offer_tx, offer_rx) = watch::channel(Some(exported(dev.personality())));
     println!(
         "vmodem: {:04x}:{:04x} EM7305 on usbip://{listen} busid {BUSID} (seed {seed})",
@@ -196,7 +199,10 @@ async fn serve(
                         leave_bus(&mut dev, &mut attached, &offer_tx);
                     }
                     info!(?personality, "firmware booted: offered again as {BUSID}");
-                    dev = UsbDevice::new(personality_of(personality, &profile), QMI_MAX_COMMAND);
+                    dev = UsbDevice::new(
+                        personality_of(personality, &modem, &profile),
+                        QMI_MAX_COMMAND,
+                    );
                     offer_tx.send_replace(Some(exported(dev.personality())));
                     if personality == Personality::BootLoader {
                         modem.set_serial_open(SerialPort::Download, true, now());
