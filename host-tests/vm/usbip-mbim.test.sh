@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# MBIM over USB/IP, the way the module gets there in the field: the host
+# sets Sierra USB composition 14 over QMI and resets the modem; it comes
+# back with two configurations (1: DM, NMEA, AT, QMI; 2: MBIM), Linux
+# picks the MBIM one by itself, cdc_mbim binds, and ModemManager unlocks,
+# registers and connects over MBIM with ping through the NTB data path.
+# Then the host selects configuration 1 and qmi_wwan answers again. The
+# whole session is captured (--pcap) for tshark. Loopback only.
+set -euo pipefail
+# shellcheck source=host-tests/vm/lib.sh
+. "$(dirname "$0")/lib.sh"
+bin="$PWD/target/release/vmodem"
+profile="sim/core/profiles/em7305.toml"
+pcap="$VM_RESULTS/usbip-mbim.pcap"
+
+vm_check "udev started" vm_start_udev
+vm_check "vhci_hcd loaded" vm_modprobe vhci_hcd
+"$bin" run --transport usbip --pcap "$pcap" >"$VM_RESULTS/vmodem-usbip-mbim.log" 2>&1 &
+pid=$!
+vm_check "vmodem listens on 127.0.0.1:3240" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
+scripts/usbip-attach-loop.sh >"$VM_RESULTS/usbip-mbim-attach.log" 2>&1 &
+loop=$!
+vm_check "host created /dev/cdc-wdm0 (QMI)" vm_wait_path 60 /dev/cdc-wdm0
+udevadm settle --timeout=10 || true
+
+# The imported device, found under vhci_hcd's root hub.
+vhci_dev() {
+  local d
+  for d in /sys/bus/usb/devices/*; do
+    [ "$(cat "$d/idVendor" 2>/dev/null)" = 1199 ] || continue
+    [ "$(cat "$d/idProduct")" = 9041 ] || continue
+    case "$(readlink -f "$d")" in *vhci*) echo "${d##*/}"; return 0 ;; esac
+  done
+  return 1
+}
+dev="$(vhci_dev || true)"
+vm_check "one configuration in composition 6" test "$(cat "/sys/bus/usb/devices/$dev/bNumConfigurations" 2>/dev/null)" = 1
+out="$(qmicli -d /dev/cdc-wdm0 --dms-swi-get-usb-composition 2>&1 || true)"
+printf '%s\n' "$out" | sed 's/^/#   /'
+vm_check "composition 14 is on offer" grep -q "14 *-" <<<"$out"
+vm_check "qmicli: set USB composition 14" qmicli -d /dev/cdc-wdm0 --dms-swi-set-usb-composition=14
+vm_check "qmicli: operating mode offline" qmicli -d /dev/cdc-wdm0 --dms-set-operating-mode=offline
+qmicli -d /dev/cdc-wdm0 --dms-set-operating-mode=reset 2>&1 | sed 's/^/#   /' || true
+vm_check "the module left the bus" vm_wait_for 20 sh -c '! lsusb -d 1199:9041 >/dev/null'
+
+# Back with two configurations: usb_choose_configuration takes the first
+# whose first interface is not vendor-specific, the MBIM one.
+two_configs() {
+  dev="$(vhci_dev)" && [ "$(cat "/sys/bus/usb/devices/$dev/bNumConfigurations")" = 2 ]
+}
+vm_check "re-attached with two configurations" vm_wait_for 60 two_configs
+dev="$(vhci_dev || true)"
+vm_check "Linux chose configuration 2 (MBIM)" vm_wait_for 20 sh -c "test \"\$(cat /sys/bus/usb/devices/$dev/bConfigurationValue)\" = 2"
+vm_check "cdc_mbim bound to interface 12" vm_wait_path 30 "/sys/bus/usb/drivers/cdc_mbim/$dev:2.12"
+vm_check "host created /dev/cdc-wdm0 (MBIM)" vm_wait_path 30 /dev/cdc-wdm0
+udevadm settle --timeout=10 || true
+net="$(ls "/sys/bus/usb/devices/$dev:2.12/net" 2>/dev/null | head -1)"
+vm_check "MBIM netdev exists ($net)" test -n "$net"
+
+lsusb -v -d 1199:9041 2>/dev/null | sed -n '/^Device Descriptor/,$p' >"$VM_RESULTS/lsusb-usbip-dual.txt" || true
+vm_check "lsusb -v matches host-tests/vm/reference/em7305-dual.lsusb.txt" \
+  diff -u host-tests/vm/reference/em7305-dual.lsusb.txt "$VM_RESULTS/lsusb-usbip-dual.txt"
+
+out="$(mbimcli -d /dev/cdc-wdm0 -p --query-device-caps 2>&1 || true)"
+printf '%s\n' "$out" | sed 's/^/#   /'
+vm_check "mbimcli reads the device caps over cdc_mbim" grep -q "Firmware info: 'SWI9X15C" <<<"$out"
+mbimcli -d /dev/cdc-wdm0 -p --noop-release >/dev/null 2>&1 || true
+
+mm_stack() { vm_start_dbus && vm_start_mm; }
+vm_check "D-Bus and ModemManager started" mm_stack
+listed() { mmcli -L 2>/dev/null | grep -q '/Modem/'; }
+vm_check "ModemManager lists the modem" vm_wait_for 120 listed
+m="$(mmcli -L | sed -n 's|.*/Modem/\([0-9]*\).*|\1|p' | head -1)"
+modem() { mmcli -m "$m" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
+modem >"$VM_RESULTS/mm-mbim-modem.txt"
+vm_check "ModemManager drives it over MBIM" grep -q "cdc-wdm0 (mbim)" <<<"$(modem)"
+sim="$(modem | sed -n 's|.*primary sim path: .*/SIM/\([0-9]*\).*|\1|p')"
+vm_check "modem is locked (sim-pin)" grep -q "lock: sim-pin" <<<"$(modem)"
+vm_check "PIN 1234 unlocks over MBIM" mmcli -i "$sim" --pin=1234
+unlocked() { ! grep -q "lock: sim-pin" <<<"$(modem)"; }
+vm_check "modem no longer locked" vm_wait_for 30 unlocked
+vm_check "modem enables" mmcli -m "$m" -e
+registered() { grep -qE "state: (registered|connected)" <<<"$(modem)"; }
+vm_check "modem reaches state registered" vm_wait_for 60 registered
+vm_check "simple-connect apn=internet" mmcli -m "$m" --simple-connect="apn=internet,ip-type=ipv4"
+b="$(modem | sed -n 's|.*Bearer/\([0-9]*\).*|\1|p' | tail -1)"
+bearer="$(mmcli -b "$b" 2>&1)"
+printf '%s\n' "$bearer" >"$VM_RESULTS/mm-mbim-bearer.txt"
+apn_v4="$(sed -n 's/^ipv4_address = "\(.*\)"/\1/p' "$profile")"
+apn_gw="$(sed -n 's/^ipv4_gateway = "\(.*\)"/\1/p' "$profile")"
+vm_check "bearer connected" grep -q "connected: yes" <<<"$bearer"
+vm_check "bearer IPv4 address $apn_v4" grep -q "address: $apn_v4" <<<"$bearer"
+prefix="$(sed -n 's/^ *| *prefix: \([0-9]*\).*/\1/p' <<<"$bearer" | head -1)"
+vm_check "$net up" ip link set "$net" up
+vm_check "$net gets the bearer's address" ip addr add "$apn_v4/${prefix:-24}" dev "$net"
+vm_check "route to the echo hosts via $net" ip route add 192.0.2.0/24 dev "$net"
+ping_out="$(busybox ping -c 5 -W 3 "$apn_gw" 2>&1 || true)"
+printf '%s\n' "$ping_out" | tail -2 | sed 's/^/#   /'
+vm_check "ping the gateway through NTBs: 5 replies" grep -q "5 packets transmitted, 5 packets received" <<<"$ping_out"
+ping_out="$(busybox ping -c 3 -s 1400 -W 3 192.0.2.1 2>&1 || true)"
+vm_check "ping 192.0.2.1 with 1400-byte payloads: 3 replies" grep -q "3 packets transmitted, 3 packets received" <<<"$ping_out"
+vm_check "simple-disconnect" mmcli -m "$m" --simple-disconnect
+vm_stop_mm
+
+# The host may pick the QMI configuration instead, as a udev rule would.
+echo 1 >"/sys/bus/usb/devices/$dev/bConfigurationValue"
+vm_check "configuration 1 selected" test "$(cat "/sys/bus/usb/devices/$dev/bConfigurationValue")" = 1
+vm_check "qmi_wwan bound to interface 8" vm_wait_path 30 "/sys/bus/usb/drivers/qmi_wwan/$dev:1.8"
+vm_check "host created /dev/cdc-wdm0 (QMI again)" vm_wait_path 30 /dev/cdc-wdm0
+imei="$(sed -n 's/^imei = "\(.*\)"/\1/p' "$profile")"
+out="$(qmicli -d /dev/cdc-wdm0 --dms-get-ids 2>&1 || true)"
+vm_check "qmicli reads the IMEI in configuration 1" grep -q "IMEI: '$imei'" <<<"$out"
+# The PIN entered over MBIM holds for QMI: one device model.
+out="$(qmicli -d /dev/cdc-wdm0 --uim-get-card-status 2>&1 || true)"
+vm_check "PIN1 state enabled-verified over QMI" grep -q "PIN1 state: 'enabled-verified'" <<<"$out"
+
+kill "$loop" 2>/dev/null || true
+kill -TERM "$pid"
+vm_check "vmodem exits on SIGTERM" vm_wait_for 10 sh -c "! kill -0 $pid"
+# The capture: MBIM control and NTB data decode without malformed packets.
+if command -v tshark >/dev/null 2>&1; then
+  all="$(tshark -r "$pcap" -V 2>/dev/null || true)"
+  vm_check "tshark: MBIM messages in the capture" grep -q "MBIM" <<<"$all"
+  vm_check "tshark: NTB data (NCM transfer block) in the capture" grep -q "wNdpIndex\|NCM Transfer Block" <<<"$all"
+  printf '%s\n' "$all" >"$VM_RESULTS/usbip-mbim.tshark.txt"
+  vm_check "tshark: no malformed packets" sh -c '! grep -q Malformed "$1"' _ "$VM_RESULTS/usbip-mbim.tshark.txt"
+else
+  echo "# tshark not in the VM image: the capture is checked after the run"
+fi
+vm_done
