@@ -65,8 +65,8 @@ attached_after() { [ "$(attaches)" -gt "$1" ]; }
 vm_check "vmodem release binary built" test -x "$bin"
 vm_check "udev started" vm_start_udev
 # Port hints, as the 77-mm-sierra.rules of ModemManager give sibling
-# modules (MC74xx, EM7565): ModemManager then skips probing the DM and NMEA
-# ports for AT, which is most of its detection time under TCG.
+# modules (MC74xx, EM7565): ModemManager then probes the DM port for QCDM
+# only, the NMEA port not at all and the AT port for AT only.
 mkdir -p /run/udev/rules.d
 cat >/run/udev/rules.d/77-vmodem-em7305-hints.rules <<'EOF'
 ACTION!="add|change|move|bind", GOTO="vmodem_em7305_end"
