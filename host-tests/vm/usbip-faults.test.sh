@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# ModemManager and the fault stories over USB/IP: vmodem's own USB/IP
+# server imported through vhci_hcd (no gadget, no dummy_hcd), kept attached
+# by scripts/usbip-attach-loop.sh as a real bus would keep the module.
+# 1. scenarios/pin-reset.toml: the PIN is accepted, the firmware resets by
+#    itself, the import ends, the loop attaches again and ModemManager
+#    finds a new, locked modem.
+# 2. That modem unlocks, registers and connects with APN internet; the
+#    gateway and DNS server of the bearer answer pings through the wwan
+#    netdev and the DNS server answers a lookup.
+# 3. The failsafe: `vmodem ctl reset`s until it trips; the loop attaches
+#    1199:9040 (one interface, one qcserial tty, no qmi_wwan, no modem in
+#    ModemManager); `vmodem ctl power-cycle` brings 1199:9041 back and
+#    ModemManager finds it.
+# Every transition is checked in vmodem's log, its events log and the
+# loop's log. Needs target/release/vmodem. Loopback only.
+set -euo pipefail
+# shellcheck source=host-tests/vm/lib.sh
+. "$(dirname "$0")/lib.sh"
+bin="$PWD/target/release/vmodem"
+sock=/tmp/vmodem-usbip-faults.sock
+ev="$VM_RESULTS/usbip-faults.jsonl"
+vlog="$VM_RESULTS/vmodem-usbip-faults.log"
+llog="$VM_RESULTS/usbip-attach-loop.log"
+mmlog="$VM_RESULTS/ModemManager.log"
+profile=sim/core/profiles/em7305.toml
+
+ctl() { "$bin" ctl --socket "$sock" "$@"; }
+# mmcli colours some states; compare plain text.
+plain() { sed 's/\x1b\[[0-9;]*m//g'; }
+modem_ids() { mmcli -L 2>/dev/null | plain | sed -n 's|.*/Modem/\([0-9]*\).*|\1|p'; }
+modem() { mmcli -m "$1" 2>&1 | plain; }
+sim_of() { modem "$1" | sed -n 's|.*primary sim path: .*/SIM/\([0-9]*\).*|\1|p'; }
+# A modem other than $1 is listed (a new object after a re-enumeration).
+new_modem() {
+  local ids
+  ids="$(modem_ids)"
+  [ -n "$ids" ] && grep -vx "${1:--}" <<<"$ids" >/dev/null
+}
+gone() { ! mmcli -m "$1" >/dev/null 2>&1; }
+locked() { grep -q "lock: sim-pin" <<<"$(modem "$1")"; }
+unlocked() { ! locked "$1"; }
+state_is() { grep -qE "^ *\| +state: $2" <<<"$(modem "$1")"; }
+count_events() { jq -c "select(.event == \"$1\")" "$ev" 2>/dev/null | wc -l; }
+# The loop's record of the host side.
+attaches() { grep -c " attached " "$llog" || true; }
+losses() { grep -c " gone " "$llog" || true; }
+last_attach() { grep " attached " "$llog" | tail -1 | awk '{print $4}'; }
+# The imported device under vhci_hcd's root hub: "BUSID VID:PID".
+vhci_dev() {
+  local d
+  for d in /sys/bus/usb/devices/*; do
+    [ -f "$d/idVendor" ] || continue
+    case "$(readlink -f "$d")" in *vhci*) ;; *) continue ;; esac
+    echo "${d##*/} $(cat "$d/idVendor"):$(cat "$d/idProduct")"
+    return 0
+  done
+  return 1
+}
+vhci_is() { vhci_dev | grep -q " $1\$"; }
+app_ready() { vhci_is 1199:9041 && test -e /dev/cdc-wdm0; }
+# The next attach after the loop had N: the device back on the bus.
+attached_after() { [ "$(attaches)" -gt "$1" ]; }
+
+vm_check "vmodem release binary built" test -x "$bin"
+vm_check "udev started" vm_start_udev
+# Port hints, as the 77-mm-sierra.rules of ModemManager give sibling
+# modules (MC74xx, EM7565): ModemManager then probes the DM port for QCDM
+# only, the NMEA port not at all and the AT port for AT only.
+mkdir -p /run/udev/rules.d
+cat >/run/udev/rules.d/77-vmodem-em7305-hints.rules <<'EOF'
+ACTION!="add|change|move|bind", GOTO="vmodem_em7305_end"
+SUBSYSTEMS=="usb", ATTRS{idVendor}=="1199", ATTRS{idProduct}=="9041", GOTO="vmodem_em7305"
+GOTO="vmodem_em7305_end"
+LABEL="vmodem_em7305"
+SUBSYSTEMS=="usb", ATTRS{bInterfaceNumber}=="?*", ENV{.VMODEM_IFNUM}="$attr{bInterfaceNumber}"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="00", ENV{ID_MM_PORT_TYPE_QCDM}="1"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="02", ENV{ID_MM_PORT_TYPE_GPS}="1"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="03", ENV{ID_MM_PORT_TYPE_AT_PRIMARY}="1"
+LABEL="vmodem_em7305_end"
+EOF
+udevadm control --reload
+pid= loop=
+# Whatever happens, the next file in the same boot finds no loop, no
+# server and no hints.
+cleanup() {
+  [ -z "$loop" ] || kill "$loop" 2>/dev/null || true
+  [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
+  rm -f /run/udev/rules.d/77-vmodem-em7305-hints.rules
+  udevadm control --reload || true
+}
+trap cleanup EXIT
+vm_check "D-Bus started" vm_start_dbus
+vm_check "ModemManager started" vm_start_mm
+vm_check "vhci_hcd loaded" vm_modprobe vhci_hcd
+
+rm -f "$sock"
+t0=$SECONDS
+"$bin" run --transport usbip --scenario scenarios/pin-reset.toml --events "$ev" \
+  --control "$sock" >"$vlog" 2>&1 &
+pid=$!
+vm_check "vmodem listens on 127.0.0.1:3240" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
+scripts/usbip-attach-loop.sh >"$llog" 2>&1 &
+loop=$!
+vm_check "attach loop attaches 1199:9041" vm_wait_for 30 attached_after 0
+vm_check "imported under vhci_hcd as 1199:9041, cdc-wdm0 present" vm_wait_for 30 app_ready
+vm_check "usbip port names the import" sh -c 'usbip port 2>/dev/null | grep -q "usbip://127.0.0.1:3240/1-1"'
+
+# --- 1. PIN, then the firmware resets by itself ----------------------------
+vm_check "pin-reset: ModemManager lists the modem" vm_wait_for 180 new_modem
+echo "# ModemManager found the modem $((SECONDS - t0)) s after vmodem started"
+m="$(modem_ids | head -1 || true)"
+sim="$(sim_of "$m" || true)"
+vm_check "pin-reset: SIM locked at first" locked "$m"
+n="$(attaches)"
+vm_check "pin-reset: mmcli --pin=1234 accepted" mmcli -i "$sim" --pin=1234
+vm_check "pin-reset: firmware reset logged" vm_wait_for 60 sh -c "[ \$(jq -c 'select(.event==\"reset\")' $ev | wc -l) -ge 1 ]"
+vm_check "pin-reset: the import ends (loop sees it gone)" vm_wait_for 30 sh -c "[ \$(grep -c ' gone ' $llog) -ge 1 ]"
+vm_check "pin-reset: ModemManager's modem object goes away" vm_wait_for 120 gone "$m"
+vm_check "pin-reset: the loop attaches 1199:9041 again" vm_wait_for 60 attached_after "$n"
+vm_check "pin-reset: cdc-wdm0 back" vm_wait_for 30 app_ready
+t1=$SECONDS
+vm_check "pin-reset: ModemManager detects a new modem" vm_wait_for 180 new_modem "$m"
+echo "# ModemManager found the new modem $((SECONDS - t1)) s after the re-attach"
+m2="$(modem_ids | grep -vx "$m" | head -1 || true)"
+vm_check "pin-reset: the new modem's SIM is locked again" vm_wait_for 60 locked "$m2"
+# The scripted window: reset 1-2 s after pin-verified, 1.5 s off the bus.
+window() {
+  jq -s -e '
+    (map(select(.event=="state" and .state=="pin-verified"))[0]["t-ms"]) as $pin
+    | (map(select(.event=="fault" and .fault.fault=="reset"))[0]["t-ms"]) as $f
+    | (map(select(.event=="reset"))[0]) as $r
+    | (map(select(.event=="returned-to-bus"))[0]["t-ms"]) as $back
+    | ($f - $pin) >= 1000 and ($f - $pin) <= 2000 and $r.cause == "injected"
+      and $r.down_ms == 1500 and ($back - $f) == 1500' "$ev" >/dev/null
+}
+vm_check "pin-reset: reset 1-2 s after the PIN, back 1.5 s later (events log)" window
+vm_check "pin-reset: exactly one reset" test "$(count_events reset)" -eq 1
+
+echo "# phase pin-reset done at $((SECONDS - t0)) s"
+# --- 2. Connect and traffic -------------------------------------------------
+m="$m2"
+sim="$(sim_of "$m" || true)"
+vm_check "connect: PIN accepted again" mmcli -i "$sim" --pin=1234
+vm_check "connect: modem unlocked" vm_wait_for 60 unlocked "$m"
+vm_check "connect: modem enables" mmcli -m "$m" -e
+vm_check "connect: registered" vm_wait_for 90 state_is "$m" registered
+vm_check "connect: access tech lte" grep -q "access tech: lte" <<<"$(modem "$m")"
+vm_check "connect: simple-connect apn=internet" \
+  mmcli -m "$m" --simple-connect="apn=internet,ip-type=ipv4"
+vm_check "connect: state connected" vm_wait_for 30 state_is "$m" connected
+b="$(modem "$m" | sed -n 's|.*Bearer/\([0-9]*\).*|\1|p' | tail -1 || true)"
+bearer="$(mmcli -b "$b" 2>&1 | plain)"
+printf '%s\n' "$bearer" >"$VM_RESULTS/usbip-bearer.txt"
+printf '%s\n' "$bearer" | sed -n '/IPv4/,/Statistics/p' | sed 's/^/#   /'
+field() { sed -n "s/^ *| *$1: \([^ ,]*\).*/\1/p" <<<"$bearer" | head -1; }
+addr="$(field address)" prefix="$(field prefix)" gw="$(field gateway)" dns="$(field dns)"
+net="$(field interface)"
+vm_check "connect: bearer address from the profile ($addr)" \
+  grep -qx "ipv4_address = \"$addr\"" "$profile"
+vm_check "connect: bearer gateway from the profile ($gw)" \
+  grep -qx "ipv4_gateway = \"$gw\"" "$profile"
+vm_check "connect: bearer has a DNS server ($dns)" test -n "$dns"
+vm_check "connect: the bearer's netdev ($net) is qmi_wwan's on vhci" \
+  sh -c "readlink -f /sys/class/net/$net | grep -q vhci"
+vm_check "connect: $net in raw-IP mode, as ModemManager set it" grep -qx Y "/sys/class/net/$net/qmi/raw_ip"
+vm_check "connect: $net up" ip link set "$net" up
+vm_check "connect: $net gets the bearer's address" ip addr add "$addr/${prefix:-24}" dev "$net"
+rx0="$(cat "/sys/class/net/$net/statistics/rx_packets" || echo 0)"
+for host in "$gw" "$dns"; do
+  out="$(busybox ping -c 5 -W 3 "$host" 2>&1 || true)"
+  printf '%s\n' "$out" | tail -2 | sed 's/^/#   /'
+  vm_check "connect: ping $host through $net: 5 replies" \
+    grep -q "5 packets transmitted, 5 packets received" <<<"$out"
+done
+out="$(busybox nslookup gateway.vmodem.test "$dns" 2>&1 || true)"
+printf '%s\n' "$out" | sed 's/^/#   /'
+vm_check "connect: DNS lookup through $net" grep -q "Address: $gw" <<<"$out"
+rx="$(cat "/sys/class/net/$net/statistics/rx_packets" || echo 0)"
+vm_check "connect: $net received the replies ($((rx - rx0)) packets)" test "$((rx - rx0))" -ge 11
+
+echo "# phase connect done at $((SECONDS - t0)) s"
+# --- 3. The failsafe ----------------------------------------------------------
+# The scenario fires once: the second PIN, long ago now, reset nothing.
+vm_check "connect: still the one reset of the scenario" test "$(count_events reset)" -eq 1
+# pin-reset's reset already counts (injected); fire resets until the
+# failsafe trips, each time waiting for the loop's next attach.
+tripped() { [ "$(count_events failsafe)" -ge 1 ]; }
+fired=0
+while [ "$fired" -lt 6 ] && ! tripped; do
+  n="$(attaches)"
+  ctl reset --down-ms 1000 >/dev/null || break
+  fired=$((fired + 1))
+  vm_wait_for 60 attached_after "$n" || break
+  [ "$(last_attach)" = 1199:9040 ] && break
+  vm_wait_for 30 app_ready || break
+done
+echo "# failsafe: $fired ctl resets after the scenario's one"
+vm_check "failsafe: tripped (events log)" vm_wait_for 10 tripped
+vm_check "failsafe: five counted resets" \
+  jq -s -e 'map(select(.event=="failsafe"))[0].resets == 5' "$ev"
+vm_check "failsafe: the loop attached 1199:9040" test "$(last_attach)" = 1199:9040
+mm_mark="$(wc -l <"$mmlog")"
+vm_check "failsafe: 1199:9040 under vhci_hcd" vm_wait_for 30 vhci_is 1199:9040
+vm_check "failsafe: ttyUSB0 present" vm_wait_path 30 /dev/ttyUSB0
+udevadm settle --timeout=10 || true
+dev="$(vhci_dev | cut -d' ' -f1 || true)"
+lsusb -v -d 1199:9040 >"$VM_RESULTS/usbip-lsusb-9040.txt" 2>&1 || true
+desc() { grep -E "^ *$1 " "$VM_RESULTS/usbip-lsusb-9040.txt" | awk '{print $2}'; }
+vm_check "failsafe: one configuration" test "$(desc bNumConfigurations | sort -u)" = 1
+vm_check "failsafe: one interface" test "$(desc bNumInterfaces)" = 1
+vm_check "failsafe: qcserial bound to interface 0" test -e "/sys/bus/usb/drivers/qcserial/$dev:1.0"
+vm_check "failsafe: exactly one ttyUSB" test "$(ls /sys/bus/usb-serial/devices | wc -l)" -eq 1
+vm_check "failsafe: qmi_wwan binds nothing" sh -c '! ls /sys/bus/usb/drivers/qmi_wwan | grep -q ":1\."'
+vm_check "failsafe: no cdc-wdm" sh -c '! ls /dev/cdc-wdm* 2>/dev/null'
+vm_check "failsafe: no 9041 on the bus" sh -c '! lsusb -d 1199:9041'
+# ModemManager probes the tty and gives up on it; only then is "no modem"
+# meaningful.
+probed() { tail -n +"$mm_mark" "$mmlog" | grep -qE 'ttyUSB0: finished in'; }
+if vm_wait_for 180 probed; then
+  tail -n +"$mm_mark" "$mmlog" | grep -E 'ttyUSB0.*(blacklisted|not supported)|ttyUSB0: finished in' |
+    tail -3 | sed 's/^.*\] //; s/^/#   MM: /'
+else
+  echo "#   no verdict on ttyUSB0 in the ModemManager log after 180 s"
+fi
+vm_check "failsafe: ModemManager creates no modem" sh -c "! mmcli -L 2>/dev/null | grep -q /Modem/"
+
+echo "# phase failsafe done at $((SECONDS - t0)) s"
+n="$(attaches)"
+vm_check "power-cycle: ctl power-cycle" ctl power-cycle
+vm_check "power-cycle: the loop attaches again" vm_wait_for 60 attached_after "$n"
+vm_check "power-cycle: as 1199:9041" test "$(last_attach)" = 1199:9041
+vm_check "power-cycle: 9041 under vhci_hcd, cdc-wdm0 present" vm_wait_for 30 app_ready
+vm_check "power-cycle: 9040 gone" sh -c '! lsusb -d 1199:9040'
+t2=$SECONDS
+vm_check "power-cycle: ModemManager detects the modem again" vm_wait_for 180 new_modem
+echo "# ModemManager found the modem $((SECONDS - t2)) s after the power cycle's re-attach"
+vm_check "power-cycle: the SIM is locked again" vm_wait_for 60 locked "$(modem_ids | head -1)"
+
+# --- Every transition on record -----------------------------------------------
+returns="$(count_events returned-to-bus)"
+resets="$(count_events reset)"
+echo "# $resets resets, $returns returns to the bus, $(attaches) attaches, $(losses) losses"
+jq -c 'select(.event=="reset" or .event=="failsafe" or .event=="left-bus" or .event=="returned-to-bus")' "$ev" |
+  sed 's/^/#   /'
+sed 's/^/#   loop: /' "$llog"
+vm_check "events: every reset left the bus and came back" \
+  test "$(count_events left-bus)" -eq "$resets" -a "$returns" -eq "$resets"
+vm_check "events: back once as the boot loader, then as the application" \
+  jq -s -e '[.[] | select(.event=="returned-to-bus") | .personality][-2:] == ["boot-loader","application"]' "$ev"
+vm_check "events: the power cycle is the last reset" \
+  jq -s -e '[.[] | select(.event=="reset")][-1].cause == "power-cycle"' "$ev"
+vm_check "loop: one attach per return plus the first" test "$(attaches)" -eq "$((returns + 1))"
+vm_check "loop: one loss per reset" test "$(losses)" -eq "$resets"
+vm_check "vmodem log: one 'host attached' per attach" \
+  test "$(grep -c 'host attached' "$vlog")" -eq "$(attaches)"
+vm_check "vmodem log: one departure per reset" \
+  test "$(grep -c 'leaving the bus$' "$vlog")" -eq "$resets"
+vm_check "vmodem log: one offer per return" \
+  test "$(grep -c 'offered again' "$vlog")" -eq "$returns"
+vm_check "vmodem log: offered as the boot loader once" \
+  test "$(grep 'offered again' "$vlog" | grep -c BootLoader)" -eq 1
+vm_check "vmodem log: the last offer is the application" \
+  sh -c "grep 'offered again' '$vlog' | tail -1 | grep -q Application"
+
+kill "$loop"
+wait "$loop" 2>/dev/null || true
+loop=
+kill -TERM "$pid"
+vm_check "vmodem exits on SIGTERM" vm_wait_for 20 sh -c "! kill -0 $pid"
+vm_check "host sees the device go" vm_wait_for 20 sh -c '! lsusb -d 1199:9041'
+echo "# usbip-faults: $((SECONDS - t0)) s from vmodem's start"
+vm_done
