@@ -111,7 +111,13 @@ async fn serve_connection(
                 dec.push(&buf[..n]);
             }
             out = outgoing.recv() => match out {
-                Some(bytes) => stream.write_all(&bytes).await?,
+                Some(mut bytes) => {
+                    // Completions of one turn of the modem go in one write.
+                    while let Ok(more) = outgoing.try_recv() {
+                        bytes.extend_from_slice(&more);
+                    }
+                    stream.write_all(&bytes).await?
+                }
                 // The device left the bus.
                 None => return Ok(()),
             },

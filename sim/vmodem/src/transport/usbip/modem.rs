@@ -150,7 +150,14 @@ impl Unit {
                 Some(msg) = self.sup.next_control() => {
                     self.sup.handle_control(msg, &mut self.modem, now());
                 }
-                Some(msg) = from_host.recv() => self.from_host(msg),
+                Some(msg) = from_host.recv() => {
+                    self.on_host(msg);
+                    // What else the host sent meanwhile (the queue bounds
+                    // it) shares this turn of the engine.
+                    while let Ok(msg) = from_host.try_recv() {
+                        self.on_host(msg);
+                    }
+                }
                 r = tun::read_opt(self.tun.as_ref()) => {
                     if let Some(pkt) = r? {
                         self.modem.handle_downlink(&pkt, now());
@@ -163,7 +170,7 @@ impl Unit {
         Ok(())
     }
 
-    fn from_host(&mut self, msg: FromHost) {
+    fn on_host(&mut self, msg: FromHost) {
         match msg {
             FromHost::Import {
                 conn,
