@@ -11,10 +11,12 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use vmodem_core::capture::descriptors;
+use vmodem_core::model::identity::luhn_valid;
 use vmodem_core::model::Profile;
 use vmodem_core::usb::UsbPersonality;
 use vmodem_core::usbip::{status, Op, Pdu, RetSubmit, Submit, Unlink, HEADER_LEN};
 use vmodem_core::wire::qmi::{Message, MessageKind};
+use vmodem_core::wire::tlv::Tlv;
 use vmodem_core::wire::{MessageId, ServiceId};
 
 struct Server {
@@ -75,9 +77,25 @@ struct Host {
     t: TcpStream,
     seq: u32,
     dir_in: HashMap<u32, bool>,
+    /// Completions read while waiting for another one.
+    early: HashMap<u32, RetSubmit>,
+    /// The interrupt IN URB kept pending for RESPONSE_AVAILABLE, as
+    /// cdc-wdm keeps one.
+    notify: Option<u32>,
 }
 
 impl Host {
+    fn new(t: TcpStream) -> Host {
+        t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Host {
+            t,
+            seq: 0,
+            dir_in: HashMap::new(),
+            early: HashMap::new(),
+            notify: None,
+        }
+    }
+
     fn submit(&mut self, ep: u8, dir_in: bool, setup: [u8; 8], length: u32, data: &[u8]) -> u32 {
         self.seq += 1;
         self.dir_in.insert(self.seq, dir_in);
@@ -122,22 +140,108 @@ impl Host {
         }
     }
 
+    /// The completion of URB `id`, keeping others that come first.
+    fn ret_for(&mut self, id: u32) -> RetSubmit {
+        if let Some(r) = self.early.remove(&id) {
+            return r;
+        }
+        loop {
+            let r = self.ret();
+            if r.seqnum == id {
+                return r;
+            }
+            self.early.insert(r.seqnum, r);
+        }
+    }
+
     fn control_in(&mut self, setup: [u8; 8]) -> RetSubmit {
         let len = u16::from_le_bytes([setup[6], setup[7]]) as u32;
         let id = self.submit(0, true, setup, len, &[]);
-        let r = self.ret();
-        assert_eq!(r.seqnum, id);
-        r
+        self.ret_for(id)
     }
 }
 
 fn import(addr: &str) -> (TcpStream, Op) {
+    import_busid(addr, "1-1")
+}
+
+fn import_busid(addr: &str, busid: &str) -> (TcpStream, Op) {
     op(
         addr,
         Op::ImportRequest {
-            busid: "1-1".into(),
+            busid: busid.into(),
         },
     )
+}
+
+impl Host {
+    /// Imports `busid` and sets configuration 1, as vhci_hcd and usbcore do.
+    fn attach(addr: &str, busid: &str) -> Host {
+        let (t, reply) = import_busid(addr, busid);
+        match &reply {
+            Op::ImportReply {
+                status: 0,
+                device: Some(d),
+            } => assert_eq!(d.busid, busid),
+            other => panic!("import {busid}: {other:?}"),
+        }
+        let mut h = Host::new(t);
+        let id = h.submit(0, false, [0, 9, 1, 0, 0, 0, 0, 0], 0, &[]);
+        assert_eq!(h.ret().seqnum, id);
+        h
+    }
+
+    /// One QMI request as cdc-wdm carries it: SEND_ENCAPSULATED_COMMAND,
+    /// RESPONSE_AVAILABLE on the interrupt endpoint, then
+    /// GET_ENCAPSULATED_RESPONSE.
+    fn qmi(&mut self, req: &Message) -> Message {
+        let bytes = req.to_bytes();
+        let mut notify = match self.notify {
+            Some(id) => id,
+            None => self.submit(7, true, [0; 8], 64, &[]),
+        };
+        let l = (bytes.len() as u16).to_le_bytes();
+        let send = self.submit(
+            0,
+            false,
+            [0x21, 0, 0, 0, 8, 0, l[0], l[1]],
+            bytes.len() as u32,
+            &bytes,
+        );
+        loop {
+            // Indications (the SIM or registration moving on) come through
+            // the same channel, each announced on its own.
+            let n = self.ret_for(notify);
+            assert_eq!(n.data, [0xA1, 1, 0, 0, 8, 0, 0, 0]);
+            notify = self.submit(7, true, [0; 8], 64, &[]);
+            self.notify = Some(notify);
+            let resp = self.control_in([0xA1, 1, 0, 0, 8, 0, 0, 0x10]);
+            let m = Message::parse(&resp.data).expect("a QMUX frame");
+            if m.kind == MessageKind::Response && m.service == req.service && m.txn == req.txn {
+                assert_eq!(m.id, req.id);
+                assert_eq!(self.ret_for(send).status, 0);
+                return m;
+            }
+        }
+    }
+
+    /// CTL Sync, then the IMEI from DMS Get IDs through a fresh client.
+    fn sync_and_imei(&mut self) -> String {
+        let sync = self.qmi(&Message::request(ServiceId::Ctl, 0, 1, 0x0027, vec![]));
+        assert_eq!((sync.id, sync.result()), (MessageId(0x0027), Some((0, 0))));
+        let cid = self.qmi(&Message::request(
+            ServiceId::Ctl,
+            0,
+            2,
+            0x0022,
+            vec![Tlv::new(0x01, [ServiceId::Dms.0])],
+        ));
+        assert_eq!(cid.result(), Some((0, 0)), "{cid:?}");
+        let client = cid.tlv(0x01).expect("allocated client")[1];
+        let ids = self.qmi(&Message::request(ServiceId::Dms, client, 1, 0x0025, vec![]));
+        assert_eq!((ids.id, ids.result()), (MessageId(0x0025), Some((0, 0))));
+        String::from_utf8(ids.tlv(0x11).expect("IMEI TLV").to_vec()).unwrap()
+    }
 }
 
 #[test]
@@ -189,12 +293,7 @@ fn usbip_host_lists_imports_and_talks_qmi() {
     );
     assert!(matches!(wrong, Op::ImportReply { status: 1, .. }));
 
-    let mut h = Host {
-        t,
-        seq: 0,
-        dir_in: HashMap::new(),
-    };
-    h.t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut h = Host::new(t);
     let p = UsbPersonality::application_qmi(&Profile::default());
     let d = h.control_in([0x80, 6, 0, 1, 0, 0, 64, 0]);
     assert_eq!(d.data, descriptors::device(&p));
@@ -276,4 +375,111 @@ fn usbip_offers_the_boot_loader_personality() {
     };
     assert_eq!((devs[0].vendor_id, devs[0].product_id), (0x1199, 0x9040));
     assert_eq!(devs[0].interfaces.len(), 1);
+}
+
+fn busids(addr: &str) -> Vec<String> {
+    match op(addr, Op::DevlistRequest).1 {
+        Op::DevlistReply(devs) => devs.into_iter().map(|d| d.busid).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn usbip_serves_a_fleet_of_distinct_modems() {
+    let s = start_with(&["--modems", "4"]);
+    let (_, list) = op(&s.addr, Op::DevlistRequest);
+    let Op::DevlistReply(devs) = list else {
+        panic!("{list:?}")
+    };
+    let ids: Vec<_> = devs
+        .iter()
+        .map(|d| (d.busid.as_str(), d.vendor_id, d.product_id))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("1-1", 0x1199, 0x9041),
+            ("1-2", 0x1199, 0x9041),
+            ("1-3", 0x1199, 0x9041),
+            ("1-4", 0x1199, 0x9041)
+        ]
+    );
+    let devnums: std::collections::HashSet<_> = devs.iter().map(|d| d.devnum).collect();
+    assert_eq!(devnums.len(), 4, "{devs:?}");
+
+    // Two hosts import two modems at the same time and talk to both.
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let imeis: Vec<String> = ["1-2", "1-4"]
+        .map(|busid| {
+            let (addr, start) = (s.addr.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let mut h = Host::attach(&addr, busid);
+                let imei = h.sync_and_imei();
+                // Held by this host: a second import of the same modem is
+                // refused, while the modem nobody holds is free.
+                assert!(matches!(
+                    import_busid(&addr, busid).1,
+                    Op::ImportReply { status: 1, .. }
+                ));
+                assert_eq!(h.sync_and_imei(), imei, "the same modem answers again");
+                imei
+            })
+        })
+        .into_iter()
+        .map(|t| t.join().expect("host thread"))
+        .collect();
+    let base = Profile::default().identity.imei;
+    assert_ne!(imeis[0], imeis[1]);
+    for imei in &imeis {
+        assert_ne!(imei, &base, "modem 1 alone has the profile's IMEI");
+        assert_eq!(imei[..8], base[..8], "same type allocation code");
+        assert!(luhn_valid(imei), "{imei}");
+    }
+    // Modem 1 is the single modem of the profile.
+    assert_eq!(Host::attach(&s.addr, "1-1").sync_and_imei(), base);
+    assert!(matches!(
+        import_busid(&s.addr, "1-5").1,
+        Op::ImportReply { status: 1, .. }
+    ));
+}
+
+#[test]
+fn usbip_fleet_reset_takes_one_modem_off_the_bus() {
+    let s = start_with(&["--modems", "3"]);
+    let mut resetting = Host::attach(&s.addr, "1-2");
+    let mut other = Host::attach(&s.addr, "1-3");
+    let imei = other.sync_and_imei();
+    resetting.sync_and_imei();
+    // DMS Set Operating Mode "reset": answered, then modem 1-2 drops off
+    // its bus.
+    let cid = resetting.qmi(&Message::request(
+        ServiceId::Ctl,
+        0,
+        3,
+        0x0022,
+        vec![Tlv::new(0x01, [ServiceId::Dms.0])],
+    ));
+    let client = cid.tlv(0x01).expect("allocated client")[1];
+    let r = resetting.qmi(&Message::request(
+        ServiceId::Dms,
+        client,
+        2,
+        0x002E,
+        vec![Tlv::new(0x01, [4])],
+    ));
+    assert_eq!(r.result(), Some((0, 0)), "{r:?}");
+    let mut b = [0u8; 64];
+    assert_eq!(
+        resetting.t.read(&mut b).expect("closed in time"),
+        0,
+        "the reset closes the host's connection"
+    );
+    // Off the bus for at least a second: listed no more, the rest serve on.
+    assert_eq!(busids(&s.addr), ["1-1", "1-3"]);
+    assert_eq!(other.sync_and_imei(), imei);
+    wait_until(Duration::from_secs(10), || busids(&s.addr).len() == 3)
+        .expect("1-2 offered again once its firmware is back");
+    Host::attach(&s.addr, "1-2").sync_and_imei();
+    assert_eq!(other.sync_and_imei(), imei, "1-3 kept its host throughout");
 }

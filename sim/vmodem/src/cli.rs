@@ -153,6 +153,13 @@ pub struct RunArgs {
     /// authentication: keep it on loopback unless the network is yours.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3240")]
     listen: String,
+    /// How many independent modems `--transport usbip` serves, as bus ids
+    /// 1-1 to 1-N, each with its own seed (--seed + n - 1) and identity
+    /// (IMEI, ICCID, IMSI). --scenario, --control and --events apply to
+    /// 1-1 only; --uplink needs a single modem.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=crate::transport::usbip::MAX_MODEMS as i64))]
+    modems: u32,
     /// What the control pty speaks (`--transport pty` only). Defaults to
     /// what the profile's `usb_composition` implies; given, it overrides
     /// the profile for this run.
@@ -277,6 +284,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 uplink: args.uplink,
                 pcap: args.pcap,
             };
+            if args.modems > 1 && !matches!(args.transport, Transport::Usbip) {
+                anyhow::bail!(
+                    "--modems {} is served on --transport usbip only",
+                    args.modems
+                );
+            }
             match args.transport {
                 Transport::Pty => {
                     if opts.uplink.is_some() {
@@ -321,7 +334,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         .listen
                         .parse()
                         .with_context(|| format!("--listen {}: expected ADDR:PORT", args.listen))?;
-                    crate::transport::usbip::run(profile, seed, listen, opts)
+                    crate::transport::usbip::run(profile, seed, listen, args.modems, opts)
                 }
             }
         }

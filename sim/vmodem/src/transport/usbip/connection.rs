@@ -1,15 +1,23 @@
-//! One USB/IP connection: the operation phase (a device list, or an
-//! import the engine loop accepts or refuses), then URBs both ways.
+//! One USB/IP connection: the operation phase (the device list, or an
+//! import the named modem accepts or refuses), then URBs both ways
+//! between the host and that modem.
 
+use super::modem::ModemPort;
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
-use vmodem_core::usbip::{Decoder, ExportedDevice, Op, Pdu};
+use vmodem_core::usbip::{Decoder, Op, Pdu};
 
-/// What a connection task tells the engine loop.
+/// Bytes read from the socket at once. A larger PDU (up to
+/// `usbip::MAX_TRANSFER`) is assembled by the decoder; this only sets how
+/// much one idle connection keeps allocated.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// What a connection task tells the modem it imports.
 pub(super) enum FromHost {
-    /// A host wants the device; `accept` answers whether it gets it.
+    /// A host wants the modem; `accept` answers whether it gets it.
     Import {
         conn: u64,
         to_host: mpsc::UnboundedSender<Vec<u8>>,
@@ -20,28 +28,27 @@ pub(super) enum FromHost {
 }
 
 /// One TCP connection: the operation phase, then (if imported) URBs.
-pub(super) async fn connection(
-    conn: u64,
-    mut stream: TcpStream,
-    offer: watch::Receiver<Option<ExportedDevice>>,
-    engine: mpsc::Sender<FromHost>,
-) {
+pub(super) async fn connection(conn: u64, mut stream: TcpStream, fleet: Arc<[ModemPort]>) {
     let _ = stream.set_nodelay(true);
-    if let Err(e) = serve_connection(conn, &mut stream, offer, &engine).await {
+    // The modem asked for an import, once there is one: it hears the close.
+    let mut modem = None;
+    if let Err(e) = serve_connection(conn, &mut stream, &fleet, &mut modem).await {
         debug!(conn, "USB/IP connection: {e:#}");
     }
     let _ = stream.shutdown().await;
-    let _ = engine.send(FromHost::Closed(conn)).await;
+    if let Some(m) = modem {
+        let _ = m.send(FromHost::Closed(conn)).await;
+    }
 }
 
 async fn serve_connection(
     conn: u64,
     stream: &mut TcpStream,
-    offer: watch::Receiver<Option<ExportedDevice>>,
-    engine: &mpsc::Sender<FromHost>,
+    fleet: &[ModemPort],
+    modem: &mut Option<mpsc::Sender<FromHost>>,
 ) -> anyhow::Result<()> {
     let mut dec = Decoder::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; READ_CHUNK];
     let op = loop {
         if let Some(op) = dec.next_op()? {
             break op;
@@ -52,17 +59,23 @@ async fn serve_connection(
     };
     let busid = match op {
         Op::DevlistRequest => {
-            let devs = offer.borrow().iter().cloned().collect();
+            // Modems off the bus (resetting) are not listed.
+            let devs = fleet
+                .iter()
+                .filter_map(|m| m.offer.borrow().clone())
+                .collect();
             stream.write_all(&Op::DevlistReply(devs).emit()).await?;
             return Ok(());
         }
         Op::ImportRequest { busid } => busid,
         other => anyhow::bail!("unexpected operation {other:?}"),
     };
-    let device = offer.borrow().clone().filter(|d| d.busid == busid);
+    let port = fleet.iter().find(|m| m.busid == busid);
+    let device = port.and_then(|m| m.offer.borrow().clone());
     let (to_host, mut outgoing) = mpsc::unbounded_channel();
-    let accepted = match device {
-        Some(_) => {
+    let accepted = match (port, &device) {
+        (Some(port), Some(_)) => {
+            let engine = modem.insert(port.to_modem.clone());
             let (accept, answer) = oneshot::channel();
             engine
                 .send(FromHost::Import {
@@ -73,7 +86,7 @@ async fn serve_connection(
                 .await?;
             answer.await.unwrap_or(false)
         }
-        None => false,
+        _ => false,
     };
     // A refusal is status 1 (the kernel's ST_NA: not available).
     let reply = Op::ImportReply {
@@ -81,9 +94,10 @@ async fn serve_connection(
         device: device.filter(|_| accepted),
     };
     stream.write_all(&reply.emit()).await?;
-    if !accepted {
-        return Ok(());
-    }
+    let engine = match modem {
+        Some(engine) if accepted => engine,
+        _ => return Ok(()),
+    };
     loop {
         while let Some(pdu) = dec.next_pdu()? {
             engine.send(FromHost::Pdu(conn, pdu)).await?;
@@ -97,7 +111,13 @@ async fn serve_connection(
                 dec.push(&buf[..n]);
             }
             out = outgoing.recv() => match out {
-                Some(bytes) => stream.write_all(&bytes).await?,
+                Some(mut bytes) => {
+                    // Completions of one turn of the modem go in one write.
+                    while let Ok(more) = outgoing.try_recv() {
+                        bytes.extend_from_slice(&more);
+                    }
+                    stream.write_all(&bytes).await?
+                }
                 // The device left the bus.
                 None => return Ok(()),
             },
