@@ -1,13 +1,16 @@
 //! USB-facing pieces that do not depend on how the bus is reached: setup
-//! packets, the CDC-WDM encapsulated control channel that carries QMI, and
-//! the module's USB personalities (what a host enumerates).
+//! packets, the CDC-WDM encapsulated control channel that carries QMI and
+//! MBIM, the NCM requests and NTBs of the MBIM function, and the module's
+//! USB personalities (what a host enumerates).
 
 mod device;
+pub mod ncm;
 mod personality;
 mod setup;
 mod wdm;
 
 pub use device::{Completion, HostTraffic, Urb, UrbStatus, UsbDevice, MAX_IN_QUEUE};
+pub use ncm::{NcmFunction, NcmStats, NtbParameters};
 pub use personality::{EndpointDesc, InterfaceDesc, PortRole, TransferKind, UsbPersonality};
 pub use setup::{Direction, Setup};
 pub use wdm::{ControlReply, WdmChannel, RESPONSE_AVAILABLE_LEN};
