@@ -489,6 +489,18 @@ impl Modem {
         self.device.data_stats = self.net.stats();
     }
 
+    /// One IP datagram from an MBIM NTB (any session: the simulated
+    /// network routes by address, as the bearers own them).
+    pub fn handle_ip_datagram(&mut self, datagram: &[u8], now: Instant) {
+        self.handle_timeout(now);
+        if self.life != Life::Running || self.is_stalled(StalledEndpoint::DataOut) {
+            self.stats.ignored_while_booting += 1;
+            return;
+        }
+        self.net.handle_ip(&self.device, datagram);
+        self.device.data_stats = self.net.stats();
+    }
+
     /// One transfer for the host's bulk IN endpoint.
     pub fn poll_data(&mut self) -> Option<Vec<u8>> {
         if self.is_stalled(StalledEndpoint::DataIn) {

@@ -88,6 +88,9 @@ pub struct PacketNetwork {
     /// The host's MAC in 802.3 mode, learnt from what it sends: where
     /// packets from the uplink go.
     host_mac: Option<[u8; 6]>,
+    /// The host's last transfer came as a bare IP datagram (an MBIM NTB's),
+    /// whatever WDA says: downlink packets go out the same way.
+    ip_datagrams: bool,
     stats: DataStats,
 }
 
@@ -106,9 +109,21 @@ impl PacketNetwork {
 
     /// One transfer from the host.
     pub fn handle(&mut self, dev: &Device, frame: &[u8]) {
+        self.ip_datagrams = false;
+        let framing = Framing::from_link_layer(dev.data_format.link_layer);
+        self.handle_framed(dev, frame, framing);
+    }
+
+    /// One IP datagram from the host, out of an MBIM NTB: MBIM carries
+    /// bare IP whatever the QMI data format.
+    pub fn handle_ip(&mut self, dev: &Device, datagram: &[u8]) {
+        self.ip_datagrams = true;
+        self.handle_framed(dev, datagram, Framing::RawIp);
+    }
+
+    fn handle_framed(&mut self, dev: &Device, frame: &[u8], framing: Framing) {
         self.stats.rx_packets += 1;
         self.stats.rx_bytes += frame.len() as u64;
-        let framing = Framing::from_link_layer(dev.data_format.link_layer);
         let (reply, ip) = match framing {
             Framing::RawIp => (answer_ip(&dev.bearers, frame, framing), Some(frame)),
             Framing::Ethernet => {
@@ -160,6 +175,7 @@ impl PacketNetwork {
         self.stats.downlink_packets += 1;
         self.stats.downlink_bytes += p.len() as u64;
         match Framing::from_link_layer(dev.data_format.link_layer) {
+            _ if self.ip_datagrams => self.push(p),
             Framing::RawIp => self.push(p),
             Framing::Ethernet => self.push(ethernet::downlink(self.host_mac, &p)),
         }

@@ -9,9 +9,14 @@
 //! engine through [`UsbDevice::poll_host`]. A transport (USB/IP today)
 //! turns URBs into [`Urb`]s and [`Completion`]s into its own replies.
 
+use super::ncm::NcmFunction;
 use super::personality::{PortRole, TransferKind, UsbPersonality};
 use super::setup::{Direction, Setup};
-use super::wdm::{ControlReply, WdmChannel, SET_CONTROL_LINE_STATE};
+use super::wdm::{
+    ControlReply, WdmChannel, GET_ENCAPSULATED_RESPONSE, SEND_ENCAPSULATED_COMMAND,
+    SET_CONTROL_LINE_STATE,
+};
+use crate::wire::ntb::Stream;
 use crate::capture::descriptors;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -79,6 +84,8 @@ pub enum HostTraffic {
     /// The host selected alternate setting `alternate` of the interface of
     /// `role` (MBIM data: 0 stops the data function, 1 starts it afresh).
     AltSetting { role: PortRole, alternate: u8 },
+    /// One IP datagram of MBIM session `session`, out of an NTB.
+    Datagram { session: u8, data: Vec<u8> },
     /// Bulk OUT data on an interface (serial bytes, or QMI data packets).
     Bulk { role: PortRole, data: Vec<u8> },
     /// SET_CONTROL_LINE_STATE (DTR) on a serial interface: the tty opened or closed.
@@ -105,6 +112,8 @@ pub struct UsbDevice {
     wdm: WdmChannel,
     /// The role of the configuration's encapsulated control channel.
     control_role: Option<PortRole>,
+    /// The NCM side of an MBIM configuration: class requests and NTBs.
+    ncm: Option<NcmFunction>,
     max_command: usize,
     configuration: u8,
     remote_wakeup: bool,
@@ -128,6 +137,7 @@ impl UsbDevice {
             alternates: BTreeMap::new(),
             wdm: WdmChannel::new(0xff, max_command),
             control_role: None,
+            ncm: None,
             max_command,
             configuration: 0,
             remote_wakeup: false,
@@ -169,7 +179,25 @@ impl UsbDevice {
             .iter()
             .find(|i| matches!(i.role, PortRole::Qmi | PortRole::Mbim));
         self.control_role = control.map(|i| i.role);
+        self.ncm = control
+            .filter(|i| i.role == PortRole::Mbim)
+            .map(|i| NcmFunction::new(i.number));
         self.wdm = WdmChannel::new(control.map_or(0xff, |i| i.number), self.max_command);
+    }
+
+    /// The NCM function of an MBIM configuration, for inspection.
+    pub fn ncm(&self) -> Option<&NcmFunction> {
+        self.ncm.as_ref()
+    }
+
+    /// One IP datagram for the host in MBIM session `session`, packed into
+    /// the next NTB. False if there is no MBIM function or its IN queue
+    /// refused it (counted in its stats).
+    pub fn queue_datagram(&mut self, session: u8, datagram: Vec<u8>) -> bool {
+        match &mut self.ncm {
+            Some(n) => n.send(Stream::Ip(session), datagram).is_ok(),
+            None => false,
+        }
     }
 
     /// The role of the encapsulated control channel (QMI or MBIM) of the
@@ -245,10 +273,26 @@ impl UsbDevice {
                 .push_back((urb.id, urb.length));
         } else {
             let n = urb.data.len() as u32;
-            self.host.push_back(HostTraffic::Bulk {
-                role: e.role,
-                data: urb.data,
-            });
+            match (e.role, &mut self.ncm) {
+                // An NTB: its datagrams go on; a malformed one is dropped
+                // whole and counted, as a real function drops it.
+                (PortRole::MbimData, Some(ncm)) => {
+                    if let Ok(p) = ncm.receive(&urb.data) {
+                        for d in p.datagrams() {
+                            if let Stream::Ip(session) = d.stream {
+                                self.host.push_back(HostTraffic::Datagram {
+                                    session,
+                                    data: d.payload.to_vec(),
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => self.host.push_back(HostTraffic::Bulk {
+                    role: e.role,
+                    data: urb.data,
+                }),
+            }
             self.completions
                 .push_back(done(urb.id, UrbStatus::Ok, Vec::new(), n));
         }
@@ -278,6 +322,7 @@ impl UsbDevice {
         if let Some(c) = self.completions.pop_front() {
             return Some(c);
         }
+        self.pack_ntb();
         for (ep, urbs) in self.pending.iter_mut() {
             let Some(q) = self.in_data.get_mut(ep).filter(|q| !q.is_empty()) else {
                 continue;
@@ -303,6 +348,26 @@ impl UsbDevice {
             return Some(done(id, status, chunk, n));
         }
         None
+    }
+
+    /// Datagrams waiting for the MBIM data IN endpoint become one NTB when
+    /// a URB waits there: everything queued since the last one travels
+    /// together, as aggregation intends.
+    fn pack_ntb(&mut self) {
+        let Some(ncm) = &mut self.ncm else { return };
+        let Some(ep) = (self.endpoints.iter())
+            .find(|(a, e)| **a & 0x80 != 0 && e.role == PortRole::MbimData)
+            .map(|(a, _)| *a)
+        else {
+            return;
+        };
+        let waiting = self.pending.get(&ep).is_some_and(|q| !q.is_empty());
+        let q = self.in_data.entry(ep).or_default();
+        if waiting && q.is_empty() {
+            if let Some(ntb) = ncm.poll_in() {
+                q.push_back(ntb);
+            }
+        }
     }
 
     /// The next thing the host sent, for the engine.
@@ -355,6 +420,15 @@ impl UsbDevice {
     fn class(&mut self, setup: &Setup, data: &[u8]) -> ControlReply {
         if !setup.is_class_interface() {
             return ControlReply::Stall;
+        }
+        let encapsulated = matches!(
+            setup.request,
+            SEND_ENCAPSULATED_COMMAND | GET_ENCAPSULATED_RESPONSE | SET_CONTROL_LINE_STATE
+        );
+        if let Some(ncm) = self.ncm.as_mut().filter(|_| !encapsulated) {
+            if setup.interface() == ncm.interface() {
+                return ncm.handle(setup, data);
+            }
         }
         if setup.interface() == self.wdm.interface() {
             let r = self.wdm.handle(setup, data);
@@ -492,6 +566,13 @@ impl UsbDevice {
         for ep in eps {
             self.in_data.remove(&ep);
             self.halted.remove(&ep);
+        }
+        // NCM 1.0 §7.2: selecting the data interface's alternate resets
+        // the function's NTB state.
+        if role == PortRole::MbimData {
+            if let Some(ncm) = &mut self.ncm {
+                ncm.reset();
+            }
         }
         self.host
             .push_back(HostTraffic::AltSetting { role, alternate });

@@ -1,8 +1,10 @@
 //! USB-facing pieces that do not depend on how the bus is reached: setup
-//! packets, the CDC-WDM encapsulated control channel that carries QMI, and
-//! the module's USB personalities (what a host enumerates).
+//! packets, the CDC-WDM encapsulated control channel that carries QMI and
+//! MBIM, the NCM requests and NTBs of the MBIM function, and the module's
+//! USB personalities (what a host enumerates).
 
 mod device;
+pub mod ncm;
 mod personality;
 mod setup;
 mod wdm;
@@ -12,6 +14,7 @@ pub use personality::{
     EndpointDesc, InterfaceAssociation, InterfaceDesc, PortRole, TransferKind, UsbConfiguration,
     UsbPersonality, MBIM_MAX_CONTROL_MESSAGE, MBIM_MTU,
 };
+pub use ncm::{NcmFunction, NcmStats, NtbParameters};
 pub use setup::{Direction, Setup};
 pub use wdm::{ControlReply, WdmChannel, RESPONSE_AVAILABLE_LEN};
 pub use wdm::{

@@ -8,6 +8,7 @@
 pub mod hdlc;
 mod ids;
 pub mod mbim;
+pub mod ntb;
 pub mod qmi;
 pub mod qmux;
 pub mod tlv;

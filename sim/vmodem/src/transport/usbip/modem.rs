@@ -363,6 +363,7 @@ fn to_engine(dev: &mut UsbDevice, modem: &mut Modem, sup: &mut Supervisor, now: 
                 modem.handle_qmi(&cmd, now);
             }
             HostTraffic::MbimControl(msg) => modem.handle_mbim(&msg, now),
+            HostTraffic::Datagram { data, .. } => modem.handle_ip_datagram(&data, now),
             HostTraffic::AltSetting { .. } => {}
             HostTraffic::Bulk {
                 role: PortRole::Qmi,
@@ -399,11 +400,16 @@ fn from_engine(dev: &mut UsbDevice, modem: &mut Modem) {
             }
         }
     }
-    while let Some(pkt) = modem.poll_data() {
-        dev.queue_in(PortRole::Qmi, TransferKind::Bulk, pkt);
-    }
-    // The configuration's control channel carries QMI or MBIM.
+    // The configuration's control channel carries QMI or MBIM; MBIM's
+    // data travels in NTBs (session 0, the one the simulated network
+    // serves).
     let control = dev.control_role().unwrap_or(PortRole::Qmi);
+    while let Some(pkt) = modem.poll_data() {
+        match control {
+            PortRole::Mbim => dev.queue_datagram(0, pkt),
+            _ => dev.queue_in(PortRole::Qmi, TransferKind::Bulk, pkt),
+        };
+    }
     while let Some(frame) = match control {
         PortRole::Mbim => modem.poll_mbim(),
         _ => modem.poll_qmi(),
