@@ -156,3 +156,54 @@ write('data_path', 'ping6_gateway_raw_ip', b'\x03' + icmpv6_echo())
 write('data_path', 'ping_gateway_ethernet', b'\x00' + eth(0x0800, ipv4(1, HOST, GW, icmp_echo(3))))
 write('data_path', 'arp_gateway_ethernet', b'\x00' + eth(0x0806, arp_who_has(GW)))
 write('modem_sequence', 'bytes_mixed', bytes(range(256)))
+
+# ntb: a mode byte (bit 0: NTB32, bit 1: set the IN size), then one bulk OUT
+# transfer as Linux cdc_mbim builds it: NTH, NDPs right after it with room
+# for 40 pointers each, datagrams at multiples of 4.
+def ntb(ndps, ntb32=False, seq=0):
+    nth_len, hdr, ent = (16, 16, 8) if ntb32 else (12, 8, 4)
+    room = hdr + 41 * ent
+    out = bytearray(nth_len + room * len(ndps))
+    ptrs = []
+    for sig, datagrams in ndps:
+        entries = []
+        for d in datagrams:
+            out += b'\0' * (-len(out) % 4)
+            entries.append((len(out), len(d)))
+            out += d
+        ptrs.append((sig, entries))
+    for i, (sig, entries) in enumerate(ptrs):
+        at = nth_len + room * i
+        nxt = at + room if i + 1 < len(ptrs) else 0
+        length = hdr + ent * (len(entries) + 1)
+        if ntb32:
+            struct.pack_into('<4sHHII', out, at, sig, length, 0, nxt, 0)
+        else:
+            struct.pack_into('<4sHH', out, at, sig, length, nxt)
+        for j, (idx, ln) in enumerate(entries):
+            struct.pack_into('<II' if ntb32 else '<HH', out, at + hdr + ent * j, idx, ln)
+    if ntb32:
+        struct.pack_into('<4sHHII', out, 0, b'ncmh', 16, seq, len(out), nth_len)
+    else:
+        struct.pack_into('<4sHHHH', out, 0, b'NCMH', 12, seq, len(out), nth_len)
+    return bytes(out)
+
+PING = ipv4(1, HOST, ECHO, icmp_echo(1))
+DNSQ = ipv4(17, HOST, DNS, udp(40001, 53, dns_query('www.vmodem.test')))
+write('ntb', 'ntb16_ping', b'\x00' + ntb([(b'IPS\0', [PING])]))
+write('ntb', 'ntb16_two_sessions', b'\x00' + ntb([(b'IPS\0', [PING, DNSQ]), (b'IPS\x01', [icmpv6_echo()])], seq=1))
+write('ntb', 'ntb16_dss', b'\x00' + ntb([(b'DSS\0', [b'\x00\x01\x02'])]))
+write('ntb', 'ntb16_zero_block_length', b'\x00' + (lambda b: b[:8] + b'\0\0' + b[10:])(ntb([(b'IPS\0', [PING])])))
+write('ntb', 'ntb16_small_in_size', b'\x0e' + ntb([(b'IPS\0', [PING] * 4)]))
+write('ntb', 'ntb32_dns', b'\x01' + ntb([(b'ips\0', [DNSQ])], ntb32=True))
+write('ntb', 'ntb16_ndp_loop', b'\x00' + (lambda b: b[:18] + b'\x0c\x00' + b[20:])(ntb([(b'IPS\0', [PING])])))
+# Bit 7 of the mode byte: a script of NCM class requests to interface 12.
+def setup(rt, req, value, length, data=b''):
+    return struct.pack('<BBHHH', rt, req, value, 12, length) + data
+write('ntb', 'requests_cdc_ncm_init', b'\x80' + setup(0xA1, 0x80, 0, 28) + setup(0x21, 0x84, 0, 0)
+      + setup(0x21, 0x86, 0, 4, struct.pack('<I', 8192)) + setup(0xA1, 0x85, 0, 4))
+write('ntb', 'requests_ntb32_and_reset', b'\x80' + setup(0x21, 0x84, 1, 0) + setup(0xA1, 0x83, 0, 2)
+      + setup(0x21, 0x86, 0, 8, struct.pack('<IHH', 4096, 2, 0)) + setup(0x21, 0x05, 0, 0))
+# Beyond the EM7305's dwNtbOutMaxSize (4096), and one NDP more than followed.
+write('ntb', 'ntb16_over_out_max', b'\x00' + ntb([(b'IPS\0', [PING, b'\x45' + b'\0' * 3999])]))
+write('ntb', 'ntb16_33_ndps', b'\x00' + ntb([(b'IPS\x01', [PING])] * 33))

@@ -10,11 +10,13 @@
 
 mod faults;
 mod invariants;
+mod ntb;
 mod sequence;
 mod wire;
 
 pub use faults::{control_request, download_port, mbim, scenario_toml};
 pub use invariants::check_invariants;
+pub use ntb::ntb;
 pub use sequence::{apply, drain, modem_sequence, Port, Step};
 pub use wire::{at_parse, hdlc, qcdm, qmi_message, qmux, tlv, usb_control};
 
@@ -31,6 +33,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("scenario_toml", scenario_toml),
     ("control_request", control_request),
     ("mbim", mbim),
+    ("ntb", ntb),
     ("download_port", download_port),
     ("qmux", qmux),
     ("qmi_message", qmi_message),
