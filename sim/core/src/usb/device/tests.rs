@@ -301,3 +301,63 @@ fn mbim_data_flows_only_on_alternate_setting_1() {
         (7, UrbStatus::Overflow, 2048)
     );
 }
+
+#[test]
+fn mbim_datagrams_cross_in_ntbs() {
+    use crate::wire::ntb::{Format, InLimits, NtbBuilder, Packet, Stream};
+    let mut d = UsbDevice::new(UsbPersonality::application(&Profile::default(), 9), 4096);
+    run(&mut d, ctl(1, [0, SET_CONFIGURATION, 1, 0, 0, 0, 0, 0], &[]));
+    // cdc_ncm_init's first request, on the communication interface.
+    let c = run(&mut d, ctl(2, [0xA1, 0x80, 0, 0, 12, 0, 28, 0], &[]));
+    assert_eq!((c.status, c.data.len()), (UrbStatus::Ok, 28));
+    run(&mut d, ctl(3, [0x01, SET_INTERFACE, 1, 0, 13, 0, 0, 0], &[]));
+    d.poll_host();
+    // Host to device: one NTB with two datagrams of session 0.
+    let mut b = NtbBuilder::new(InLimits {
+        format: Format::Ntb16,
+        max_size: 4096,
+        divisor: 4,
+        remainder: 0,
+        ndp_alignment: 4,
+        max_datagrams: 0,
+    });
+    b.push(Stream::Ip(0), vec![0x45; 40]).unwrap();
+    b.push(Stream::Ip(0), vec![0x46; 60]).unwrap();
+    let ntb = b.next_ntb().unwrap();
+    d.submit(Urb {
+        id: 4,
+        endpoint: 0x01,
+        setup: [0; 8],
+        length: ntb.len() as u32,
+        data: ntb,
+    });
+    assert_eq!(d.poll_completion().unwrap().status, UrbStatus::Ok);
+    let got: Vec<_> = std::iter::from_fn(|| d.poll_host()).collect();
+    assert_eq!(
+        got,
+        vec![
+            HostTraffic::Datagram { session: 0, data: vec![0x45; 40] },
+            HostTraffic::Datagram { session: 0, data: vec![0x46; 60] },
+        ]
+    );
+    // A malformed NTB is dropped whole and counted; the OUT URB completes.
+    d.submit(Urb {
+        id: 5,
+        endpoint: 0x01,
+        setup: [0; 8],
+        length: 12,
+        data: b"NCMH\x0c\x00\x00\x00\xff\xff\x00\x00".to_vec(),
+    });
+    assert_eq!(d.poll_completion().unwrap().status, UrbStatus::Ok);
+    assert_eq!(d.poll_host(), None);
+    assert_eq!(d.ncm().unwrap().stats().ntbs_refused, 1);
+    // Device to host: what was queued before the IN URB travels in one NTB.
+    assert!(d.queue_datagram(0, vec![0x45; 84]));
+    assert!(d.queue_datagram(0, vec![0x60; 104]));
+    d.submit(bulk_in(6, 0x81, 16384));
+    let c = d.poll_completion().unwrap();
+    assert_eq!(c.status, UrbStatus::Ok);
+    let p = Packet::new_checked(&c.data[..]).unwrap();
+    let lens: Vec<usize> = p.datagrams().map(|g| g.payload.len()).collect();
+    assert_eq!(lens, vec![84, 104]);
+}
