@@ -54,6 +54,13 @@ impl UsbCapture {
         }
     }
 
+    /// The device enumerates again (a reset, a personality switch): a host
+    /// gives it a new address, and its transfers follow `personality`.
+    pub fn reenumerated(&mut self, personality: UsbPersonality) {
+        self.personality = personality;
+        self.device = self.device % 127 + 1;
+    }
+
     /// The pcap file header; write it once, before any record.
     pub fn file_header(&self) -> [u8; usbmon::FILE_HEADER_LEN] {
         usbmon::file_header()

@@ -225,6 +225,11 @@ impl UsbDevice {
         self.dropped
     }
 
+    /// The transfer type of endpoint `address` in the current configuration.
+    pub fn endpoint_kind(&self, address: u8) -> Option<TransferKind> {
+        self.endpoints.get(&address).map(|e| e.kind)
+    }
+
     /// The address of the IN endpoint of `kind` on the interface of `role`.
     pub fn in_endpoint(&self, role: PortRole, kind: TransferKind) -> Option<u8> {
         self.endpoints

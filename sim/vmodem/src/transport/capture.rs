@@ -44,6 +44,11 @@ impl Capture {
         Ok(Capture(Some(c)))
     }
 
+    /// Whether records are being written.
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// Appends the records `f` builds, stamped with the wall clock.
     pub fn record(&mut self, f: impl FnOnce(&mut UsbCapture, u64) -> Vec<u8>) {
         let Some(c) = &mut self.0 else { return };

@@ -9,6 +9,7 @@
 //! OP_REQ_DEVLIST lists every modem on the bus; OP_REQ_IMPORT hands the
 //! connection to the modem it names, and it becomes that modem's bus.
 
+mod capture;
 mod connection;
 mod fleet;
 mod modem;
@@ -35,9 +36,6 @@ pub fn run(
     modems: u32,
     opts: Options,
 ) -> anyhow::Result<()> {
-    if opts.pcap.is_some() {
-        anyhow::bail!("--pcap is served on --transport ffs only");
-    }
     if !(1..=MAX_MODEMS).contains(&modems) {
         anyhow::bail!("--modems {modems}: expected 1 to {MAX_MODEMS}");
     }

@@ -9,7 +9,9 @@
 //! server are not affected.
 
 use super::super::tun::{self, Tun};
+use super::capture::UrbCapture;
 use super::connection::FromHost;
+use super::super::capture::Capture;
 use crate::supervise::{Options, Supervisor};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -87,6 +89,8 @@ pub(super) fn spawn(
     let kind = modem.personality().unwrap_or(Personality::Application);
     let dev = UsbDevice::new(personality_of(kind, &modem, &profile), QMI_MAX_COMMAND);
     let (offer_tx, offer) = watch::channel(Some(exported(&busid, n, dev.personality())));
+    // The capture starts with the host's own enumeration, once it attaches.
+    let capture = UrbCapture::new(Capture::create(opts.pcap.as_deref(), dev.personality())?);
     let mut sup = Supervisor::start(opts, seed, clock.now())?;
     sup.attach(&mut modem);
     let (to_modem, from_host) = mpsc::channel(FROM_HOST_QUEUE);
@@ -103,6 +107,7 @@ pub(super) fn spawn(
         offer: offer_tx,
         attached: None,
         leave_bus_at: None,
+        capture,
     };
     let span = tracing::info_span!("modem", busid);
     tasks.spawn(unit.serve(from_host, shutdown).instrument(span));
@@ -127,6 +132,8 @@ struct Unit {
     attached: Option<Attached>,
     /// When a reset that answers first drops the modem off the bus at the latest.
     leave_bus_at: Option<tokio::time::Instant>,
+    /// `--pcap`: the URBs that crossed.
+    capture: UrbCapture,
 }
 
 impl Unit {
@@ -187,7 +194,7 @@ impl Unit {
                 }
             }
             FromHost::Pdu(conn, pdu) if self.attached.as_ref().is_some_and(|a| a.conn == conn) => {
-                on_pdu(&mut self.dev, pdu, self.attached.as_ref());
+                on_pdu(&mut self.dev, pdu, self.attached.as_ref(), &mut self.capture);
             }
             FromHost::Pdu(..) => {}
             FromHost::Closed(conn) => {
@@ -232,6 +239,7 @@ impl Unit {
                     );
                     let p = personality_of(personality, &self.modem, &self.profile);
                     self.dev = UsbDevice::new(p, QMI_MAX_COMMAND);
+                    self.capture.reenumerated(&self.dev);
                     let offer = exported(&self.busid, self.n, self.dev.personality());
                     self.offer.send_replace(Some(offer));
                     if personality == Personality::BootLoader {
@@ -243,6 +251,7 @@ impl Unit {
         from_engine(&mut self.dev, &mut self.modem);
         if let Some(a) = &self.attached {
             while let Some(c) = self.dev.poll_completion() {
+                self.capture.completed(&c);
                 let _ = a.to_host.send(
                     Pdu::RetSubmit(RetSubmit {
                         seqnum: c.id,
@@ -274,6 +283,7 @@ impl Unit {
         // Dropping the sender ends the connection task, which closes the socket.
         self.attached = None;
         self.dev.reset();
+        self.capture.clear();
     }
 }
 
@@ -325,16 +335,21 @@ fn errno(s: UrbStatus) -> i32 {
 }
 
 /// A URB-phase PDU from the host that imported this modem.
-fn on_pdu(dev: &mut UsbDevice, pdu: Pdu, attached: Option<&Attached>) {
+fn on_pdu(dev: &mut UsbDevice, pdu: Pdu, attached: Option<&Attached>, capture: &mut UrbCapture) {
     match pdu {
-        Pdu::Submit(s) => dev.submit(Urb {
-            id: s.seqnum,
-            endpoint: s.ep | if s.dir_in { 0x80 } else { 0 },
-            setup: s.setup,
-            length: s.transfer_buffer_length,
-            data: s.data,
-        }),
+        Pdu::Submit(s) => {
+            let urb = Urb {
+                id: s.seqnum,
+                endpoint: s.ep | if s.dir_in { 0x80 } else { 0 },
+                setup: s.setup,
+                length: s.transfer_buffer_length,
+                data: s.data,
+            };
+            capture.submitted(dev, &urb);
+            dev.submit(urb);
+        }
         Pdu::Unlink(u) => {
+            capture.unlinked(u.unlink_seqnum);
             // -ECONNRESET: cancelled while pending; 0: it had completed
             // already and its RET_SUBMIT is on the way or gone.
             let status = if dev.unlink(u.unlink_seqnum) {
