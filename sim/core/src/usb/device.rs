@@ -16,8 +16,8 @@ use super::wdm::{
     ControlReply, WdmChannel, GET_ENCAPSULATED_RESPONSE, SEND_ENCAPSULATED_COMMAND,
     SET_CONTROL_LINE_STATE,
 };
-use crate::wire::ntb::Stream;
 use crate::capture::descriptors;
+use crate::wire::ntb::Stream;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 // Standard requests (USB 2.0 table 9-4).

@@ -10,11 +10,11 @@ mod setup;
 mod wdm;
 
 pub use device::{Completion, HostTraffic, Urb, UrbStatus, UsbDevice, MAX_IN_QUEUE};
+pub use ncm::{NcmFunction, NcmStats, NtbParameters};
 pub use personality::{
     EndpointDesc, InterfaceAssociation, InterfaceDesc, PortRole, TransferKind, UsbConfiguration,
     UsbPersonality, MBIM_MAX_CONTROL_MESSAGE, MBIM_MTU,
 };
-pub use ncm::{NcmFunction, NcmStats, NtbParameters};
 pub use setup::{Direction, Setup};
 pub use wdm::{ControlReply, WdmChannel, RESPONSE_AVAILABLE_LEN};
 pub use wdm::{

@@ -306,11 +306,17 @@ fn mbim_data_flows_only_on_alternate_setting_1() {
 fn mbim_datagrams_cross_in_ntbs() {
     use crate::wire::ntb::{Format, InLimits, NtbBuilder, Packet, Stream};
     let mut d = UsbDevice::new(UsbPersonality::application(&Profile::default(), 9), 4096);
-    run(&mut d, ctl(1, [0, SET_CONFIGURATION, 1, 0, 0, 0, 0, 0], &[]));
+    run(
+        &mut d,
+        ctl(1, [0, SET_CONFIGURATION, 1, 0, 0, 0, 0, 0], &[]),
+    );
     // cdc_ncm_init's first request, on the communication interface.
     let c = run(&mut d, ctl(2, [0xA1, 0x80, 0, 0, 12, 0, 28, 0], &[]));
     assert_eq!((c.status, c.data.len()), (UrbStatus::Ok, 28));
-    run(&mut d, ctl(3, [0x01, SET_INTERFACE, 1, 0, 13, 0, 0, 0], &[]));
+    run(
+        &mut d,
+        ctl(3, [0x01, SET_INTERFACE, 1, 0, 13, 0, 0, 0], &[]),
+    );
     d.poll_host();
     // Host to device: one NTB with two datagrams of session 0.
     let mut b = NtbBuilder::new(InLimits {
@@ -336,8 +342,14 @@ fn mbim_datagrams_cross_in_ntbs() {
     assert_eq!(
         got,
         vec![
-            HostTraffic::Datagram { session: 0, data: vec![0x45; 40] },
-            HostTraffic::Datagram { session: 0, data: vec![0x46; 60] },
+            HostTraffic::Datagram {
+                session: 0,
+                data: vec![0x45; 40]
+            },
+            HostTraffic::Datagram {
+                session: 0,
+                data: vec![0x46; 60]
+            },
         ]
     );
     // A malformed NTB is dropped whole and counted; the OUT URB completes.

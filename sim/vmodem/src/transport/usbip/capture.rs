@@ -83,7 +83,11 @@ impl UrbCapture {
                 .record(|cap, ts| cap.control(ts, &setup, &s.out, outcome));
         } else if c.status == UrbStatus::Ok {
             let Some(kind) = s.kind else { return };
-            let data = if s.endpoint & 0x80 != 0 { &c.data } else { &s.out };
+            let data = if s.endpoint & 0x80 != 0 {
+                &c.data
+            } else {
+                &s.out
+            };
             self.file
                 .record(|cap, ts| cap.transfer(ts, s.endpoint, kind, data));
         }

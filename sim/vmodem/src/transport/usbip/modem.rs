@@ -8,10 +8,10 @@
 //! offered again once its firmware is back; the other modems of the
 //! server are not affected.
 
+use super::super::capture::Capture;
 use super::super::tun::{self, Tun};
 use super::capture::UrbCapture;
 use super::connection::FromHost;
-use super::super::capture::Capture;
 use crate::supervise::{Options, Supervisor};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -194,7 +194,12 @@ impl Unit {
                 }
             }
             FromHost::Pdu(conn, pdu) if self.attached.as_ref().is_some_and(|a| a.conn == conn) => {
-                on_pdu(&mut self.dev, pdu, self.attached.as_ref(), &mut self.capture);
+                on_pdu(
+                    &mut self.dev,
+                    pdu,
+                    self.attached.as_ref(),
+                    &mut self.capture,
+                );
             }
             FromHost::Pdu(..) => {}
             FromHost::Closed(conn) => {
