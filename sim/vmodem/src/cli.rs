@@ -134,7 +134,8 @@ impl Composition {
     fn usb_composition(self, profile: u8) -> u8 {
         match (self, profile) {
             (Composition::Qmi, 6 | 7 | 13..=22) => profile,
-            (Composition::Mbim, 8..=22) => profile,
+            // 18 to 22 (composition 7 plus an MBIM one) are served as 6.
+            (Composition::Mbim, 8..=17) => profile,
             (Composition::Qmi, _) => 6,
             (Composition::Mbim, _) => 9,
         }
@@ -160,9 +161,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=crate::transport::usbip::MAX_MODEMS as i64))]
     modems: u32,
-    /// What the control pty speaks (`--transport pty` only). Defaults to
-    /// what the profile's `usb_composition` implies; given, it overrides
-    /// the profile for this run.
+    /// The control function: what the control pty speaks, or the USB
+    /// composition USB/IP boots in (`mbim`: 9, MBIM only, unless the
+    /// profile's composition already has MBIM). Defaults to what the
+    /// profile's `usb_composition` implies; given, it overrides the profile
+    /// for this run. Not on `--transport ffs`.
     #[arg(long, value_enum)]
     composition: Option<Composition>,
     /// Also create a symlink to the pty at this path.
@@ -321,7 +324,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 // FunctionFS cannot carry the CDC and MBIM functional
                 // descriptors cdc_mbim needs (docs/mbim.md).
                 Transport::Ffs if matches!(args.composition, Some(Composition::Mbim)) => {
-                    anyhow::bail!("--composition mbim is served on --transport pty only")
+                    anyhow::bail!("--composition mbim is served on --transport pty and usbip only")
                 }
                 Transport::Ffs => crate::transport::ffs::run(profile, seed, args.udc, opts),
                 Transport::Usbip => {
@@ -365,6 +368,7 @@ mod tests {
         assert_eq!(Composition::Mbim.usb_composition(6), 9);
         assert_eq!(Composition::Mbim.usb_composition(8), 8);
         assert_eq!(Composition::Mbim.usb_composition(14), 14);
+        assert_eq!(Composition::Mbim.usb_composition(19), 9);
         assert_eq!(Composition::Qmi.usb_composition(9), 6);
         assert_eq!(Composition::Qmi.usb_composition(6), 6);
         assert_eq!(Composition::Qmi.usb_composition(14), 14);

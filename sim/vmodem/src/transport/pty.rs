@@ -28,7 +28,7 @@ use tokio::io::Interest;
 use tracing::{debug, info, trace, warn};
 use vmodem_core::model::Profile;
 use vmodem_core::time::Instant;
-use vmodem_core::usb::UsbPersonality;
+use vmodem_core::usb::{PortRole, UsbPersonality};
 use vmodem_core::wire::mbim::stream::Deframer as MbimDeframer;
 use vmodem_core::wire::qmux::Deframer;
 use vmodem_core::{Event, Modem, Personality, SerialPort};
@@ -139,12 +139,26 @@ fn dm_port(modem: &Modem) -> SerialPort {
     }
 }
 
+/// The personality a capture shows: the profile's composition, reduced
+/// to the configuration whose control function the pty speaks (a dual
+/// composition's MBIM configuration on an MBIM pty).
+fn captured(profile: &Profile, links: &Links) -> UsbPersonality {
+    let mut p = UsbPersonality::application(profile, profile.identity.usb_composition);
+    let role = match links.control {
+        Control::Qmi => PortRole::Qmi,
+        Control::Mbim => PortRole::Mbim,
+    };
+    p.configurations.retain(|c| c.interface(role).is_some());
+    if p.configurations.is_empty() {
+        let fallback = if role == PortRole::Mbim { 9 } else { 6 };
+        p = UsbPersonality::application(profile, fallback);
+    }
+    p
+}
+
 async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
     // The capture shows the transfers as if the pty were the USB module.
-    let mut capture = Capture::create(
-        opts.pcap.as_deref(),
-        &UsbPersonality::application(&profile, profile.identity.usb_composition),
-    )?;
+    let mut capture = Capture::create(opts.pcap.as_deref(), &captured(&profile, &links))?;
     capture.record(|c, ts| c.enumeration(ts));
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;

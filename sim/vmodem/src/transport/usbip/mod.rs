@@ -97,7 +97,7 @@ async fn serve(
         }
     }
     if modems > 1 && supervised {
-        println!("vmodem: --scenario, --control and --events apply to busid 1-1 only");
+        println!("vmodem: --scenario, --control, --events and --pcap apply to busid 1-1 only");
     }
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut next_conn = 0u64;
