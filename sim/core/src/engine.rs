@@ -432,6 +432,12 @@ impl Modem {
         self.sync_power(now);
     }
 
+    /// The host reset the MBIM function (RESET_FUNCTION): it is closed
+    /// until the host OPENs it again; the device model is untouched.
+    pub fn reset_mbim_function(&mut self) {
+        self.mbim.reset();
+    }
+
     /// The next MBIM control transfer for the host.
     pub fn poll_mbim(&mut self) -> Option<Vec<u8>> {
         self.mbim.poll()

@@ -86,6 +86,9 @@ pub enum HostTraffic {
     AltSetting { role: PortRole, alternate: u8 },
     /// One IP datagram of MBIM session `session`, out of an NTB.
     Datagram { session: u8, data: Vec<u8> },
+    /// RESET_FUNCTION on the MBIM interface: the control function goes
+    /// back to its initial, closed state (the host OPENs again).
+    MbimReset,
     /// Bulk OUT data on an interface (serial bytes, or QMI data packets).
     Bulk { role: PortRole, data: Vec<u8> },
     /// SET_CONTROL_LINE_STATE (DTR) on a serial interface: the tty opened or closed.
@@ -432,7 +435,11 @@ impl UsbDevice {
         );
         if let Some(ncm) = self.ncm.as_mut().filter(|_| !encapsulated) {
             if setup.interface() == ncm.interface() {
-                return ncm.handle(setup, data);
+                let r = ncm.handle(setup, data);
+                if ncm.take_reset_request() {
+                    self.host.push_back(HostTraffic::MbimReset);
+                }
+                return r;
             }
         }
         if setup.interface() == self.wdm.interface() {

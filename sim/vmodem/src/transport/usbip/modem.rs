@@ -384,6 +384,7 @@ fn to_engine(dev: &mut UsbDevice, modem: &mut Modem, sup: &mut Supervisor, now: 
             }
             HostTraffic::MbimControl(msg) => modem.handle_mbim(&msg, now),
             HostTraffic::Datagram { data, .. } => modem.handle_ip_datagram(&data, now),
+            HostTraffic::MbimReset => modem.reset_mbim_function(),
             HostTraffic::AltSetting { .. } => {}
             HostTraffic::Bulk {
                 role: PortRole::Qmi,
