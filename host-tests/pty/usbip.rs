@@ -13,8 +13,9 @@ use std::time::Duration;
 use vmodem_core::capture::descriptors;
 use vmodem_core::model::identity::luhn_valid;
 use vmodem_core::model::Profile;
-use vmodem_core::usb::UsbPersonality;
+use vmodem_core::usb::{NtbParameters, UsbPersonality};
 use vmodem_core::usbip::{status, Op, Pdu, RetSubmit, Submit, Unlink, HEADER_LEN};
+use vmodem_core::wire::mbim;
 use vmodem_core::wire::qmi::{Message, MessageKind};
 use vmodem_core::wire::tlv::Tlv;
 use vmodem_core::wire::{MessageId, ServiceId};
@@ -482,4 +483,111 @@ fn usbip_fleet_reset_takes_one_modem_off_the_bus() {
         .expect("1-2 offered again once its firmware is back");
     Host::attach(&s.addr, "1-2").sync_and_imei();
     assert_eq!(other.sync_and_imei(), imei, "1-3 kept its host throughout");
+}
+
+impl Host {
+    /// One MBIM message through interface 12 (cdc_mbim's CDC-WDM): the
+    /// answer with transaction id `txn`, skipping indications.
+    fn mbim(&mut self, req: &mbim::Message, txn: u32) -> mbim::Message {
+        let bytes = req.to_bytes();
+        let l = (bytes.len() as u16).to_le_bytes();
+        let send = self.submit(
+            0,
+            false,
+            [0x21, 0, 0, 0, 12, 0, l[0], l[1]],
+            bytes.len() as u32,
+            &bytes,
+        );
+        assert_eq!(self.ret_for(send).status, 0);
+        loop {
+            // The MBIM function's interrupt endpoint is 0x82.
+            let n = self.submit(2, true, [0; 8], 64, &[]);
+            assert_eq!(self.ret_for(n).data, [0xA1, 1, 0, 0, 12, 0, 0, 0]);
+            let resp = self.control_in([0xA1, 1, 0, 0, 12, 0, 0, 0x10]);
+            let m = mbim::Message::parse(&resp.data).expect("an MBIM message");
+            if m.transaction_id() == txn {
+                return m;
+            }
+        }
+    }
+}
+
+#[test]
+fn usbip_serves_the_mbim_composition() {
+    let s = start_with(&["--composition", "mbim"]);
+    let (_, list) = op(&s.addr, Op::DevlistRequest);
+    let Op::DevlistReply(devs) = list else {
+        panic!("{list:?}")
+    };
+    // Composition 9: the communication and data interfaces only.
+    let classes: Vec<u8> = devs[0].interfaces.iter().map(|i| i.class).collect();
+    assert_eq!(classes, vec![0x02, 0x0a]);
+    let mut h = Host::attach(&s.addr, "1-1");
+    let p = UsbPersonality::application(&Profile::default(), 9);
+    let c = h.control_in([0x80, 6, 0, 2, 0, 0, 0xff, 0]);
+    assert_eq!(Some(c.data.clone()), descriptors::configuration(&p, 0));
+    assert_eq!(c.data.len(), 95);
+    // What cdc_ncm_init asks first, then the data alternate with endpoints.
+    let params = h.control_in([0xA1, 0x80, 0, 0, 12, 0, 28, 0]);
+    let params = NtbParameters::parse(&params.data).expect("28 bytes of NTB parameters");
+    assert_eq!(params, NtbParameters::EM7305);
+    let alt = h.submit(0, false, [0x01, 0x0b, 1, 0, 13, 0, 0, 0], 0, &[]);
+    assert_eq!(h.ret_for(alt).status, 0);
+
+    let open = mbim::Message::Open {
+        txn: 1,
+        max_control_transfer: 4096,
+    };
+    match h.mbim(&open, 1) {
+        mbim::Message::OpenDone { status, .. } => assert_eq!(status, mbim::Status::SUCCESS),
+        other => panic!("{other:?}"),
+    }
+    let caps = mbim::Message::Command {
+        txn: 2,
+        service: mbim::Uuid::BASIC_CONNECT,
+        cid: 1,
+        command_type: mbim::CommandType::QUERY,
+        info: vec![],
+    };
+    let imei: Vec<u8> = Profile::default()
+        .identity
+        .imei
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    match h.mbim(&caps, 2) {
+        mbim::Message::CommandDone {
+            status, cid, info, ..
+        } => {
+            assert_eq!((status, cid), (mbim::Status::SUCCESS, 1));
+            assert!(
+                info.windows(imei.len()).any(|w| w == imei),
+                "device id is the IMEI"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // No data yet: a bulk IN on 0x81 waits; a malformed NTB on 0x01 is
+    // taken (and dropped) without disturbing the control channel.
+    let pending = h.submit(1, true, [0; 8], 16384, &[]);
+    let bad = h.submit(
+        1,
+        false,
+        [0; 8],
+        12,
+        b"NCMH\x0c\x00\x00\x00\xff\xff\x00\x00",
+    );
+    assert_eq!(h.ret_for(bad).status, 0);
+    let caps = mbim::Message::Command {
+        txn: 3,
+        service: mbim::Uuid::BASIC_CONNECT,
+        cid: 1,
+        command_type: mbim::CommandType::QUERY,
+        info: vec![],
+    };
+    assert!(matches!(
+        h.mbim(&caps, 3),
+        mbim::Message::CommandDone { .. }
+    ));
+    assert!(!h.early.contains_key(&pending), "the bulk IN stays pending");
 }

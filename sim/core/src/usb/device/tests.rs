@@ -377,7 +377,10 @@ fn mbim_datagrams_cross_in_ntbs() {
 #[test]
 fn reset_function_resets_the_mbim_control_function() {
     let mut d = UsbDevice::new(UsbPersonality::application(&Profile::default(), 9), 4096);
-    run(&mut d, ctl(1, [0, SET_CONFIGURATION, 1, 0, 0, 0, 0, 0], &[]));
+    run(
+        &mut d,
+        ctl(1, [0, SET_CONFIGURATION, 1, 0, 0, 0, 0, 0], &[]),
+    );
     let c = run(&mut d, ctl(2, [0x21, 0x05, 0, 0, 12, 0, 0, 0], &[]));
     assert_eq!(c.status, UrbStatus::Ok);
     assert_eq!(d.poll_host(), Some(HostTraffic::MbimReset));
