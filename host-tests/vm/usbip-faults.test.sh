@@ -147,6 +147,8 @@ m="$m2"
 sim="$(sim_of "$m" || true)"
 vm_check "connect: PIN accepted again" mmcli -i "$sim" --pin=1234
 vm_check "connect: modem unlocked" vm_wait_for 60 unlocked "$m"
+# Until then ModemManager refuses to enable ("modem in initializing state").
+vm_check "connect: modem initialised (disabled)" vm_wait_for 60 state_is "$m" disabled
 vm_check "connect: modem enables" mmcli -m "$m" -e
 vm_check "connect: registered" vm_wait_for 90 state_is "$m" registered
 vm_check "connect: access tech lte" grep -q "access tech: lte" <<<"$(modem "$m")"
