@@ -32,6 +32,19 @@ import_state() {
   out="$(usbip port 2>/dev/null)" || return 2
   grep -qF -- "-> usbip://$host:$port/$busid" <<<"$out" && return 0
   grep -q "unknown host" <<<"$out" && return 2
+  initializing && return 0
+  return 1
+}
+# 0: our import is on a vhci_hcd port still "initializing" (status 5):
+# attached, but the hub has not addressed the device yet. `usbip port`
+# leaves such ports out, and on a busy host the hub may first spend
+# seconds tearing down the device that went before.
+initializing() {
+  local hub p sta rest
+  while read -r hub p sta rest; do
+    [ "$sta" = 005 ] || continue
+    grep -qxF "$host $port $busid" "/var/run/vhci_hcd/port$((10#$p))" 2>/dev/null && return 0
+  done < <(cat /sys/devices/platform/vhci_hcd.*/status* 2>/dev/null)
   return 1
 }
 # vendor:product the server offers as BUSID now; empty while it offers
