@@ -85,6 +85,9 @@ vm_check "bad cable (a): qmicli sets UMTS only" vm_wait_for 30 \
   qmicli -p -d /dev/cdc-wdm0 --nas-set-system-selection-preference=umts
 vm_check "bad cable (a): PIN accepted" mmcli -i "$sim" --pin=1234
 vm_check "bad cable (a): modem unlocked" vm_wait_for 60 unlocked "$m"
+# Unlocked is not yet initialised: ModemManager refuses mode changes and
+# enable while the modem is "initializing".
+vm_check "bad cable (a): modem initialised (disabled)" vm_wait_for 60 state_is "$m" disabled
 vm_check "bad cable (a): mmcli --set-allowed-modes=3g" mmcli -m "$m" --set-allowed-modes=3g
 vm_check "bad cable (a): modem enables" mmcli -m "$m" -e
 vm_check "bad cable (a): registered" vm_wait_for 90 state_is "$m" registered
@@ -114,6 +117,7 @@ sim="$(sim_of "$m")"
 resets="$(count_events "$ev" reset)"
 vm_check "bad cable (c): PIN accepted" mmcli -i "$sim" --pin=1234
 vm_check "bad cable (c): modem unlocked" vm_wait_for 60 unlocked "$m"
+vm_check "bad cable (c): modem initialised (disabled)" vm_wait_for 60 state_is "$m" disabled
 vm_check "bad cable (c): modem enables" mmcli -m "$m" -e
 vm_check "bad cable (c): registered" vm_wait_for 90 state_is "$m" registered
 vm_check "bad cable (c): access tech lte" tech_is "$m" lte

@@ -30,6 +30,10 @@ unlocked() { ! grep -q "lock: sim-pin" <<<"$(modem)"; }
 vm_check "modem no longer locked" vm_wait_for 30 unlocked
 
 # Enable and register.
+# Unlocked is not yet initialised: ModemManager refuses enable while the
+# modem is "initializing".
+initialised() { grep -qE '^ *\| +state: disabled' <<<"$(modem)"; }
+vm_check "modem initialised (disabled)" vm_wait_for 60 initialised
 vm_check "modem enables" mmcli -m "$m" -e
 # Here-strings, not pipes: grep -q closing early would fail the pipeline.
 registered() { grep -qE "state: (registered|connected)" <<<"$(modem)"; }

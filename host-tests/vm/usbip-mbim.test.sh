@@ -79,6 +79,10 @@ vm_check "modem is locked (sim-pin)" grep -q "lock: sim-pin" <<<"$(modem)"
 vm_check "PIN 1234 unlocks over MBIM" mmcli -i "$sim" --pin=1234
 unlocked() { ! grep -q "lock: sim-pin" <<<"$(modem)"; }
 vm_check "modem no longer locked" vm_wait_for 30 unlocked
+# Unlocked is not yet initialised: ModemManager refuses enable while the
+# modem is "initializing".
+initialised() { grep -qE '^ *\| +state: disabled' <<<"$(modem)"; }
+vm_check "modem initialised (disabled)" vm_wait_for 60 initialised
 vm_check "modem enables" mmcli -m "$m" -e
 registered() { grep -qE "state: (registered|connected)" <<<"$(modem)"; }
 vm_check "modem reaches state registered" vm_wait_for 60 registered
