@@ -33,12 +33,16 @@ else
   groups=("${files[*]}")
 fi
 
+# The boot's hard cap, a guard against a hung VM: the 2400 s the tier had
+# before the soak, plus the soak's own budget (soak.test.sh, 1800 s).
+timeout_s="${VM_TIMEOUT:-4200}"
+
 start=$SECONDS
 pass=0 fail=0
 for group in "${groups[@]}"; do
   rc=0
   # shellcheck disable=SC2086 # a group is a space-separated file list
-  scripts/vm/run.sh --timeout "${VM_TIMEOUT:-2400}" scripts/vm/batch.sh $group || rc=$?
+  scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh $group || rc=$?
   p=0 m=0
   [ -s "$results/summary" ] && read -r p m < "$results/summary"
   if [ "$rc" -ne 0 ] && [ "$m" -eq 0 ]; then
