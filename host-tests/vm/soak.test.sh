@@ -4,8 +4,9 @@
 # fires), each one followed by ModemManager dropping the modem and detecting
 # it again as a new modem object (a higher D-Bus index). Then vmodem's
 # resident memory, open file descriptors and threads against a baseline
-# taken after VMODEM_SOAK_WARMUP (default 5) cycles, once lazy allocations
-# are made: RSS may grow by at most 10 %, fds and threads not at all.
+# taken after VMODEM_SOAK_WARMUP (default 20) cycles, once the allocator has
+# settled (docs/vm-tier.md): RSS may grow by at most 10 %, fds and threads
+# not at all.
 #
 # What keeps a cycle short under TCG (measured in docs/vm-tier.md, "The
 # soak"):
@@ -29,7 +30,7 @@ profile=/tmp/vmodem-soak-profile.toml
 fifo=/tmp/vmodem-soak-monitor
 rules=/run/udev/rules.d/78-vmodem-soak-port-hints.rules
 cycles="${VMODEM_SOAK_CYCLES:-200}"
-warmup="${VMODEM_SOAK_WARMUP:-5}"
+warmup="${VMODEM_SOAK_WARMUP:-20}"
 budget_s="${VMODEM_SOAK_BUDGET_S:-1800}"
 down_ms="${VMODEM_SOAK_DOWN_MS:-200}"
 
