@@ -39,13 +39,16 @@ import_state() {
 # attached, but the hub has not addressed the device yet. `usbip port`
 # leaves such ports out, and on a busy host the hub may first spend
 # seconds tearing down the device that went before.
+# A pipe, not process substitution: a minimal /dev has no /dev/fd.
 initializing() {
-  local hub p sta rest
-  while read -r hub p sta rest; do
-    [ "$sta" = 005 ] || continue
-    grep -qxF "$host $port $busid" "/var/run/vhci_hcd/port$((10#$p))" 2>/dev/null && return 0
-  done < <(cat /sys/devices/platform/vhci_hcd.*/status* 2>/dev/null)
-  return 1
+  cat /sys/devices/platform/vhci_hcd.*/status* 2>/dev/null | {
+    local hub p sta rest
+    while read -r hub p sta rest; do
+      [ "$sta" = 005 ] || continue
+      grep -qxF "$host $port $busid" "/var/run/vhci_hcd/port$((10#$p))" 2>/dev/null && exit 0
+    done
+    exit 1
+  }
 }
 # vendor:product the server offers as BUSID now; empty while it offers
 # nothing (the firmware is booting).
