@@ -192,8 +192,14 @@ pub fn run(args: CtlArgs) -> anyhow::Result<()> {
     if reply["ok"] != json!(true) {
         bail!("{}", reply["error"].as_str().unwrap_or("refused"));
     }
+    // A reader that stops early (`| grep -q`) closes the pipe: that ends
+    // the output, it is not an error worth a panic.
+    let say = |text: &str| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+    };
     match args.command {
-        CtlCommand::Status => println!("{}", serde_json::to_string_pretty(&reply["status"])?),
+        CtlCommand::Status => say(&serde_json::to_string_pretty(&reply["status"])?),
         CtlCommand::Watch => {
             let out = std::io::stdout();
             let mut out = out.lock();
@@ -203,7 +209,7 @@ pub fn run(args: CtlArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        _ => println!("ok"),
+        _ => say("ok"),
     }
     Ok(())
 }
