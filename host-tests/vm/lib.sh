@@ -125,6 +125,18 @@ vm_gadget_remove() {
 
 # vm_done: the closing line. Under scripts/vm/batch.sh (VM_COUNTS set) the
 # counts go to that file and batch.sh prints the one summary for the run.
+# vm_vhci_dev: the bus id of a 1199:9041 imported through USB/IP (under
+# vhci_hcd's root hub, not dummy_hcd's).
+vm_vhci_dev() {
+  local d
+  for d in /sys/bus/usb/devices/*; do
+    [ "$(cat "$d/idVendor" 2>/dev/null)" = 1199 ] || continue
+    [ "$(cat "$d/idProduct")" = 9041 ] || continue
+    case "$(readlink -f "$d")" in *vhci*) echo "${d##*/}"; return 0 ;; esac
+  done
+  return 1
+}
+
 vm_done() {
   vm_stop_mm
   if [ -n "${VM_COUNTS:-}" ]; then

@@ -23,17 +23,7 @@ loop=$!
 vm_check "host created /dev/cdc-wdm0 (QMI)" vm_wait_path 60 /dev/cdc-wdm0
 udevadm settle --timeout=10 || true
 
-# The imported device, found under vhci_hcd's root hub.
-vhci_dev() {
-  local d
-  for d in /sys/bus/usb/devices/*; do
-    [ "$(cat "$d/idVendor" 2>/dev/null)" = 1199 ] || continue
-    [ "$(cat "$d/idProduct")" = 9041 ] || continue
-    case "$(readlink -f "$d")" in *vhci*) echo "${d##*/}"; return 0 ;; esac
-  done
-  return 1
-}
-dev="$(vhci_dev || true)"
+dev="$(vm_vhci_dev || true)"
 vm_check "one configuration in composition 6" test "$(cat "/sys/bus/usb/devices/$dev/bNumConfigurations" 2>/dev/null)" = 1
 out="$(qmicli -d /dev/cdc-wdm0 --dms-swi-get-usb-composition 2>&1 || true)"
 printf '%s\n' "$out" | sed 's/^/#   /'
@@ -46,10 +36,10 @@ vm_check "the module left the bus" vm_wait_for 20 sh -c '! lsusb -d 1199:9041 >/
 # Back with two configurations: usb_choose_configuration takes the first
 # whose first interface is not vendor-specific, the MBIM one.
 two_configs() {
-  dev="$(vhci_dev)" && [ "$(cat "/sys/bus/usb/devices/$dev/bNumConfigurations")" = 2 ]
+  dev="$(vm_vhci_dev)" && [ "$(cat "/sys/bus/usb/devices/$dev/bNumConfigurations")" = 2 ]
 }
 vm_check "re-attached with two configurations" vm_wait_for 60 two_configs
-dev="$(vhci_dev || true)"
+dev="$(vm_vhci_dev || true)"
 vm_check "Linux chose configuration 2 (MBIM)" vm_wait_for 20 sh -c "test \"\$(cat /sys/bus/usb/devices/$dev/bConfigurationValue)\" = 2"
 vm_check "cdc_mbim bound to interface 12" vm_wait_path 30 "/sys/bus/usb/drivers/cdc_mbim/$dev:2.12"
 vm_check "host created /dev/cdc-wdm0 (MBIM)" vm_wait_path 30 /dev/cdc-wdm0

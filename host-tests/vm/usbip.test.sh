@@ -26,18 +26,8 @@ vm_check "usbip attach -r 127.0.0.1 -b 1-1" attach
 vm_check "host created /dev/cdc-wdm0" vm_wait_path 30 /dev/cdc-wdm0
 udevadm settle --timeout=10 || true
 
-# The imported device, found under vhci_hcd's root hub.
-vhci_dev() {
-  local d
-  for d in /sys/bus/usb/devices/*; do
-    [ "$(cat "$d/idVendor" 2>/dev/null)" = 1199 ] || continue
-    [ "$(cat "$d/idProduct")" = 9041 ] || continue
-    case "$(readlink -f "$d")" in *vhci*) echo "${d##*/}"; return 0 ;; esac
-  done
-  return 1
-}
-vm_check "lsusb shows 1199:9041 under vhci_hcd" vhci_dev
-dev="$(vhci_dev || true)"
+vm_check "lsusb shows 1199:9041 under vhci_hcd" vm_vhci_dev
+dev="$(vm_vhci_dev || true)"
 
 lsusb -v -d 1199:9041 >"$VM_RESULTS/lsusb-usbip-9041.txt" 2>&1 || true
 desc() { grep -E "^ *$1 " "$VM_RESULTS/lsusb-usbip-9041.txt" | head -1; }
