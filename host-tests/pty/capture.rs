@@ -4,8 +4,9 @@
 
 use crate::harness::*;
 use std::process::Command;
-use vmodem_core::capture::{descriptors, usbmon};
+use vmodem_core::capture::usbmon;
 use vmodem_core::model::Profile;
+use vmodem_core::usb::descriptors;
 use vmodem_core::usb::UsbPersonality;
 use vmodem_core::wire::qmi::{Message, MessageKind};
 use vmodem_core::wire::ServiceId;

@@ -3,8 +3,8 @@
 //! - [`wire`]: codecs for what crosses the USB control and data channels.
 //! - [`model`]: the device itself (identity, SIM, radio, network, bearers).
 //! - [`qmi`]: the QMI services answering from the model.
-//! - [`at`], [`qcdm`], [`nmea`]: the AT, DM and NMEA serial functions,
-//!   reached through [`serial`] and the same model.
+//! - [`serial`]: the AT, DM and NMEA serial functions on the same model.
+//! - [`control`]: the control-socket protocol and the status it reports.
 //! - [`Modem`]: the engine: frames and time in, frames and events out.
 //! - [`capture`]: usbmon pcap records of the USB transfers.
 //! - [`fuzzing`]: fuzz target bodies and the invariants they check.
@@ -12,16 +12,14 @@
 //! Nothing here reads a clock, a socket or a global RNG: time comes in as
 //! [`time::Instant`] arguments and randomness from a seed.
 
-pub mod at;
 pub mod bootloader;
 pub mod capture;
+pub mod control;
 pub mod fault;
 pub mod fuzzing;
 pub mod mbim;
 pub mod model;
 pub mod net;
-pub mod nmea;
-pub mod qcdm;
 pub mod qmi;
 pub mod scenario;
 pub mod serial;

@@ -3,7 +3,7 @@
 //! frames HDLC cannot deliver), and the port answers the next valid line.
 
 use vmodem_core::model::Profile;
-use vmodem_core::qcdm::commands::{BAD_CMD, BAD_LEN, VERSION_INFO};
+use vmodem_core::serial::qcdm::commands::{BAD_CMD, BAD_LEN, VERSION_INFO};
 use vmodem_core::time::Instant;
 use vmodem_core::wire::hdlc::{self, Deframer};
 use vmodem_core::{Modem, SerialPort};

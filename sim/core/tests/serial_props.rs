@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use vmodem_core::model::Profile;
-use vmodem_core::qcdm::DmPort;
+use vmodem_core::serial::qcdm::DmPort;
 use vmodem_core::time::Instant;
 use vmodem_core::wire::hdlc::{self, Deframer};
 use vmodem_core::{Modem, SerialPort};

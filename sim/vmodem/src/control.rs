@@ -14,7 +14,7 @@ use tracing::{debug, warn};
 /// Longest request line accepted; a fault is a few dozen bytes.
 const MAX_LINE: u64 = 16 * 1024;
 
-pub use vmodem_core::scenario::control::Request;
+pub use vmodem_core::control::protocol::Request;
 
 /// What a connection asks of the transport loop.
 pub enum ControlMsg {

@@ -9,11 +9,10 @@
 //! reader knows each interface's class. The caller supplies timestamps and
 //! writes the bytes; nothing here reads a clock or touches a file.
 
-pub mod descriptors;
 pub mod usbmon;
 
 use crate::usb::{
-    PortRole, Setup, TransferKind, UsbPersonality, GET_ENCAPSULATED_RESPONSE,
+    descriptors, PortRole, Setup, TransferKind, UsbPersonality, GET_ENCAPSULATED_RESPONSE,
     SEND_ENCAPSULATED_COMMAND,
 };
 use crate::SerialPort;

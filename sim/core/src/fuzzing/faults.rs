@@ -3,9 +3,9 @@
 //! boot loader's download port.
 
 use super::{check_invariants, default_profile};
+use crate::control::protocol::Request;
 use crate::fault::Fault;
 use crate::model::Profile;
-use crate::scenario::control::Request;
 use crate::scenario::{simulate, Scenario};
 use crate::time::{Duration, Instant};
 use crate::wire::hdlc::Deframer;

@@ -40,16 +40,19 @@ pub fn check_invariants(m: &Modem) {
     assert!(m.pending_data() <= crate::net::MAX_PENDING, "data output");
     let s = m.serial();
     assert!(
-        s.at.pending_output() <= crate::at::MAX_PENDING_BYTES,
+        s.at.pending_output() <= crate::serial::at::MAX_PENDING_BYTES,
         "AT output"
     );
-    assert!(s.at.pending_line() <= crate::at::line::MAX_LINE, "AT line");
     assert!(
-        s.nmea.pending_output() <= crate::nmea::MAX_PENDING_BYTES,
+        s.at.pending_line() <= crate::serial::at::line::MAX_LINE,
+        "AT line"
+    );
+    assert!(
+        s.nmea.pending_output() <= crate::serial::nmea::MAX_PENDING_BYTES,
         "NMEA output"
     );
     assert!(
-        s.dm.pending_output() <= crate::qcdm::MAX_PENDING,
+        s.dm.pending_output() <= crate::serial::qcdm::MAX_PENDING,
         "DM output"
     );
     assert!(

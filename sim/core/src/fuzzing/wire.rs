@@ -2,8 +2,8 @@
 //! nothing may panic them.
 
 use super::default_profile;
-use crate::at::parse;
-use crate::qcdm::{commands, DmPort};
+use crate::serial::at::parse;
+use crate::serial::qcdm::{commands, DmPort};
 use crate::usb::{ControlReply, Setup, WdmChannel};
 use crate::wire::hdlc::{self as hdlc_codec, Deframer as HdlcDeframer};
 use crate::wire::qmi::{Message, MessageKind, Salvage};
@@ -120,7 +120,7 @@ pub fn qcdm(data: &[u8]) {
     let p = default_profile();
     let mut port = DmPort::default();
     port.handle(data, p);
-    assert!(port.pending_output() <= crate::qcdm::MAX_PENDING);
+    assert!(port.pending_output() <= crate::serial::qcdm::MAX_PENDING);
     while let Some(wire) = port.poll() {
         let got = HdlcDeframer::default().push(&wire);
         assert!(

@@ -105,6 +105,11 @@ pub struct Director {
 }
 
 impl Director {
+    /// The engine's state now, for the control socket.
+    pub fn status(&self, modem: &Modem, now: Instant) -> crate::control::Status {
+        crate::control::Status::read(modem, self.t_ms(now))
+    }
+
     /// `scenario` may be absent: then only faults sent by hand happen.
     pub fn new(scenario: Option<&Scenario>, seed: u64, start: Instant) -> Director {
         Director {
@@ -155,7 +160,7 @@ impl Director {
         self.drain_engine(modem);
         for _ in 0..MAX_ROUNDS {
             for s in self.watch.update(modem) {
-                self.resets += u64::from(super::status::is_reset(s));
+                self.resets += u64::from(s == DeviceState::Reset);
                 self.log(now, What::State { state: s });
                 if let Some(r) = &mut self.runner {
                     r.on_state(s, now);

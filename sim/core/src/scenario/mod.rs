@@ -8,7 +8,6 @@
 //! - [`ScriptedHost`] and [`simulate`]: a headless host and the loop that
 //!   runs a scenario in simulated time.
 
-pub mod control;
 pub mod director;
 pub mod file;
 pub mod host;
@@ -16,12 +15,11 @@ pub mod names;
 pub mod runner;
 pub mod simulate;
 pub mod state;
-pub mod status;
 
+pub use crate::control::Status;
 pub use director::{Director, Record, Source, What};
 pub use file::{Delay, Scenario, ScenarioError, Step, Trigger};
 pub use host::ScriptedHost;
 pub use runner::{Firing, ScenarioRunner};
 pub use simulate::{simulate, simulate_inspecting};
 pub use state::{DeviceState, StateWatch};
-pub use status::Status;

@@ -16,7 +16,7 @@ use super::wdm::{
     ControlReply, WdmChannel, GET_ENCAPSULATED_RESPONSE, SEND_ENCAPSULATED_COMMAND,
     SET_CONTROL_LINE_STATE,
 };
-use crate::capture::descriptors;
+use crate::usb::descriptors;
 use crate::wire::ntb::Stream;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 

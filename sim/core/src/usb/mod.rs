@@ -3,6 +3,7 @@
 //! MBIM, the NCM requests and NTBs of the MBIM function, and the module's
 //! USB personalities (what a host enumerates).
 
+pub mod descriptors;
 mod device;
 pub mod ncm;
 mod personality;

@@ -3,11 +3,15 @@
 //! [`SerialPorts`] next to its QMI services; all of them share its one
 //! [`Device`].
 
-use crate::at::AtPort;
+pub mod at;
+pub mod nmea;
+pub mod qcdm;
+
 use crate::model::{Device, DeviceEvent};
-use crate::nmea::NmeaPort;
-use crate::qcdm::DmPort;
 use crate::time::Instant;
+use at::AtPort;
+use nmea::NmeaPort;
+use qcdm::DmPort;
 
 /// Which serial function bytes belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

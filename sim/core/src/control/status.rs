@@ -1,6 +1,5 @@
 //! What `vmodem ctl status` reports, read from the engine's accessors.
 
-use super::state::DeviceState;
 use crate::model::RegState;
 use crate::Modem;
 use serde::Serialize;
@@ -71,18 +70,6 @@ impl Status {
             brownouts: power.brownouts,
         }
     }
-}
-
-impl super::Director {
-    /// The engine's state now, for the control socket.
-    pub fn status(&self, modem: &Modem, now: crate::time::Instant) -> Status {
-        Status::read(modem, self.t_ms(now))
-    }
-}
-
-/// Counts resets from the state edges the director saw.
-pub(super) fn is_reset(s: DeviceState) -> bool {
-    s == DeviceState::Reset
 }
 
 /// "PinRequired" → "pin-required": the model's variant names, as JSON says them.
