@@ -3,13 +3,12 @@
 //! firmware and USB composition messages.
 
 use super::*;
-use crate::model::OperatingMode;
+use crate::model::{bands, OperatingMode};
 use crate::qmi::{Failure, Tlvs};
 
-/// Hardware facts of the EM7305 (LTE category 3, GSM/UMTS/LTE, no CDMA).
+/// QMI encodings of the EM7305's hardware (GSM/UMTS/LTE, no CDMA); the
+/// rates and bands themselves are the model's (`model::hardware`).
 mod hw {
-    pub const MAX_TX_RATE: u32 = 50_000_000;
-    pub const MAX_RX_RATE: u32 = 100_000_000;
     /// Data service capability: simultaneous CS and PS.
     pub const DATA_SERVICE: u8 = 3;
     /// SIM capability: supported.
@@ -17,19 +16,6 @@ mod hw {
     /// Radio interfaces: GSM, UMTS, LTE. No CDMA value, or ModemManager
     /// would add a CDMA interface.
     pub const RADIO_INTERFACES: [u8; 3] = [4, 5, 8];
-    /// GSM 850/900/1800/1900 and WCDMA 2100 (B1), 1900 (B2), 850 (B5) and
-    /// 900 (B8), as QMI band capability bits.
-    pub const BANDS: u64 = (1 << 7) // GSM DCS 1800
-        | (1 << 8) // GSM 900 extended
-        | (1 << 9) // GSM 900 primary
-        | (1 << 19) // GSM 850
-        | (1 << 21) // GSM PCS 1900
-        | (1 << 22) // WCDMA 2100
-        | (1 << 23) // WCDMA PCS 1900
-        | (1 << 26) // WCDMA 850
-        | (1 << 49); // WCDMA 900
-    /// E-UTRAN bands 1, 3, 7, 8 and 20 (bit n-1 for band n).
-    pub const LTE_BANDS: u64 = (1 << 0) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 19);
     /// Power state: external source, no battery.
     pub const POWER_FLAGS: u8 = 0x01;
     pub const BATTERY_LEVEL: u8 = 0;
@@ -38,8 +24,8 @@ mod hw {
 /// Service programming code of an unprovisioned unit.
 pub const DEFAULT_SPC: &[u8; 6] = b"000000";
 
-/// DMS time counts in units of 1.25 ms since the GPS epoch. Without CDMA
-/// there is no network time source, so the count starts at power-on.
+/// DMS time counts in units of 1.25 ms from the module clock's epoch; the
+/// source is the device's own clock (no CDMA network time).
 const TIME_SOURCE_DEVICE: u16 = 0;
 
 pub(super) fn handle(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
@@ -49,8 +35,9 @@ pub(super) fn handle(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     match req.id() {
         GET_CAPABILITIES => {
             r.with(0x01, |w| {
-                w.u32(hw::MAX_TX_RATE)
-                    .u32(hw::MAX_RX_RATE)
+                let peak = crate::model::hardware::peak_rates();
+                w.u32(peak.tx_bps)
+                    .u32(peak.rx_bps)
                     .u8(hw::DATA_SERVICE)
                     .u8(hw::SIM)
                     .u8(hw::RADIO_INTERFACES.len() as u8)
@@ -86,13 +73,14 @@ pub(super) fn handle(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
             r.push(0x01, [hw::POWER_FLAGS, hw::BATTERY_LEVEL]);
         }
         GET_TIME => {
-            let count = ctx.now.millis() * 4 / 5;
+            let count = ctx.dev.clock(ctx.now).qmi_count();
             r.with(0x01, |w| {
                 w.bytes(&count.to_le_bytes()[..6]).u16(TIME_SOURCE_DEVICE);
             });
         }
         GET_BAND_CAPABILITIES => {
-            r.u64(0x01, hw::BANDS).u64(0x10, hw::LTE_BANDS);
+            r.u64(0x01, bands::BAND_PREF)
+                .u64(0x10, bands::LTE_BAND_PREF);
         }
         GET_FACTORY_SKU => {
             r.str(0x01, &id.sku);

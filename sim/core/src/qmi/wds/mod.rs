@@ -231,12 +231,11 @@ fn rat_mask(t: Option<Technology>) -> u32 {
     }
 }
 
-/// Channel rates (TX, RX) in bit/s of an EM7305: LTE category 3, and
-/// DC-HSPA+ on UMTS.
-pub(crate) fn max_rates(t: Option<Technology>) -> (u32, u32) {
-    match t {
-        Some(Technology::Lte) => (50_000_000, 100_000_000),
-        Some(Technology::Umts) => (5_760_000, 42_200_000),
+/// Channel rates (TX, RX) in bit/s: the technology's peak rates from the
+/// model, or QMI's "unknown" without one.
+fn max_rates(t: Option<Technology>) -> (u32, u32) {
+    match t.map(crate::model::hardware::max_rates) {
+        Some(r) => (r.tx_bps, r.rx_bps),
         None => (u32::MAX, u32::MAX),
     }
 }
