@@ -178,10 +178,8 @@ impl Modem {
             return Err(ProtocolError::InvalidClientId.into());
         }
         if msg.id.0 == qmi::GET_SUPPORTED_MESSAGES {
-            return Ok(supported_messages(svc.supported()));
-        }
-        if !svc.supported().contains(&msg.id.0) {
-            return Err(ProtocolError::InvalidQmiCommand.into());
+            let ids: Vec<u16> = svc.messages().iter().map(|m| m.id).collect();
+            return Ok(supported_messages(&ids));
         }
         let mut ctx = Ctx {
             dev: &mut self.device,

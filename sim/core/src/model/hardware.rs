@@ -49,10 +49,16 @@ pub fn peak_rates() -> Rates {
     [Technology::Lte, Technology::Umts]
         .map(max_rates)
         .into_iter()
-        .fold(Rates { tx_bps: 0, rx_bps: 0 }, |a, r| Rates {
-            tx_bps: a.tx_bps.max(r.tx_bps),
-            rx_bps: a.rx_bps.max(r.rx_bps),
-        })
+        .fold(
+            Rates {
+                tx_bps: 0,
+                rx_bps: 0,
+            },
+            |a, r| Rates {
+                tx_bps: a.tx_bps.max(r.tx_bps),
+                rx_bps: a.rx_bps.max(r.rx_bps),
+            },
+        )
 }
 
 /// Die temperature of a module idling in a host at room temperature, °C.

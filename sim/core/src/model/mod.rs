@@ -26,8 +26,8 @@ pub use bearer::{Bearer, CallEnd, IpFamily};
 pub use clock::ClockReading;
 pub use data_stats::DataStats;
 pub use hardware::{bands, Rates};
-pub use pdp::{AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_APN_LEN,
-    MAX_PDP_PROFILES,
+pub use pdp::{
+    AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_APN_LEN, MAX_PDP_PROFILES,
 };
 pub use power::{LoadState, Phase, PowerModel, PowerSample, PowerStatus};
 pub use power_setup::PowerSetup;

@@ -58,7 +58,6 @@ impl Framing {
     }
 }
 
-
 /// The network side of the data path.
 #[derive(Debug, Default)]
 pub struct PacketNetwork {

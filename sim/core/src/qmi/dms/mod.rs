@@ -3,8 +3,8 @@
 //!
 //! Messages a 9x15 firmware does not know (boot image download mode,
 //! software version, MAC address, stored image info, FCC authentication,
-//! other vendors' messages...) are left out of [`SUPPORTED`], so the engine
-//! answers them with InvalidQmiCommand as the real firmware does.
+//! other vendors' messages...) are left out of [`MESSAGES`], so they get
+//! InvalidQmiCommand as from the real firmware.
 
 mod images;
 mod info;
@@ -13,6 +13,7 @@ mod sim;
 #[cfg(test)]
 mod tests;
 
+use super::table::{self, msg, Handler, Message, MessageName};
 use super::{Ctx, Indication, Reply, Req, Service};
 use crate::model::{Device, DeviceEvent};
 use crate::wire::{ProtocolError, ServiceId};
@@ -59,45 +60,58 @@ pub const SWI_GET_CURRENT_FIRMWARE: u16 = 0x5556;
 pub const SWI_GET_USB_COMPOSITION: u16 = 0x555B;
 pub const SWI_SET_USB_COMPOSITION: u16 = 0x555C;
 
-const SUPPORTED: &[u16] = &[
-    RESET,
-    SET_EVENT_REPORT,
-    GET_CAPABILITIES,
-    GET_MANUFACTURER,
-    GET_MODEL,
-    GET_REVISION,
-    GET_MSISDN,
-    GET_IDS,
-    GET_POWER_STATE,
-    UIM_SET_PIN_PROTECTION,
-    UIM_VERIFY_PIN,
-    UIM_UNBLOCK_PIN,
-    UIM_CHANGE_PIN,
-    UIM_GET_PIN_STATUS,
-    GET_HARDWARE_REVISION,
-    GET_OPERATING_MODE,
-    SET_OPERATING_MODE,
-    GET_TIME,
-    GET_PRL_VERSION,
-    GET_ACTIVATION_STATE,
-    ACTIVATE_AUTOMATIC,
-    ACTIVATE_MANUAL,
-    GET_USER_LOCK_STATE,
-    RESTORE_FACTORY_DEFAULTS,
-    VALIDATE_SPC,
-    UIM_GET_ICCID,
-    UIM_GET_CK_STATUS,
-    UIM_GET_IMSI,
-    UIM_GET_STATE,
-    GET_BAND_CAPABILITIES,
-    GET_FACTORY_SKU,
-    GET_FIRMWARE_PREFERENCE,
-    SET_FIRMWARE_PREFERENCE,
-    LIST_STORED_IMAGES,
-    SWI_GET_CURRENT_FIRMWARE,
-    SWI_GET_USB_COMPOSITION,
-    SWI_SET_USB_COMPOSITION,
+/// What a 9x15 answers, one entry per request. Identity, capability and
+/// vendor queries share `info::handle` (INFO), PIN and card queries
+/// `sim::handle` (SIM), firmware images `images::handle` (IMAGES).
+pub(crate) const MESSAGES: &[Message<Handler<Dms>>] = &[
+    msg(RESET, "reset", |s, _, c| s.reset_client(c.client)),
+    msg(SET_EVENT_REPORT, "set-event-report", |s, r, c| {
+        s.set_event_report(r, c.client)
+    }),
+    msg(GET_CAPABILITIES, "get-capabilities", INFO),
+    msg(GET_MANUFACTURER, "get-manufacturer", INFO),
+    msg(GET_MODEL, "get-model", INFO),
+    msg(GET_REVISION, "get-revision", INFO),
+    msg(GET_MSISDN, "get-msisdn", SIM),
+    msg(GET_IDS, "get-ids", INFO),
+    msg(GET_POWER_STATE, "get-power-state", INFO),
+    msg(UIM_SET_PIN_PROTECTION, "uim-set-pin-protection", SIM),
+    msg(UIM_VERIFY_PIN, "uim-verify-pin", SIM),
+    msg(UIM_UNBLOCK_PIN, "uim-unblock-pin", SIM),
+    msg(UIM_CHANGE_PIN, "uim-change-pin", SIM),
+    msg(UIM_GET_PIN_STATUS, "uim-get-pin-status", SIM),
+    msg(GET_HARDWARE_REVISION, "get-hardware-revision", INFO),
+    msg(GET_OPERATING_MODE, "get-operating-mode", |_, _, c| {
+        info::get_operating_mode(c)
+    }),
+    msg(SET_OPERATING_MODE, "set-operating-mode", |_, r, c| {
+        info::set_operating_mode(r, c)
+    }),
+    msg(GET_TIME, "get-time", INFO),
+    msg(GET_PRL_VERSION, "get-prl-version", INFO),
+    msg(GET_ACTIVATION_STATE, "get-activation-state", INFO),
+    msg(ACTIVATE_AUTOMATIC, "activate-automatic", INFO),
+    msg(ACTIVATE_MANUAL, "activate-manual", INFO),
+    msg(GET_USER_LOCK_STATE, "get-user-lock-state", INFO),
+    msg(RESTORE_FACTORY_DEFAULTS, "restore-factory-defaults", INFO),
+    msg(VALIDATE_SPC, "validate-spc", INFO),
+    msg(UIM_GET_ICCID, "uim-get-iccid", SIM),
+    msg(UIM_GET_CK_STATUS, "uim-get-ck-status", SIM),
+    msg(UIM_GET_IMSI, "uim-get-imsi", SIM),
+    msg(UIM_GET_STATE, "uim-get-state", SIM),
+    msg(GET_BAND_CAPABILITIES, "get-band-capabilities", INFO),
+    msg(GET_FACTORY_SKU, "get-factory-sku", INFO),
+    msg(GET_FIRMWARE_PREFERENCE, "get-firmware-preference", IMAGES),
+    msg(SET_FIRMWARE_PREFERENCE, "set-firmware-preference", IMAGES),
+    msg(LIST_STORED_IMAGES, "list-stored-images", IMAGES),
+    msg(SWI_GET_CURRENT_FIRMWARE, "swi-get-current-firmware", INFO),
+    msg(SWI_GET_USB_COMPOSITION, "swi-get-usb-composition", INFO),
+    msg(SWI_SET_USB_COMPOSITION, "swi-set-usb-composition", INFO),
 ];
+
+const INFO: Handler<Dms> = |_, r, c| info::handle(r, c);
+const SIM: Handler<Dms> = |_, r, c| sim::handle(r, c);
+const IMAGES: Handler<Dms> = |_, r, c| images::handle(r, c);
 
 /// QMI errors without a named constant in [`ProtocolError`].
 const DEVICE_UNSUPPORTED: ProtocolError = ProtocolError(25);
@@ -109,6 +123,14 @@ pub struct Dms {
     reporting: BTreeMap<u8, Reporting>,
 }
 
+impl Dms {
+    /// Resets this client's DMS state, not the modem.
+    fn reset_client(&mut self, client: u8) -> Reply {
+        self.reporting.remove(&client);
+        Ok(Default::default())
+    }
+}
+
 impl Service for Dms {
     fn id(&self) -> ServiceId {
         ServiceId::Dms
@@ -116,34 +138,14 @@ impl Service for Dms {
     fn version(&self) -> (u16, u16) {
         (1, 14)
     }
-    fn supported(&self) -> &'static [u16] {
-        SUPPORTED
+    fn name(&self) -> &'static str {
+        "dms"
+    }
+    fn messages(&self) -> Vec<MessageName> {
+        table::names(MESSAGES)
     }
     fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-        match req.id() {
-            RESET => {
-                // Resets this client's DMS state, not the modem.
-                self.reporting.remove(&ctx.client);
-                Ok(Default::default())
-            }
-            SET_EVENT_REPORT => self.set_event_report(req, ctx.client),
-            GET_OPERATING_MODE => info::get_operating_mode(ctx),
-            SET_OPERATING_MODE => info::set_operating_mode(req, ctx),
-            UIM_SET_PIN_PROTECTION
-            | UIM_VERIFY_PIN
-            | UIM_UNBLOCK_PIN
-            | UIM_CHANGE_PIN
-            | UIM_GET_PIN_STATUS
-            | UIM_GET_ICCID
-            | UIM_GET_IMSI
-            | UIM_GET_STATE
-            | UIM_GET_CK_STATUS
-            | GET_MSISDN => sim::handle(req, ctx),
-            GET_FIRMWARE_PREFERENCE | SET_FIRMWARE_PREFERENCE | LIST_STORED_IMAGES => {
-                images::handle(req, ctx)
-            }
-            _ => info::handle(req, ctx),
-        }
+        table::dispatch(MESSAGES, self, req, ctx)
     }
     fn client_removed(&mut self, client: u8) {
         self.reporting.remove(&client);

@@ -340,7 +340,9 @@ fn cgdcont_set(a: &[super::parse::Arg], cx: &mut Cx<'_>) -> Outcome {
         return Err(Cme::NotSupported.into());
     }
     for (i, max) in [(4, 2), (5, 4)] {
-        if a.get(i).is_some_and(|x| !x.is_empty() && x.num().is_none_or(|v| v > max)) {
+        if a.get(i)
+            .is_some_and(|x| !x.is_empty() && x.num().is_none_or(|v| v > max))
+        {
             return Err(bad());
         }
     }

@@ -252,10 +252,7 @@ fn scact_read(cx: &Cx<'_>) -> Vec<String> {
         .iter()
         .map(|p| {
             let apn = dev.call_apn(None, Some(p));
-            let up = dev
-                .bearers
-                .iter()
-                .any(|b| b.apn.eq_ignore_ascii_case(&apn));
+            let up = dev.bearers.iter().any(|b| b.apn.eq_ignore_ascii_case(&apn));
             format!("!SCACT: {},{}", p.index, up as u8)
         })
         .collect()

@@ -265,7 +265,9 @@ fn sierra_status_and_composition() {
     }
     assert!(b.at("AT!PCINFO?").contains("!PCINFO: State: Online"));
     let temp = b.m.device().temperature_c;
-    assert!(b.at("AT!PCTEMP?").contains(&format!("Temperature: {temp} C")));
+    assert!(b
+        .at("AT!PCTEMP?")
+        .contains(&format!("Temperature: {temp} C")));
     assert!(g.contains(&format!("Temperature: {temp}")));
     assert_eq!(b.at("AT!UDUSBCOMP?"), "\r\n!UDUSBCOMP: 6\r\n\r\nOK\r\n");
     assert!(b
@@ -347,7 +349,8 @@ fn pcvolt_reads_the_power_model() {
         connector_ohms: None,
         capacitance_uf: None,
     };
-    b.m.inject(crate::fault::Fault::Power(weaker), t(b.now)).unwrap();
+    b.m.inject(crate::fault::Fault::Power(weaker), t(b.now))
+        .unwrap();
     b.advance(1000);
     let sagged = mv(&mut b);
     assert!(sagged < at_start - 500, "{sagged} mV vs {at_start} mV");
