@@ -420,7 +420,8 @@ impl Rig {
         let r = self.qmi(ServiceId::Nas, 0x24, vec![]).unwrap();
         let s = r.tlv(1).unwrap();
         let state = ["not-registered", "registered", "searching", "denied"][s[0] as usize];
-        let rat = (s[0] == 1).then(|| if s[5] == 8 { "lte" } else { "umts" });
+        let rat = if s.get(5) == Some(&8) { "lte" } else { "umts" };
+        let rat = (s[0] == 1).then_some(rat);
         (state, rat)
     }
 
@@ -448,7 +449,8 @@ impl Rig {
             6 => "denied",
             _ => "not-registered",
         };
-        let rat = (state == "registered").then(|| if class & 0x20 != 0 { "lte" } else { "umts" });
+        let rat = if class & 0x20 != 0 { "lte" } else { "umts" };
+        let rat = (state == "registered").then_some(rat);
         (state, rat)
     }
 
