@@ -103,7 +103,10 @@ fn at_port_identity_and_pin_shared_with_qmi() {
         "\r\n+CGDCONT: 1,\"IPV4V6\",\"internet\",\"\",0,0\r\n\
          +CGDCONT: 2,\"IP\",\"corp\",\"\",0,0\r\n\r\nOK\r\n"
     );
-    assert_eq!(at(&mut pty, "AT+CGDCONT=2,\"IPV6\",\"corp6\""), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut pty, "AT+CGDCONT=2,\"IPV6\",\"corp6\""),
+        "\r\nOK\r\n"
+    );
     let s = m.ok(&["--wds-get-profile-list=3gpp"]);
     assert!(s.contains("[2] 3gpp - work"), "{s}");
     assert_field(&s, "APN", "'corp6'");

@@ -60,58 +60,126 @@ pub const SWI_GET_CURRENT_FIRMWARE: u16 = 0x5556;
 pub const SWI_GET_USB_COMPOSITION: u16 = 0x555B;
 pub const SWI_SET_USB_COMPOSITION: u16 = 0x555C;
 
-/// What a 9x15 answers, one entry per request. Identity, capability and
-/// vendor queries share `info::handle` (INFO), PIN and card queries
-/// `sim::handle` (SIM), firmware images `images::handle` (IMAGES).
+/// What a 9x15 answers, one entry per request: identity, capabilities and
+/// vendor messages in `info`, PIN and card messages in `sim`, firmware
+/// images in `images`.
 pub(crate) const MESSAGES: &[Message<Handler<Dms>>] = &[
     msg(RESET, "reset", |s, _, c| s.reset_client(c.client)),
     msg(SET_EVENT_REPORT, "set-event-report", |s, r, c| {
         s.set_event_report(r, c.client)
     }),
-    msg(GET_CAPABILITIES, "get-capabilities", INFO),
-    msg(GET_MANUFACTURER, "get-manufacturer", INFO),
-    msg(GET_MODEL, "get-model", INFO),
-    msg(GET_REVISION, "get-revision", INFO),
-    msg(GET_MSISDN, "get-msisdn", SIM),
-    msg(GET_IDS, "get-ids", INFO),
-    msg(GET_POWER_STATE, "get-power-state", INFO),
-    msg(UIM_SET_PIN_PROTECTION, "uim-set-pin-protection", SIM),
-    msg(UIM_VERIFY_PIN, "uim-verify-pin", SIM),
-    msg(UIM_UNBLOCK_PIN, "uim-unblock-pin", SIM),
-    msg(UIM_CHANGE_PIN, "uim-change-pin", SIM),
-    msg(UIM_GET_PIN_STATUS, "uim-get-pin-status", SIM),
-    msg(GET_HARDWARE_REVISION, "get-hardware-revision", INFO),
+    msg(GET_CAPABILITIES, "get-capabilities", |_, r, c| {
+        info::get_capabilities(r, c)
+    }),
+    msg(GET_MANUFACTURER, "get-manufacturer", |_, r, c| {
+        info::get_manufacturer(r, c)
+    }),
+    msg(GET_MODEL, "get-model", |_, r, c| info::get_model(r, c)),
+    msg(GET_REVISION, "get-revision", |_, r, c| {
+        info::get_revision(r, c)
+    }),
+    msg(GET_MSISDN, "get-msisdn", |_, r, c| sim::get_msisdn(r, c)),
+    msg(GET_IDS, "get-ids", |_, r, c| info::get_ids(r, c)),
+    msg(GET_POWER_STATE, "get-power-state", |_, r, c| {
+        info::get_power_state(r, c)
+    }),
+    msg(
+        UIM_SET_PIN_PROTECTION,
+        "uim-set-pin-protection",
+        |_, r, c| sim::uim_set_pin_protection(r, c),
+    ),
+    msg(UIM_VERIFY_PIN, "uim-verify-pin", |_, r, c| {
+        sim::uim_verify_pin(r, c)
+    }),
+    msg(UIM_UNBLOCK_PIN, "uim-unblock-pin", |_, r, c| {
+        sim::uim_unblock_pin(r, c)
+    }),
+    msg(UIM_CHANGE_PIN, "uim-change-pin", |_, r, c| {
+        sim::uim_change_pin(r, c)
+    }),
+    msg(UIM_GET_PIN_STATUS, "uim-get-pin-status", |_, r, c| {
+        sim::uim_get_pin_status(r, c)
+    }),
+    msg(GET_HARDWARE_REVISION, "get-hardware-revision", |_, r, c| {
+        info::get_hardware_revision(r, c)
+    }),
     msg(GET_OPERATING_MODE, "get-operating-mode", |_, _, c| {
         info::get_operating_mode(c)
     }),
     msg(SET_OPERATING_MODE, "set-operating-mode", |_, r, c| {
         info::set_operating_mode(r, c)
     }),
-    msg(GET_TIME, "get-time", INFO),
-    msg(GET_PRL_VERSION, "get-prl-version", INFO),
-    msg(GET_ACTIVATION_STATE, "get-activation-state", INFO),
-    msg(ACTIVATE_AUTOMATIC, "activate-automatic", INFO),
-    msg(ACTIVATE_MANUAL, "activate-manual", INFO),
-    msg(GET_USER_LOCK_STATE, "get-user-lock-state", INFO),
-    msg(RESTORE_FACTORY_DEFAULTS, "restore-factory-defaults", INFO),
-    msg(VALIDATE_SPC, "validate-spc", INFO),
-    msg(UIM_GET_ICCID, "uim-get-iccid", SIM),
-    msg(UIM_GET_CK_STATUS, "uim-get-ck-status", SIM),
-    msg(UIM_GET_IMSI, "uim-get-imsi", SIM),
-    msg(UIM_GET_STATE, "uim-get-state", SIM),
-    msg(GET_BAND_CAPABILITIES, "get-band-capabilities", INFO),
-    msg(GET_FACTORY_SKU, "get-factory-sku", INFO),
-    msg(GET_FIRMWARE_PREFERENCE, "get-firmware-preference", IMAGES),
-    msg(SET_FIRMWARE_PREFERENCE, "set-firmware-preference", IMAGES),
-    msg(LIST_STORED_IMAGES, "list-stored-images", IMAGES),
-    msg(SWI_GET_CURRENT_FIRMWARE, "swi-get-current-firmware", INFO),
-    msg(SWI_GET_USB_COMPOSITION, "swi-get-usb-composition", INFO),
-    msg(SWI_SET_USB_COMPOSITION, "swi-set-usb-composition", INFO),
+    msg(GET_TIME, "get-time", |_, r, c| info::get_time(r, c)),
+    msg(GET_PRL_VERSION, "get-prl-version", |_, r, c| {
+        info::get_prl_version(r, c)
+    }),
+    msg(GET_ACTIVATION_STATE, "get-activation-state", |_, r, c| {
+        info::get_activation_state(r, c)
+    }),
+    msg(ACTIVATE_AUTOMATIC, "activate-automatic", |_, r, c| {
+        info::activate_automatic(r, c)
+    }),
+    msg(ACTIVATE_MANUAL, "activate-manual", |_, r, c| {
+        info::activate_manual(r, c)
+    }),
+    msg(GET_USER_LOCK_STATE, "get-user-lock-state", |_, r, c| {
+        info::get_user_lock_state(r, c)
+    }),
+    msg(
+        RESTORE_FACTORY_DEFAULTS,
+        "restore-factory-defaults",
+        |_, r, c| info::restore_factory_defaults(r, c),
+    ),
+    msg(VALIDATE_SPC, "validate-spc", |_, r, c| {
+        info::validate_spc(r, c)
+    }),
+    msg(UIM_GET_ICCID, "uim-get-iccid", |_, r, c| {
+        sim::uim_get_iccid(r, c)
+    }),
+    msg(UIM_GET_CK_STATUS, "uim-get-ck-status", |_, r, c| {
+        sim::uim_get_ck_status(r, c)
+    }),
+    msg(UIM_GET_IMSI, "uim-get-imsi", |_, r, c| {
+        sim::uim_get_imsi(r, c)
+    }),
+    msg(UIM_GET_STATE, "uim-get-state", |_, r, c| {
+        sim::uim_get_state(r, c)
+    }),
+    msg(GET_BAND_CAPABILITIES, "get-band-capabilities", |_, r, c| {
+        info::get_band_capabilities(r, c)
+    }),
+    msg(GET_FACTORY_SKU, "get-factory-sku", |_, r, c| {
+        info::get_factory_sku(r, c)
+    }),
+    msg(
+        GET_FIRMWARE_PREFERENCE,
+        "get-firmware-preference",
+        |_, r, c| images::get_firmware_preference(r, c),
+    ),
+    msg(
+        SET_FIRMWARE_PREFERENCE,
+        "set-firmware-preference",
+        |_, r, c| images::set_firmware_preference(r, c),
+    ),
+    msg(LIST_STORED_IMAGES, "list-stored-images", |_, r, c| {
+        images::list_stored_images(r, c)
+    }),
+    msg(
+        SWI_GET_CURRENT_FIRMWARE,
+        "swi-get-current-firmware",
+        |_, r, c| info::swi_get_current_firmware(r, c),
+    ),
+    msg(
+        SWI_GET_USB_COMPOSITION,
+        "swi-get-usb-composition",
+        |_, r, c| info::swi_get_usb_composition(r, c),
+    ),
+    msg(
+        SWI_SET_USB_COMPOSITION,
+        "swi-set-usb-composition",
+        |_, r, c| info::swi_set_usb_composition(r, c),
+    ),
 ];
-
-const INFO: Handler<Dms> = |_, r, c| info::handle(r, c);
-const SIM: Handler<Dms> = |_, r, c| sim::handle(r, c);
-const IMAGES: Handler<Dms> = |_, r, c| images::handle(r, c);
 
 /// QMI errors without a named constant in [`ProtocolError`].
 const DEVICE_UNSUPPORTED: ProtocolError = ProtocolError(25);
