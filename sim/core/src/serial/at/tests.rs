@@ -426,3 +426,25 @@ fn contexts_are_the_wds_profiles() {
     assert_eq!(b.at("AT!SCACT=1,1"), "\r\nOK\r\n");
     assert_eq!(b.m.device().bearers[0].apn, "internet");
 }
+
+/// One clock: AT!GSTATUS's current time and DMS Get Time read the same.
+#[test]
+fn one_clock_for_at_and_qmi() {
+    let mut b = Bench::new();
+    b.advance(123_456);
+    let g = b.at("AT!GSTATUS?");
+    let secs: u64 = g
+        .split("Current Time:")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{g}"));
+    let r = b.qmi(ServiceId::Dms, 0x002F, vec![]);
+    let v = r.tlv(0x01).unwrap();
+    let mut count = [0u8; 8];
+    count[..6].copy_from_slice(&v[..6]);
+    // 1.25 ms units.
+    let qmi_secs = u64::from_le_bytes(count) * 5 / 4 / 1000;
+    assert_eq!(secs, 123);
+    assert_eq!(qmi_secs, secs);
+}
