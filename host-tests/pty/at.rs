@@ -94,6 +94,23 @@ fn at_port_identity_and_pin_shared_with_qmi() {
     // And the other way: what QMI changes, AT reads.
     m.ok(&["--dms-set-operating-mode=low-power"]);
     assert_eq!(at(&mut pty, "AT+CFUN?"), "\r\n+CFUN: 4\r\n\r\nOK\r\n");
+
+    // One store of PDP contexts: a WDS profile is an AT context, and a
+    // context defined over AT is a WDS profile.
+    m.ok(&["--wds-create-profile=3gpp,name=work,apn=corp,pdp-type=IPV4"]);
+    assert_eq!(
+        at(&mut pty, "AT+CGDCONT?"),
+        "\r\n+CGDCONT: 1,\"IPV4V6\",\"internet\",\"\",0,0\r\n\
+         +CGDCONT: 2,\"IP\",\"corp\",\"\",0,0\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        at(&mut pty, "AT+CGDCONT=2,\"IPV6\",\"corp6\""),
+        "\r\nOK\r\n"
+    );
+    let s = m.ok(&["--wds-get-profile-list=3gpp"]);
+    assert!(s.contains("[2] 3gpp - work"), "{s}");
+    assert_field(&s, "APN", "'corp6'");
+    assert_field(&s, "PDP type", "'ipv6'");
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod lifecycle;
 pub use lifecycle::{Happening, LeaveCause, Personality, Record, ResetCause};
 
 use crate::fault::{Mangle, StalledEndpoint};
-use crate::model::{Device, Phase, PowerModel, Profile, BOOT_TIME};
+use crate::model::{DataStats, Device, Phase, Profile, BOOT_TIME};
 use crate::qmi::ctl::CtlCtx;
 use crate::qmi::{self, ClientTable, Ctx, Failure, Indication, Req, Service, Tlvs};
 use crate::serial::{SerialPort, SerialPorts};
@@ -62,7 +62,6 @@ pub struct Modem {
     out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     life: Life,
-    power: PowerModel,
     faults: FaultState,
     stats: Stats,
     indications: Vec<Indication>,
@@ -76,7 +75,6 @@ impl Modem {
     pub fn new(profile: Profile, seed: u64, now: Instant) -> Modem {
         Modem {
             net: crate::net::PacketNetwork::default(),
-            power: PowerModel::new(profile.power.clone(), now),
             faults: FaultState::new(seed, now),
             life: Life::Running,
             device: Device::new(profile, seed, now),
@@ -180,10 +178,8 @@ impl Modem {
             return Err(ProtocolError::InvalidClientId.into());
         }
         if msg.id.0 == qmi::GET_SUPPORTED_MESSAGES {
-            return Ok(supported_messages(svc.supported()));
-        }
-        if !svc.supported().contains(&msg.id.0) {
-            return Err(ProtocolError::InvalidQmiCommand.into());
+            let ids: Vec<u16> = svc.messages().iter().map(|m| m.id).collect();
+            return Ok(supported_messages(&ids));
         }
         let mut ctx = Ctx {
             dev: &mut self.device,
@@ -278,11 +274,11 @@ impl Modem {
             Life::BootLoader => Phase::LowPower,
             Life::Down { .. } | Life::Crashed => Phase::Off,
         };
-        let before = self.power.load_state(now);
-        self.power.set_phase(phase, now);
-        let after = self.power.load_state(now);
+        let before = self.device.power.load_state(now);
+        self.device.power.set_phase(phase, now);
+        let after = self.device.power.load_state(now);
         if after != before {
-            let volts = self.power.status(now).volts;
+            let volts = self.device.power.status(now).volts;
             self.faults.record(
                 now,
                 Happening::Load {
@@ -304,7 +300,7 @@ impl Modem {
         [
             self.life.deadline(),
             device,
-            self.power.poll_at(),
+            self.device.power.poll_at(),
             self.faults.deadline(),
         ]
         .into_iter()
@@ -315,7 +311,7 @@ impl Modem {
     /// Everything due at `t`, in order.
     fn step(&mut self, t: Instant) {
         self.faults.now = self.faults.now.max(t);
-        if let Some(at) = self.power.advance(t) {
+        if let Some(at) = self.device.power.advance(t) {
             self.brownout(at);
             return;
         }
@@ -540,7 +536,7 @@ impl Modem {
     }
 
     /// Counters of the packet data path.
-    pub fn data_stats(&self) -> crate::net::DataStats {
+    pub fn data_stats(&self) -> DataStats {
         self.net.stats()
     }
 

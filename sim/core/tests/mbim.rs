@@ -325,6 +325,46 @@ fn an_unknown_apn_is_refused_with_its_3gpp_cause() {
     assert_eq!(Reader::new(&info).u32(32), Ok(27), "NwError");
 }
 
+/// A connect without an access string uses the default stored context's
+/// APN, the one WDS profiles and AT+CGDCONT edit.
+#[test]
+fn an_empty_access_string_uses_the_default_context() {
+    let mut m = mbim_modem();
+    exchange(&mut m, &command(2, PIN, true, enter_pin("1234")), t(1));
+    m.handle_timeout(t(3000));
+    let connect = || {
+        let mut w = Writer::new();
+        w.u32(0).u32(1).string("").string("").string("");
+        w.u32(0).u32(0).u32(1).uuid(&Uuid::CONTEXT_INTERNET);
+        w.finish()
+    };
+    // Context 1 (the default) names an APN the network does not know.
+    m.handle_serial(
+        vmodem_core::SerialPort::At,
+        b"AT+CGDCONT=1,\"IP\",\"nope\"\r",
+        t(3001),
+    );
+    let out = m.poll_serial(vmodem_core::SerialPort::At).unwrap();
+    assert!(
+        out.ends_with(b"OK\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    let r = exchange(&mut m, &command(3, CONNECT, true, connect()), t(3002));
+    let (status, info) = done(&r, 3);
+    assert_eq!(status, Status::FAILURE);
+    assert_eq!(Reader::new(&info).u32(32), Ok(27), "unknown APN");
+    // Back to one it knows: the session comes up on it.
+    m.handle_serial(
+        vmodem_core::SerialPort::At,
+        b"AT+CGDCONT=1,\"IP\",\"internet\"\r",
+        t(3003),
+    );
+    let r = exchange(&mut m, &command(4, CONNECT, true, connect()), t(3004));
+    assert_eq!(done(&r, 4).0, Status::SUCCESS);
+    assert_eq!(m.device().bearers[0].apn, "internet");
+}
+
 #[test]
 fn large_answers_are_fragmented_to_the_negotiated_size() {
     let mut m = Modem::new(Profile::default(), 0, t(0));

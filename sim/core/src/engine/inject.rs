@@ -162,7 +162,7 @@ impl Modem {
             }
             Fault::Power(change) => {
                 let setup = self.changed_setup(&change)?;
-                self.power.set_setup(setup, now);
+                self.device.power.set_setup(setup, now);
             }
         }
         self.flush_events();
@@ -203,7 +203,7 @@ impl Modem {
         &self,
         c: &crate::fault::PowerChange,
     ) -> Result<crate::model::PowerSetup, FaultError> {
-        let mut s = self.power.setup().clone();
+        let mut s = self.device.power.setup().clone();
         if let Some(v) = c.source_volts {
             s.source_volts = v;
         }
@@ -272,7 +272,7 @@ impl Modem {
 
     /// The supply fell too low at `at`.
     pub(super) fn brownout(&mut self, at: Instant) {
-        let volts = self.power.status(at).volts;
+        let volts = self.device.power.status(at).volts;
         self.faults.record(at, Happening::Brownout { volts });
         let down = self.draw_down_time();
         self.reset_with(at, ResetCause::Brownout, down);
@@ -413,18 +413,18 @@ impl Modem {
 
     /// Supply figures at the latest time the engine has seen.
     pub fn power(&self) -> crate::model::PowerStatus {
-        self.power.status(self.faults.now)
+        self.device.power.status(self.faults.now)
     }
 
     /// Keep every supply breakpoint (for a plot of voltage and current);
     /// take them with `poll_power_sample`. Off by default.
     pub fn trace_power(&mut self, on: bool) {
-        self.power.set_tracing(on);
+        self.device.power.set_tracing(on);
     }
 
     /// The next supply breakpoint, oldest first.
     pub fn poll_power_sample(&mut self) -> Option<crate::model::PowerSample> {
-        self.power.take_sample()
+        self.device.power.take_sample()
     }
 }
 

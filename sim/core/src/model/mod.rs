@@ -1,11 +1,17 @@
 //! The device model: one EM7305's state, whatever protocol the host speaks.
 //!
-//! QMI (and later MBIM and AT) services read and change this one model, so a
-//! PIN entered through one protocol is entered for all. Every change that a
-//! host may subscribe to is recorded as a [`DeviceEvent`].
+//! QMI, MBIM and the AT port read and change this one model, so a PIN
+//! entered through one protocol is entered for all. It owns every fact more
+//! than one protocol reports: stored PDP contexts, hardware capabilities
+//! and rates, temperature, the supply voltage (from the power model) and
+//! the clock. Every change that a host may subscribe to is recorded as a
+//! [`DeviceEvent`].
 
 mod bearer;
+mod clock;
+mod data_stats;
 mod faults;
+pub mod hardware;
 pub mod identity;
 mod pdp;
 pub mod power;
@@ -17,13 +23,18 @@ mod selection;
 mod sim;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
-pub use pdp::{AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_PDP_PROFILES};
+pub use clock::ClockReading;
+pub use data_stats::DataStats;
+pub use hardware::{bands, Rates};
+pub use pdp::{
+    AuthMethods, PdpProfile, PdpProfileError, PdpProfiles, PdpType, MAX_APN_LEN, MAX_PDP_PROFILES,
+};
 pub use power::{LoadState, Phase, PowerModel, PowerSample, PowerStatus};
 pub use power_setup::PowerSetup;
 pub use profile::{ApnProfile, GpsProfile, Profile, Technology};
 pub use radio::{mode_pref, OperatingMode, RegState, Registration, Signal, SIGNAL_PERIOD};
 pub use reset_policy::ResetPolicy;
-pub use selection::{bands, Plmn, PreferredNetwork, Selection};
+pub use selection::{Plmn, PreferredNetwork, Selection};
 pub use sim::{PinError, Sim, SimState};
 
 use crate::time::{Duration, Instant};
@@ -88,7 +99,12 @@ pub struct Device {
     pub pending_usb_composition: Option<u8>,
     /// Counters of the packet data path, kept here so that every protocol
     /// reports the same figures (WDS Get Packet Statistics).
-    pub data_stats: crate::net::DataStats,
+    pub data_stats: DataStats,
+    /// The supply at the module's input: AT!PCVOLT reads it, the engine
+    /// drives it with the radio's load.
+    pub power: PowerModel,
+    /// Die temperature, °C (AT!PCTEMP, !GSTATUS, NAS SWI Get Status).
+    pub temperature_c: i8,
     /// Set when the host asked for a reset; the engine carries it out
     /// after the response has gone out.
     pub reset_requested: bool,
@@ -120,6 +136,8 @@ impl Device {
             pending_usb_composition: None,
             reset_requested: false,
             data_stats: Default::default(),
+            power: PowerModel::new(profile.power.clone(), now),
+            temperature_c: hardware::SETTLED_TEMPERATURE_C,
             gps_on: profile.gps.autostart,
             roaming_forced: None,
             signal_lost_until: None,
@@ -151,6 +169,30 @@ impl Device {
         self.gps_on = self.profile.gps.autostart;
         self.update_registration(now);
         self.events.clear();
+    }
+
+    /// The module clock at `now`.
+    pub fn clock(&self, now: Instant) -> ClockReading {
+        ClockReading::at(now)
+    }
+
+    /// Supply voltage at the module's input, millivolts, as the power
+    /// model has it at `now` (which must not precede its last input).
+    pub fn supply_mv(&self, now: Instant) -> u32 {
+        (self.power.status(now).volts * 1000.0).round().max(0.0) as u32
+    }
+
+    /// The APN a data call goes to: the one the host named, else the stored
+    /// context's, else the network's first (an empty APN lets the network
+    /// choose).
+    pub fn call_apn(&self, requested: Option<&str>, context: Option<&PdpProfile>) -> String {
+        requested
+            .filter(|a| !a.is_empty())
+            .or_else(|| context.map(|p| p.apn.as_str()))
+            .filter(|a| !a.is_empty())
+            .or_else(|| self.profile.network.apn.first().map(|a| a.name.as_str()))
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Events since the last call.

@@ -1,11 +1,15 @@
-//! Stored PDP context profiles: what WDS profiles (and later MBIM
-//! provisioned contexts and AT+CGDCONT) read and change. They live in
-//! non-volatile memory, so they survive a reset.
+//! Stored PDP context profiles: the one store that QMI WDS profiles,
+//! AT+CGDCONT and AT!SCACT read and change, and that an MBIM connect
+//! without an APN falls back on. They live in non-volatile memory, so they
+//! survive a reset.
 
 use super::profile::Profile;
 
 /// Profiles a 9x15 firmware can store.
 pub const MAX_PDP_PROFILES: usize = 16;
+
+/// Longest APN a profile holds (3GPP TS 23.003 §9.1).
+pub const MAX_APN_LEN: usize = 100;
 
 /// The PDP type a profile asks the network for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,14 +78,16 @@ pub struct PdpProfiles {
 }
 
 impl PdpProfiles {
-    /// As shipped: profile 1 holds the network's first APN, dual stack if
-    /// that APN offers IPv6.
+    /// As shipped: profile N holds the network's Nth APN, dual stack if
+    /// that APN offers IPv6; profile 1 is the default.
     pub fn from_profile(p: &Profile) -> Self {
         let list = p
             .network
             .apn
-            .first()
-            .map(|a| PdpProfile {
+            .iter()
+            .take(MAX_PDP_PROFILES)
+            .zip(1u8..)
+            .map(|(a, index)| PdpProfile {
                 name: a.name.clone(),
                 apn: a.name.clone(),
                 pdp_type: if a.ipv6_address.is_some() {
@@ -89,9 +95,8 @@ impl PdpProfiles {
                 } else {
                     PdpType::Ipv4
                 },
-                ..PdpProfile::blank(1)
+                ..PdpProfile::blank(index)
             })
-            .into_iter()
             .collect();
         PdpProfiles {
             list,
@@ -127,6 +132,19 @@ impl PdpProfiles {
         Ok(index)
     }
 
+    /// Stores `p` at its own index (1..=16), replacing what was there, as
+    /// AT+CGDCONT defines a context by number.
+    pub fn define(&mut self, p: PdpProfile) -> Result<(), PdpProfileError> {
+        if !(1..=MAX_PDP_PROFILES as u8).contains(&p.index) {
+            return Err(PdpProfileError::NotDefined);
+        }
+        match self.list.binary_search_by_key(&p.index, |q| q.index) {
+            Ok(at) => self.list[at] = p,
+            Err(at) => self.list.insert(at, p),
+        }
+        Ok(())
+    }
+
     pub fn delete(&mut self, index: u8) -> Result<(), PdpProfileError> {
         let at = self
             .list
@@ -158,5 +176,21 @@ mod tests {
         assert_eq!(s.list().len(), MAX_PDP_PROFILES);
         let idx: Vec<u8> = s.list().iter().map(|p| p.index).collect();
         assert!(idx.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn define_replaces_or_inserts_in_order() {
+        let mut s = PdpProfiles::from_profile(&Profile::default());
+        let p = |index, apn: &str| PdpProfile {
+            apn: apn.into(),
+            ..PdpProfile::blank(index)
+        };
+        s.define(p(5, "five")).unwrap();
+        s.define(p(3, "three")).unwrap();
+        s.define(p(1, "one")).unwrap();
+        let got: Vec<(u8, &str)> = s.list().iter().map(|p| (p.index, p.apn.as_str())).collect();
+        assert_eq!(got, [(1, "one"), (3, "three"), (5, "five")]);
+        assert_eq!(s.define(p(0, "x")), Err(PdpProfileError::NotDefined));
+        assert_eq!(s.define(p(17, "x")), Err(PdpProfileError::NotDefined));
     }
 }

@@ -1,6 +1,7 @@
 //! Network selection: which PLMN, bands and domains the host allows, and
 //! the PLMN codes of the serving and home networks.
 
+use super::hardware::bands;
 use super::{Device, DeviceEvent};
 use crate::time::Instant;
 
@@ -35,17 +36,6 @@ impl Plmn {
             format!("{:02}", self.mnc)
         }
     }
-}
-
-/// EM7305 radio bands (the EMEA/APAC variant: LTE B1/3/7/8/20, WCDMA
-/// B1/B2/B5/B8, quad-band GSM), as NAS band preference bits.
-pub mod bands {
-    const GSM: u64 = (1 << 7) | (1 << 8) | (1 << 9) | (1 << 19) | (1 << 21);
-    const WCDMA: u64 = (1 << 22) | (1 << 23) | (1 << 26) | (1 << 49);
-    /// NAS band preference (GSM and WCDMA bits).
-    pub const BAND_PREF: u64 = GSM | WCDMA;
-    /// LTE band preference: bit N-1 is E-UTRA band N.
-    pub const LTE_BAND_PREF: u64 = (1 << 0) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 19);
 }
 
 /// A preferred network stored on the SIM (EF PLMNwAcT).

@@ -2,9 +2,12 @@
 //!
 //! Each service is a [`Service`]: it gets a parsed request and the model,
 //! and returns the response TLVs or a [`Failure`] carrying the QMI error a
-//! real modem would give. The engine adds the result TLV, routes by client,
-//! answers Get Supported Messages from [`Service::supported`], and turns
-//! [`DeviceEvent`]s into indications through [`Service::indications`].
+//! real modem would give. Each service declares every request it answers
+//! once, in its message table ([`table`]: ID, name, handler); dispatch, Get
+//! Supported Messages ([`Service::messages`]) and the request names of
+//! scenario triggers ([`catalogue`]) come from it. The engine adds the
+//! result TLV, routes by client, and turns [`DeviceEvent`]s into
+//! indications through [`Service::indications`].
 
 mod clients;
 pub mod ctl;
@@ -12,6 +15,7 @@ pub mod dms;
 pub mod nas;
 pub mod pin_status;
 mod reply;
+pub mod table;
 pub mod uim;
 pub mod wda;
 pub mod wds;
@@ -19,6 +23,7 @@ pub mod wds;
 pub use clients::{ClientTable, MAX_CLIENTS_PER_SERVICE};
 pub use ctl::Ctl;
 pub use reply::{Failure, Reply, Req, Tlvs};
+pub use table::MessageName;
 
 use crate::model::{Device, DeviceEvent};
 use crate::time::Instant;
@@ -50,10 +55,12 @@ pub trait Service {
     fn id(&self) -> ServiceId;
     /// (major, minor) version reported by CTL Get Version Info.
     fn version(&self) -> (u16, u16);
-    /// Message IDs answered by `handle`, for Get Supported Messages.
-    fn supported(&self) -> &'static [u16];
-    /// Answers one request. IDs not in `supported` get InvalidQmiCommand
-    /// from the engine before this is called.
+    /// The service's short name in scenario triggers ("dms").
+    fn name(&self) -> &'static str;
+    /// Every request `handle` answers, from the service's message table.
+    fn messages(&self) -> Vec<MessageName>;
+    /// Answers one request through the message table; a message the table
+    /// lacks gets InvalidQmiCommand.
     fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply;
     /// A client ID was allocated for this service.
     fn client_added(&mut self, _client: u8) {}
@@ -76,4 +83,25 @@ pub fn em7305_services() -> Vec<Box<dyn Service + Send>> {
         Box::new(uim::Uim::default()),
         Box::new(wda::Wda::default()),
     ]
+}
+
+/// Every QMI service the module offers, CTL first, with its short name and
+/// the requests it answers (for the services, Get Supported Messages too,
+/// which the engine answers from their tables): what scenario triggers
+/// name.
+pub fn catalogue() -> Vec<(&'static str, ServiceId, Vec<MessageName>)> {
+    let common = MessageName {
+        id: GET_SUPPORTED_MESSAGES,
+        name: "get-supported-messages",
+    };
+    let mut out = vec![("ctl", ServiceId::Ctl, ctl::messages())];
+    out.extend(
+        em7305_services()
+            .iter()
+            .map(|s| (s.name(), s.id(), s.messages())),
+    );
+    for (_, _, list) in out.iter_mut().skip(1) {
+        list.push(common);
+    }
+    out
 }

@@ -5,6 +5,7 @@
 //! for any aggregation protocol is applied as "disabled", and the reply
 //! echoes what was applied, which is how a host learns it was refused.
 
+use super::table::{self, msg, Handler, Message, MessageName};
 use super::{Ctx, Reply, Req, Service, Tlvs};
 use crate::model::DataFormat;
 use crate::wire::tlv::Reader;
@@ -19,7 +20,15 @@ pub const LLP_RAW_IP: u32 = 2;
 /// Data aggregation protocol "disabled".
 pub const DAP_DISABLED: u32 = 0;
 
-const SUPPORTED: &[u16] = &[SET_DATA_FORMAT, GET_DATA_FORMAT];
+/// What this firmware answers, one entry per request.
+pub(crate) const MESSAGES: &[Message<Handler<Wda>>] = &[
+    msg(SET_DATA_FORMAT, "set-data-format", |_, r, c| {
+        set_data_format(r, c)
+    }),
+    msg(GET_DATA_FORMAT, "get-data-format", |_, r, c| {
+        get_data_format(r, c)
+    }),
+];
 
 #[derive(Debug, Default)]
 pub struct Wda {}
@@ -47,42 +56,45 @@ impl Service for Wda {
     fn version(&self) -> (u16, u16) {
         (1, 0)
     }
-    fn supported(&self) -> &'static [u16] {
-        SUPPORTED
+    fn name(&self) -> &'static str {
+        "wda"
+    }
+    fn messages(&self) -> Vec<MessageName> {
+        table::names(MESSAGES)
     }
     fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-        match req.id() {
-            GET_DATA_FORMAT => {
-                req.parse(0x10, endpoint)?;
-                Ok(format_tlvs(&ctx.dev.data_format))
-            }
-            SET_DATA_FORMAT => {
-                let qos = req.u8(0x10)?;
-                let llp = req.u32(0x11)?;
-                let ul = req.u32(0x12)?;
-                let dl = req.u32(0x13)?;
-                for ty in [0x14, 0x15, 0x16, 0x1B, 0x1C] {
-                    req.u32(ty)?;
-                }
-                req.parse(0x17, endpoint)?;
-                if qos.is_some_and(|q| q > 1)
-                    || llp.is_some_and(|l| l != LLP_802_3 && l != LLP_RAW_IP)
-                    || ul.is_some_and(|p| p > 9)
-                    || dl.is_some_and(|p| p > 9)
-                {
-                    return Err(ProtocolError::InvalidArgument.into());
-                }
-                let f = &mut ctx.dev.data_format;
-                if let Some(l) = llp {
-                    f.link_layer = l;
-                }
-                f.ul_aggregation = DAP_DISABLED;
-                f.dl_aggregation = DAP_DISABLED;
-                Ok(format_tlvs(f))
-            }
-            _ => Err(ProtocolError::InvalidQmiCommand.into()),
-        }
+        table::dispatch(MESSAGES, self, req, ctx)
     }
+}
+
+fn get_data_format(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    req.parse(0x10, endpoint)?;
+    Ok(format_tlvs(&ctx.dev.data_format))
+}
+
+fn set_data_format(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let qos = req.u8(0x10)?;
+    let llp = req.u32(0x11)?;
+    let ul = req.u32(0x12)?;
+    let dl = req.u32(0x13)?;
+    for ty in [0x14, 0x15, 0x16, 0x1B, 0x1C] {
+        req.u32(ty)?;
+    }
+    req.parse(0x17, endpoint)?;
+    if qos.is_some_and(|q| q > 1)
+        || llp.is_some_and(|l| l != LLP_802_3 && l != LLP_RAW_IP)
+        || ul.is_some_and(|p| p > 9)
+        || dl.is_some_and(|p| p > 9)
+    {
+        return Err(ProtocolError::InvalidArgument.into());
+    }
+    let f = &mut ctx.dev.data_format;
+    if let Some(l) = llp {
+        f.link_layer = l;
+    }
+    f.ul_aggregation = DAP_DISABLED;
+    f.dl_aggregation = DAP_DISABLED;
+    Ok(format_tlvs(f))
 }
 
 #[cfg(test)]

@@ -119,6 +119,8 @@ impl BasicConnect {
         if dev.sim.is_ready() && dev.registration.is_registered() && !dev.selection.ps_attached {
             return Err(Status::PACKET_SERVICE_DETACHED.into());
         }
+        // No access string: the default stored context's APN, as for QMI.
+        let apn = &dev.call_apn(Some(apn), dev.pdp_profiles.default_profile());
         let v6_offered = dev
             .profile
             .network

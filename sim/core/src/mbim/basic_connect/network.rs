@@ -174,11 +174,11 @@ pub(super) fn packet_info(dev: &Device) -> Vec<u8> {
     let attached = dev.registration.is_registered() && dev.selection.ps_attached;
     let (state, class, (up, down)) = if attached {
         let rat = dev.registration.rat;
-        let (tx, rx) = crate::qmi::wds::max_rates(rat);
+        let r = rat.map(crate::model::hardware::max_rates);
         (
             packet_state::ATTACHED,
             values::data_classes(rat),
-            (tx as u64, rx as u64),
+            r.map_or((0, 0), |r| (r.tx_bps as u64, r.rx_bps as u64)),
         )
     } else {
         (packet_state::DETACHED, 0, (0, 0))

@@ -82,55 +82,58 @@ fn read_image(r: &mut Reader<'_>) -> crate::wire::Result<Image> {
     })
 }
 
-pub(super) fn handle(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+pub(super) fn list_stored_images(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     let images = stored(&ctx.dev.profile.identity);
     let mut r = Tlvs::new();
-    match req.id() {
-        LIST_STORED_IMAGES => {
-            r.with(0x01, |w| {
-                w.u8(images.len() as u8);
-                for (img, max) in images.iter().zip([MAX_MODEM_IMAGES, MAX_PRI_IMAGES]) {
-                    // index of the running image, then one image
-                    w.u8(img.ty).u8(max).u8(0).u8(1);
-                    w.u8(UNKNOWN).u8(UNKNOWN);
-                    w.bytes(&img.unique_id).str_u8(&img.build_id);
-                }
-            });
+    r.with(0x01, |w| {
+        w.u8(images.len() as u8);
+        for (img, max) in images.iter().zip([MAX_MODEM_IMAGES, MAX_PRI_IMAGES]) {
+            // index of the running image, then one image
+            w.u8(img.ty).u8(max).u8(0).u8(1);
+            w.u8(UNKNOWN).u8(UNKNOWN);
+            w.bytes(&img.unique_id).str_u8(&img.build_id);
         }
-        // Images are never downloaded here, so the preference always names
-        // the running ones.
-        GET_FIRMWARE_PREFERENCE => {
-            r.with(0x01, |w| {
-                w.u8(images.len() as u8);
-                for img in &images {
-                    img.write(w);
-                }
-            });
+    });
+    Ok(r)
+}
+
+/// Images are never downloaded here, so the preference always names
+/// the running ones.
+pub(super) fn get_firmware_preference(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let images = stored(&ctx.dev.profile.identity);
+    let mut r = Tlvs::new();
+    r.with(0x01, |w| {
+        w.u8(images.len() as u8);
+        for img in &images {
+            img.write(w);
         }
-        SET_FIRMWARE_PREFERENCE => {
-            let wanted = req.parse_need(0x01, |r| {
-                let n = r.u8("image count")?;
-                (0..n).map(|_| read_image(r)).collect::<Result<Vec<_>, _>>()
-            })?;
-            req.u8(0x10)?; // download override
-            req.u8(0x11)?; // modem storage index
-            if wanted
-                .iter()
-                .any(|w| w.ty != TYPE_MODEM && w.ty != TYPE_PRI)
-            {
-                return Err(Failure::new(ProtocolError::InvalidArgument));
-            }
-            // Images not stored would have to be downloaded after the reset.
-            let download: Vec<u8> = wanted
-                .iter()
-                .filter(|w| !images.iter().any(|s| s.matches(w)))
-                .map(|w| w.ty)
-                .collect();
-            r.with(0x01, |w| {
-                w.u8(download.len() as u8).bytes(&download);
-            });
-        }
-        _ => return Err(ProtocolError::InvalidQmiCommand.into()),
+    });
+    Ok(r)
+}
+
+pub(super) fn set_firmware_preference(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let images = stored(&ctx.dev.profile.identity);
+    let mut r = Tlvs::new();
+    let wanted = req.parse_need(0x01, |r| {
+        let n = r.u8("image count")?;
+        (0..n).map(|_| read_image(r)).collect::<Result<Vec<_>, _>>()
+    })?;
+    req.u8(0x10)?; // download override
+    req.u8(0x11)?; // modem storage index
+    if wanted
+        .iter()
+        .any(|w| w.ty != TYPE_MODEM && w.ty != TYPE_PRI)
+    {
+        return Err(Failure::new(ProtocolError::InvalidArgument));
     }
+    // Images not stored would have to be downloaded after the reset.
+    let download: Vec<u8> = wanted
+        .iter()
+        .filter(|w| !images.iter().any(|s| s.matches(w)))
+        .map(|w| w.ty)
+        .collect();
+    r.with(0x01, |w| {
+        w.u8(download.len() as u8).bytes(&download);
+    });
     Ok(r)
 }

@@ -3,13 +3,12 @@
 //! firmware and USB composition messages.
 
 use super::*;
-use crate::model::OperatingMode;
+use crate::model::{bands, OperatingMode};
 use crate::qmi::{Failure, Tlvs};
 
-/// Hardware facts of the EM7305 (LTE category 3, GSM/UMTS/LTE, no CDMA).
+/// QMI encodings of the EM7305's hardware (GSM/UMTS/LTE, no CDMA); the
+/// rates and bands themselves are the model's (`model::hardware`).
 mod hw {
-    pub const MAX_TX_RATE: u32 = 50_000_000;
-    pub const MAX_RX_RATE: u32 = 100_000_000;
     /// Data service capability: simultaneous CS and PS.
     pub const DATA_SERVICE: u8 = 3;
     /// SIM capability: supported.
@@ -17,19 +16,6 @@ mod hw {
     /// Radio interfaces: GSM, UMTS, LTE. No CDMA value, or ModemManager
     /// would add a CDMA interface.
     pub const RADIO_INTERFACES: [u8; 3] = [4, 5, 8];
-    /// GSM 850/900/1800/1900 and WCDMA 2100 (B1), 1900 (B2), 850 (B5) and
-    /// 900 (B8), as QMI band capability bits.
-    pub const BANDS: u64 = (1 << 7) // GSM DCS 1800
-        | (1 << 8) // GSM 900 extended
-        | (1 << 9) // GSM 900 primary
-        | (1 << 19) // GSM 850
-        | (1 << 21) // GSM PCS 1900
-        | (1 << 22) // WCDMA 2100
-        | (1 << 23) // WCDMA PCS 1900
-        | (1 << 26) // WCDMA 850
-        | (1 << 49); // WCDMA 900
-    /// E-UTRAN bands 1, 3, 7, 8 and 20 (bit n-1 for band n).
-    pub const LTE_BANDS: u64 = (1 << 0) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 19);
     /// Power state: external source, no battery.
     pub const POWER_FLAGS: u8 = 0x01;
     pub const BATTERY_LEVEL: u8 = 0;
@@ -38,130 +24,182 @@ mod hw {
 /// Service programming code of an unprovisioned unit.
 pub const DEFAULT_SPC: &[u8; 6] = b"000000";
 
-/// DMS time counts in units of 1.25 ms since the GPS epoch. Without CDMA
-/// there is no network time source, so the count starts at power-on.
+/// DMS time counts in units of 1.25 ms from the module clock's epoch; the
+/// source is the device's own clock (no CDMA network time).
 const TIME_SOURCE_DEVICE: u16 = 0;
 
-pub(super) fn handle(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let dev = &mut *ctx.dev;
-    let id = &dev.profile.identity;
+pub(super) fn get_capabilities(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
     let mut r = Tlvs::new();
-    match req.id() {
-        GET_CAPABILITIES => {
-            r.with(0x01, |w| {
-                w.u32(hw::MAX_TX_RATE)
-                    .u32(hw::MAX_RX_RATE)
-                    .u8(hw::DATA_SERVICE)
-                    .u8(hw::SIM)
-                    .u8(hw::RADIO_INTERFACES.len() as u8)
-                    .bytes(&hw::RADIO_INTERFACES);
-            });
+    r.with(0x01, |w| {
+        let peak = crate::model::hardware::peak_rates();
+        w.u32(peak.tx_bps)
+            .u32(peak.rx_bps)
+            .u8(hw::DATA_SERVICE)
+            .u8(hw::SIM)
+            .u8(hw::RADIO_INTERFACES.len() as u8)
+            .bytes(&hw::RADIO_INTERFACES);
+    });
+    Ok(r)
+}
+
+pub(super) fn get_manufacturer(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.str(0x01, &ctx.dev.profile.identity.manufacturer);
+    Ok(r)
+}
+
+pub(super) fn get_model(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.str(0x01, &ctx.dev.profile.identity.model);
+    Ok(r)
+}
+
+pub(super) fn get_revision(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.str(0x01, &ctx.dev.profile.identity.revision);
+    Ok(r)
+}
+
+pub(super) fn get_hardware_revision(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.str(0x01, &ctx.dev.profile.identity.hardware_revision);
+    Ok(r)
+}
+
+pub(super) fn get_ids(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let id = &ctx.dev.profile.identity;
+    let mut r = Tlvs::new();
+    // Empty identities (no MEID on a non-CDMA unit) are left out.
+    for (ty, v) in [
+        (0x10, &id.esn),
+        (0x11, &id.imei),
+        (0x12, &id.meid),
+        (0x13, &id.imei_sv),
+    ] {
+        if !v.is_empty() {
+            r.str(ty, v);
         }
-        GET_MANUFACTURER => {
-            r.str(0x01, &id.manufacturer);
-        }
-        GET_MODEL => {
-            r.str(0x01, &id.model);
-        }
-        GET_REVISION => {
-            r.str(0x01, &id.revision);
-        }
-        GET_HARDWARE_REVISION => {
-            r.str(0x01, &id.hardware_revision);
-        }
-        GET_IDS => {
-            // Empty identities (no MEID on a non-CDMA unit) are left out.
-            for (ty, v) in [
-                (0x10, &id.esn),
-                (0x11, &id.imei),
-                (0x12, &id.meid),
-                (0x13, &id.imei_sv),
-            ] {
-                if !v.is_empty() {
-                    r.str(ty, v);
-                }
-            }
-        }
-        GET_POWER_STATE => {
-            r.push(0x01, [hw::POWER_FLAGS, hw::BATTERY_LEVEL]);
-        }
-        GET_TIME => {
-            let count = ctx.now.millis() * 4 / 5;
-            r.with(0x01, |w| {
-                w.bytes(&count.to_le_bytes()[..6]).u16(TIME_SOURCE_DEVICE);
-            });
-        }
-        GET_BAND_CAPABILITIES => {
-            r.u64(0x01, hw::BANDS).u64(0x10, hw::LTE_BANDS);
-        }
-        GET_FACTORY_SKU => {
-            r.str(0x01, &id.sku);
-        }
-        GET_USER_LOCK_STATE => {
-            // The user lock is never set on this unit (Set User Lock State
-            // is not offered).
-            r.u8(0x01, 0);
-        }
-        // CDMA-only: no PRL, no OTASP on a GSM/UMTS/LTE unit.
-        GET_PRL_VERSION => return Err(ProtocolError::NotProvisioned.into()),
-        GET_ACTIVATION_STATE => {
-            r.u16(0x01, 0); // not activated
-        }
-        ACTIVATE_AUTOMATIC => {
-            req.parse_need(0x01, |r| r.str_u8("activation code").map(drop))?;
-            return Err(DEVICE_UNSUPPORTED.into());
-        }
-        ACTIVATE_MANUAL => {
-            req.parse_need(0x01, |r| {
-                r.take(6, "spc")?;
-                r.u16("sid")?;
-                r.str_u8("mdn")?;
-                r.str_u8("min")?;
-                Ok(())
-            })?;
-            return Err(DEVICE_UNSUPPORTED.into());
-        }
-        VALIDATE_SPC => check_spc(req)?,
-        RESTORE_FACTORY_DEFAULTS => {
-            check_spc(req)?;
-            // The settings the model keeps in NV go back to their defaults.
-            dev.set_mode_pref(crate::model::mode_pref::DEFAULT, ctx.now);
-        }
-        SWI_GET_CURRENT_FIRMWARE => {
-            // Sierra firmware NUL-terminates these strings. Package ID
-            // (0x14) is not reported by 9x15 firmware.
-            for (ty, v) in [
-                (0x10, &id.model),
-                (0x11, &id.boot_version),
-                (0x12, &id.amss_version),
-                (0x13, &id.sku),
-                (0x15, &id.carrier_id),
-                (0x16, &id.pri_version),
-                (0x17, &id.carrier),
-                (0x18, &id.config_version),
-            ] {
-                let mut b = v.as_bytes().to_vec();
-                b.push(0);
-                r.push(ty, b);
-            }
-        }
-        SWI_GET_USB_COMPOSITION => {
-            let supported = &id.usb_compositions_supported;
-            r.u8(0x10, dev.usb_composition).with(0x11, |w| {
-                w.u8(supported.len() as u8).bytes(supported);
-            });
-        }
-        SWI_SET_USB_COMPOSITION => {
-            let c = req.parse_need(0x01, |r| r.u8("composition"))?;
-            if !id.usb_compositions_supported.contains(&c) {
-                return Err(ProtocolError::InvalidArgument.into());
-            }
-            // Written to NV; the USB descriptors change at the next reset.
-            dev.pending_usb_composition = Some(c);
-        }
-        _ => return Err(ProtocolError::InvalidQmiCommand.into()),
     }
     Ok(r)
+}
+
+pub(super) fn get_power_state(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.push(0x01, [hw::POWER_FLAGS, hw::BATTERY_LEVEL]);
+    Ok(r)
+}
+
+pub(super) fn get_time(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    let count = ctx.dev.clock(ctx.now).qmi_count();
+    r.with(0x01, |w| {
+        w.bytes(&count.to_le_bytes()[..6]).u16(TIME_SOURCE_DEVICE);
+    });
+    Ok(r)
+}
+
+pub(super) fn get_band_capabilities(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.u64(0x01, bands::BAND_PREF)
+        .u64(0x10, bands::LTE_BAND_PREF);
+    Ok(r)
+}
+
+pub(super) fn get_factory_sku(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.str(0x01, &ctx.dev.profile.identity.sku);
+    Ok(r)
+}
+
+pub(super) fn get_user_lock_state(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    // The user lock is never set on this unit (Set User Lock State is not
+    // offered).
+    let mut r = Tlvs::new();
+    r.u8(0x01, 0);
+    Ok(r)
+}
+
+/// CDMA-only: no PRL, no OTASP on a GSM/UMTS/LTE unit.
+pub(super) fn get_prl_version(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    Err(ProtocolError::NotProvisioned.into())
+}
+
+pub(super) fn get_activation_state(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.u16(0x01, 0); // not activated
+    Ok(r)
+}
+
+pub(super) fn activate_automatic(req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    req.parse_need(0x01, |r| r.str_u8("activation code").map(drop))?;
+    Err(DEVICE_UNSUPPORTED.into())
+}
+
+pub(super) fn activate_manual(req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    req.parse_need(0x01, |r| {
+        r.take(6, "spc")?;
+        r.u16("sid")?;
+        r.str_u8("mdn")?;
+        r.str_u8("min")?;
+        Ok(())
+    })?;
+    Err(DEVICE_UNSUPPORTED.into())
+}
+
+pub(super) fn validate_spc(req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
+    check_spc(req)?;
+    Ok(Tlvs::new())
+}
+
+pub(super) fn restore_factory_defaults(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    check_spc(req)?;
+    // The settings the model keeps in NV go back to their defaults.
+    ctx.dev
+        .set_mode_pref(crate::model::mode_pref::DEFAULT, ctx.now);
+    Ok(Tlvs::new())
+}
+
+pub(super) fn swi_get_current_firmware(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let id = &ctx.dev.profile.identity;
+    let mut r = Tlvs::new();
+    // Sierra firmware NUL-terminates these strings. Package ID
+    // (0x14) is not reported by 9x15 firmware.
+    for (ty, v) in [
+        (0x10, &id.model),
+        (0x11, &id.boot_version),
+        (0x12, &id.amss_version),
+        (0x13, &id.sku),
+        (0x15, &id.carrier_id),
+        (0x16, &id.pri_version),
+        (0x17, &id.carrier),
+        (0x18, &id.config_version),
+    ] {
+        let mut b = v.as_bytes().to_vec();
+        b.push(0);
+        r.push(ty, b);
+    }
+    Ok(r)
+}
+
+pub(super) fn swi_get_usb_composition(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let dev = &*ctx.dev;
+    let mut r = Tlvs::new();
+    let supported = &dev.profile.identity.usb_compositions_supported;
+    r.u8(0x10, dev.usb_composition).with(0x11, |w| {
+        w.u8(supported.len() as u8).bytes(supported);
+    });
+    Ok(r)
+}
+
+pub(super) fn swi_set_usb_composition(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let dev = &mut *ctx.dev;
+    let c = req.parse_need(0x01, |r| r.u8("composition"))?;
+    if !dev.profile.identity.usb_compositions_supported.contains(&c) {
+        return Err(ProtocolError::InvalidArgument.into());
+    }
+    // Written to NV; the USB descriptors change at the next reset.
+    dev.pending_usb_composition = Some(c);
+    Ok(Tlvs::new())
 }
 
 /// The SPC is a fixed 6-character string; a wrong one is refused as real

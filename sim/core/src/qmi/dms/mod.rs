@@ -3,8 +3,8 @@
 //!
 //! Messages a 9x15 firmware does not know (boot image download mode,
 //! software version, MAC address, stored image info, FCC authentication,
-//! other vendors' messages...) are left out of [`SUPPORTED`], so the engine
-//! answers them with InvalidQmiCommand as the real firmware does.
+//! other vendors' messages...) are left out of [`MESSAGES`], so they get
+//! InvalidQmiCommand as from the real firmware.
 
 mod images;
 mod info;
@@ -13,6 +13,7 @@ mod sim;
 #[cfg(test)]
 mod tests;
 
+use super::table::{self, msg, Handler, Message, MessageName};
 use super::{Ctx, Indication, Reply, Req, Service};
 use crate::model::{Device, DeviceEvent};
 use crate::wire::{ProtocolError, ServiceId};
@@ -59,44 +60,125 @@ pub const SWI_GET_CURRENT_FIRMWARE: u16 = 0x5556;
 pub const SWI_GET_USB_COMPOSITION: u16 = 0x555B;
 pub const SWI_SET_USB_COMPOSITION: u16 = 0x555C;
 
-const SUPPORTED: &[u16] = &[
-    RESET,
-    SET_EVENT_REPORT,
-    GET_CAPABILITIES,
-    GET_MANUFACTURER,
-    GET_MODEL,
-    GET_REVISION,
-    GET_MSISDN,
-    GET_IDS,
-    GET_POWER_STATE,
-    UIM_SET_PIN_PROTECTION,
-    UIM_VERIFY_PIN,
-    UIM_UNBLOCK_PIN,
-    UIM_CHANGE_PIN,
-    UIM_GET_PIN_STATUS,
-    GET_HARDWARE_REVISION,
-    GET_OPERATING_MODE,
-    SET_OPERATING_MODE,
-    GET_TIME,
-    GET_PRL_VERSION,
-    GET_ACTIVATION_STATE,
-    ACTIVATE_AUTOMATIC,
-    ACTIVATE_MANUAL,
-    GET_USER_LOCK_STATE,
-    RESTORE_FACTORY_DEFAULTS,
-    VALIDATE_SPC,
-    UIM_GET_ICCID,
-    UIM_GET_CK_STATUS,
-    UIM_GET_IMSI,
-    UIM_GET_STATE,
-    GET_BAND_CAPABILITIES,
-    GET_FACTORY_SKU,
-    GET_FIRMWARE_PREFERENCE,
-    SET_FIRMWARE_PREFERENCE,
-    LIST_STORED_IMAGES,
-    SWI_GET_CURRENT_FIRMWARE,
-    SWI_GET_USB_COMPOSITION,
-    SWI_SET_USB_COMPOSITION,
+/// What a 9x15 answers, one entry per request: identity, capabilities and
+/// vendor messages in `info`, PIN and card messages in `sim`, firmware
+/// images in `images`.
+pub(crate) const MESSAGES: &[Message<Handler<Dms>>] = &[
+    msg(RESET, "reset", |s, _, c| s.reset_client(c.client)),
+    msg(SET_EVENT_REPORT, "set-event-report", |s, r, c| {
+        s.set_event_report(r, c.client)
+    }),
+    msg(GET_CAPABILITIES, "get-capabilities", |_, r, c| {
+        info::get_capabilities(r, c)
+    }),
+    msg(GET_MANUFACTURER, "get-manufacturer", |_, r, c| {
+        info::get_manufacturer(r, c)
+    }),
+    msg(GET_MODEL, "get-model", |_, r, c| info::get_model(r, c)),
+    msg(GET_REVISION, "get-revision", |_, r, c| {
+        info::get_revision(r, c)
+    }),
+    msg(GET_MSISDN, "get-msisdn", |_, r, c| sim::get_msisdn(r, c)),
+    msg(GET_IDS, "get-ids", |_, r, c| info::get_ids(r, c)),
+    msg(GET_POWER_STATE, "get-power-state", |_, r, c| {
+        info::get_power_state(r, c)
+    }),
+    msg(
+        UIM_SET_PIN_PROTECTION,
+        "uim-set-pin-protection",
+        |_, r, c| sim::uim_set_pin_protection(r, c),
+    ),
+    msg(UIM_VERIFY_PIN, "uim-verify-pin", |_, r, c| {
+        sim::uim_verify_pin(r, c)
+    }),
+    msg(UIM_UNBLOCK_PIN, "uim-unblock-pin", |_, r, c| {
+        sim::uim_unblock_pin(r, c)
+    }),
+    msg(UIM_CHANGE_PIN, "uim-change-pin", |_, r, c| {
+        sim::uim_change_pin(r, c)
+    }),
+    msg(UIM_GET_PIN_STATUS, "uim-get-pin-status", |_, r, c| {
+        sim::uim_get_pin_status(r, c)
+    }),
+    msg(GET_HARDWARE_REVISION, "get-hardware-revision", |_, r, c| {
+        info::get_hardware_revision(r, c)
+    }),
+    msg(GET_OPERATING_MODE, "get-operating-mode", |_, _, c| {
+        info::get_operating_mode(c)
+    }),
+    msg(SET_OPERATING_MODE, "set-operating-mode", |_, r, c| {
+        info::set_operating_mode(r, c)
+    }),
+    msg(GET_TIME, "get-time", |_, r, c| info::get_time(r, c)),
+    msg(GET_PRL_VERSION, "get-prl-version", |_, r, c| {
+        info::get_prl_version(r, c)
+    }),
+    msg(GET_ACTIVATION_STATE, "get-activation-state", |_, r, c| {
+        info::get_activation_state(r, c)
+    }),
+    msg(ACTIVATE_AUTOMATIC, "activate-automatic", |_, r, c| {
+        info::activate_automatic(r, c)
+    }),
+    msg(ACTIVATE_MANUAL, "activate-manual", |_, r, c| {
+        info::activate_manual(r, c)
+    }),
+    msg(GET_USER_LOCK_STATE, "get-user-lock-state", |_, r, c| {
+        info::get_user_lock_state(r, c)
+    }),
+    msg(
+        RESTORE_FACTORY_DEFAULTS,
+        "restore-factory-defaults",
+        |_, r, c| info::restore_factory_defaults(r, c),
+    ),
+    msg(VALIDATE_SPC, "validate-spc", |_, r, c| {
+        info::validate_spc(r, c)
+    }),
+    msg(UIM_GET_ICCID, "uim-get-iccid", |_, r, c| {
+        sim::uim_get_iccid(r, c)
+    }),
+    msg(UIM_GET_CK_STATUS, "uim-get-ck-status", |_, r, c| {
+        sim::uim_get_ck_status(r, c)
+    }),
+    msg(UIM_GET_IMSI, "uim-get-imsi", |_, r, c| {
+        sim::uim_get_imsi(r, c)
+    }),
+    msg(UIM_GET_STATE, "uim-get-state", |_, r, c| {
+        sim::uim_get_state(r, c)
+    }),
+    msg(GET_BAND_CAPABILITIES, "get-band-capabilities", |_, r, c| {
+        info::get_band_capabilities(r, c)
+    }),
+    msg(GET_FACTORY_SKU, "get-factory-sku", |_, r, c| {
+        info::get_factory_sku(r, c)
+    }),
+    msg(
+        GET_FIRMWARE_PREFERENCE,
+        "get-firmware-preference",
+        |_, r, c| images::get_firmware_preference(r, c),
+    ),
+    msg(
+        SET_FIRMWARE_PREFERENCE,
+        "set-firmware-preference",
+        |_, r, c| images::set_firmware_preference(r, c),
+    ),
+    msg(LIST_STORED_IMAGES, "list-stored-images", |_, r, c| {
+        images::list_stored_images(r, c)
+    }),
+    msg(
+        SWI_GET_CURRENT_FIRMWARE,
+        "swi-get-current-firmware",
+        |_, r, c| info::swi_get_current_firmware(r, c),
+    ),
+    msg(
+        SWI_GET_USB_COMPOSITION,
+        "swi-get-usb-composition",
+        |_, r, c| info::swi_get_usb_composition(r, c),
+    ),
+    msg(
+        SWI_SET_USB_COMPOSITION,
+        "swi-set-usb-composition",
+        |_, r, c| info::swi_set_usb_composition(r, c),
+    ),
 ];
 
 /// QMI errors without a named constant in [`ProtocolError`].
@@ -109,6 +191,14 @@ pub struct Dms {
     reporting: BTreeMap<u8, Reporting>,
 }
 
+impl Dms {
+    /// Resets this client's DMS state, not the modem.
+    fn reset_client(&mut self, client: u8) -> Reply {
+        self.reporting.remove(&client);
+        Ok(Default::default())
+    }
+}
+
 impl Service for Dms {
     fn id(&self) -> ServiceId {
         ServiceId::Dms
@@ -116,34 +206,14 @@ impl Service for Dms {
     fn version(&self) -> (u16, u16) {
         (1, 14)
     }
-    fn supported(&self) -> &'static [u16] {
-        SUPPORTED
+    fn name(&self) -> &'static str {
+        "dms"
+    }
+    fn messages(&self) -> Vec<MessageName> {
+        table::names(MESSAGES)
     }
     fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-        match req.id() {
-            RESET => {
-                // Resets this client's DMS state, not the modem.
-                self.reporting.remove(&ctx.client);
-                Ok(Default::default())
-            }
-            SET_EVENT_REPORT => self.set_event_report(req, ctx.client),
-            GET_OPERATING_MODE => info::get_operating_mode(ctx),
-            SET_OPERATING_MODE => info::set_operating_mode(req, ctx),
-            UIM_SET_PIN_PROTECTION
-            | UIM_VERIFY_PIN
-            | UIM_UNBLOCK_PIN
-            | UIM_CHANGE_PIN
-            | UIM_GET_PIN_STATUS
-            | UIM_GET_ICCID
-            | UIM_GET_IMSI
-            | UIM_GET_STATE
-            | UIM_GET_CK_STATUS
-            | GET_MSISDN => sim::handle(req, ctx),
-            GET_FIRMWARE_PREFERENCE | SET_FIRMWARE_PREFERENCE | LIST_STORED_IMAGES => {
-                images::handle(req, ctx)
-            }
-            _ => info::handle(req, ctx),
-        }
+        table::dispatch(MESSAGES, self, req, ctx)
     }
     fn client_removed(&mut self, client: u8) {
         self.reporting.remove(&client);

@@ -39,84 +39,118 @@ pub fn uim_state(sim: &Sim) -> u8 {
     }
 }
 
-pub(super) fn handle(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let mut r = Tlvs::new();
+/// Every SIM message needs a card: without one the UIM is uninitialised.
+fn present(ctx: &Ctx<'_>) -> Result<(), Failure> {
     if ctx.dev.sim.state == SimState::Absent {
-        return Err(ProtocolError::UimUninitialized.into());
+        Err(ProtocolError::UimUninitialized.into())
+    } else {
+        Ok(())
     }
-    match req.id() {
-        UIM_GET_PIN_STATUS => {
-            if let Some(s) = pin1_status(&ctx.dev.sim) {
-                r.push(0x11, s);
-            }
-            r.push(0x12, PIN2_STATUS);
-        }
-        UIM_VERIFY_PIN => {
-            let (id, pin) = req.parse_need(0x01, |r| Ok((r.u8("pin id")?, r.str_u8("pin")?)))?;
-            pin1_only(id)?;
-            let pin = code(pin)?;
-            ctx.dev
-                .with_sim(ctx.now, |s| s.verify_pin(pin))
-                .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
-        }
-        UIM_UNBLOCK_PIN => {
-            let (id, puk, new) = req.parse_need(0x01, |r| {
-                Ok((r.u8("pin id")?, r.str_u8("puk")?, r.str_u8("new pin")?))
-            })?;
-            pin1_only(id)?;
-            let (puk, new) = (code(puk)?, code(new)?);
-            ctx.dev
-                .with_sim(ctx.now, |s| s.unblock_pin(puk, new))
-                .map_err(|e| pin_failure(e, &ctx.dev.sim, true))?;
-        }
-        UIM_CHANGE_PIN => {
-            let (id, old, new) = req.parse_need(0x01, |r| {
-                Ok((r.u8("pin id")?, r.str_u8("old pin")?, r.str_u8("new pin")?))
-            })?;
-            pin1_only(id)?;
-            let (old, new) = (code(old)?, code(new)?);
-            ctx.dev
-                .with_sim(ctx.now, |s| s.change_pin(old, new))
-                .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
-        }
-        UIM_SET_PIN_PROTECTION => {
-            let (id, enable, pin) = req.parse_need(0x01, |r: &mut Reader| {
-                Ok((r.u8("pin id")?, r.u8("enabled")? != 0, r.str_u8("pin")?))
-            })?;
-            pin1_only(id)?;
-            let pin = code(pin)?;
-            ctx.dev
-                .with_sim(ctx.now, |s| s.set_pin_protection(enable, pin))
-                .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
-        }
-        UIM_GET_ICCID => {
-            r.str(0x01, &ctx.dev.profile.sim.iccid);
-        }
-        UIM_GET_IMSI => {
-            // The IMSI file is readable only once PIN1 is verified.
-            ready(&ctx.dev.sim)?;
-            r.str(0x01, &ctx.dev.profile.sim.imsi);
-        }
-        GET_MSISDN => {
-            ready(&ctx.dev.sim)?;
-            let msisdn = &ctx.dev.profile.sim.msisdn;
-            if msisdn.is_empty() {
-                return Err(ProtocolError::NotProvisioned.into());
-            }
-            r.str(0x01, msisdn);
-        }
-        UIM_GET_STATE => {
-            r.u8(0x01, uim_state(&ctx.dev.sim));
-        }
-        UIM_GET_CK_STATUS => {
-            let facility = req.parse_need(0x01, |r| r.u8("facility"))?;
-            if !CK_FACILITIES.contains(&facility) {
-                return Err(ProtocolError::InvalidArgument.into());
-            }
-            r.push(0x01, CK_STATUS);
-        }
-        _ => return Err(ProtocolError::InvalidQmiCommand.into()),
+}
+
+pub(super) fn uim_get_pin_status(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let mut r = Tlvs::new();
+    if let Some(s) = pin1_status(&ctx.dev.sim) {
+        r.push(0x11, s);
     }
+    r.push(0x12, PIN2_STATUS);
+    Ok(r)
+}
+
+pub(super) fn uim_verify_pin(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let (id, pin) = req.parse_need(0x01, |r| Ok((r.u8("pin id")?, r.str_u8("pin")?)))?;
+    pin1_only(id)?;
+    let pin = code(pin)?;
+    ctx.dev
+        .with_sim(ctx.now, |s| s.verify_pin(pin))
+        .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
+    Ok(Tlvs::new())
+}
+
+pub(super) fn uim_unblock_pin(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let (id, puk, new) = req.parse_need(0x01, |r| {
+        Ok((r.u8("pin id")?, r.str_u8("puk")?, r.str_u8("new pin")?))
+    })?;
+    pin1_only(id)?;
+    let (puk, new) = (code(puk)?, code(new)?);
+    ctx.dev
+        .with_sim(ctx.now, |s| s.unblock_pin(puk, new))
+        .map_err(|e| pin_failure(e, &ctx.dev.sim, true))?;
+    Ok(Tlvs::new())
+}
+
+pub(super) fn uim_change_pin(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let (id, old, new) = req.parse_need(0x01, |r| {
+        Ok((r.u8("pin id")?, r.str_u8("old pin")?, r.str_u8("new pin")?))
+    })?;
+    pin1_only(id)?;
+    let (old, new) = (code(old)?, code(new)?);
+    ctx.dev
+        .with_sim(ctx.now, |s| s.change_pin(old, new))
+        .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
+    Ok(Tlvs::new())
+}
+
+pub(super) fn uim_set_pin_protection(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let (id, enable, pin) = req.parse_need(0x01, |r: &mut Reader| {
+        Ok((r.u8("pin id")?, r.u8("enabled")? != 0, r.str_u8("pin")?))
+    })?;
+    pin1_only(id)?;
+    let pin = code(pin)?;
+    ctx.dev
+        .with_sim(ctx.now, |s| s.set_pin_protection(enable, pin))
+        .map_err(|e| pin_failure(e, &ctx.dev.sim, false))?;
+    Ok(Tlvs::new())
+}
+
+pub(super) fn uim_get_iccid(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let mut r = Tlvs::new();
+    r.str(0x01, &ctx.dev.profile.sim.iccid);
+    Ok(r)
+}
+
+pub(super) fn uim_get_imsi(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    // The IMSI file is readable only once PIN1 is verified.
+    ready(&ctx.dev.sim)?;
+    let mut r = Tlvs::new();
+    r.str(0x01, &ctx.dev.profile.sim.imsi);
+    Ok(r)
+}
+
+pub(super) fn get_msisdn(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    ready(&ctx.dev.sim)?;
+    let msisdn = &ctx.dev.profile.sim.msisdn;
+    if msisdn.is_empty() {
+        return Err(ProtocolError::NotProvisioned.into());
+    }
+    let mut r = Tlvs::new();
+    r.str(0x01, msisdn);
+    Ok(r)
+}
+
+pub(super) fn uim_get_state(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let mut r = Tlvs::new();
+    r.u8(0x01, uim_state(&ctx.dev.sim));
+    Ok(r)
+}
+
+pub(super) fn uim_get_ck_status(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    present(ctx)?;
+    let facility = req.parse_need(0x01, |r| r.u8("facility"))?;
+    if !CK_FACILITIES.contains(&facility) {
+        return Err(ProtocolError::InvalidArgument.into());
+    }
+    let mut r = Tlvs::new();
+    r.push(0x01, CK_STATUS);
     Ok(r)
 }
 

@@ -290,8 +290,6 @@ pub(super) fn tx_rx_info(req: &Req<'_>, dev: &Device) -> Reply {
     Ok(t)
 }
 
-/// Modem temperature the status reports (no thermal model yet).
-const TEMPERATURE_C: i8 = 38;
 /// Downlink bandwidth of the simulated LTE cell: 20 MHz.
 const DL_BANDWIDTH_20MHZ: u8 = 5;
 /// E-UTRA FDD uplink channels sit 18000 above the downlink ones.
@@ -316,7 +314,7 @@ pub(super) fn swi_status(dev: &Device) -> Tlvs {
     let ps_attached = s.is_some() && dev.selection.ps_attached;
     let mut t = Tlvs::new();
     t.with(0x01, |w| {
-        w.i8(TEMPERATURE_C)
+        w.i8(dev.temperature_c)
             .u8(modem_mode)
             .u8(system_mode)
             .u8(0) // IMS: no service

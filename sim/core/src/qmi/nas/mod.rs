@@ -11,9 +11,10 @@ mod subscriptions;
 #[cfg(test)]
 mod tests;
 
+use super::table::{self, msg, Handler, Message, MessageName};
 use super::{Ctx, Indication, Reply, Req, Service, Tlvs};
 use crate::model::{Device, DeviceEvent, Technology};
-use crate::wire::{ProtocolError, ServiceId};
+use crate::wire::ServiceId;
 use std::collections::BTreeMap;
 use subscriptions::ClientState;
 
@@ -48,35 +49,98 @@ pub const GET_TX_RX_INFO: u16 = 0x005A;
 /// Sierra vendor message (the `!GSTATUS?` figures).
 pub const SWI_GET_STATUS: u16 = 0x5556;
 
-/// What SWI9X15 firmware answers. Config Signal Info v2 (0x6C), Get DRX
-/// (0x89) and Get LTE Cphy CA Info (0xAC) came with later chipsets (the
-/// EM7305 has no carrier aggregation), so they get InvalidQmiCommand and
-/// ModemManager falls back to v1 where it can. There is no DSD service.
-const SUPPORTED: &[u16] = &[
-    RESET,
-    SET_EVENT_REPORT,
-    REGISTER_INDICATIONS,
-    GET_SIGNAL_STRENGTH,
-    NETWORK_SCAN,
-    INITIATE_NETWORK_REGISTER,
-    ATTACH_DETACH,
-    GET_SERVING_SYSTEM,
-    GET_HOME_NETWORK,
-    GET_PREFERRED_NETWORKS,
-    SET_PREFERRED_NETWORKS,
-    SET_TECHNOLOGY_PREFERENCE,
-    GET_TECHNOLOGY_PREFERENCE,
-    GET_RF_BAND_INFO,
-    SET_SYSTEM_SELECTION_PREFERENCE,
-    GET_SYSTEM_SELECTION_PREFERENCE,
-    GET_OPERATOR_NAME,
-    GET_CELL_LOCATION_INFO,
-    GET_PLMN_NAME,
-    GET_SYSTEM_INFO,
-    GET_SIGNAL_INFO,
-    CONFIG_SIGNAL_INFO,
-    GET_TX_RX_INFO,
-    SWI_GET_STATUS,
+/// What SWI9X15 firmware answers, one entry per request. Config Signal
+/// Info v2 (0x6C), Get DRX (0x89) and Get LTE Cphy CA Info (0xAC) came with
+/// later chipsets (the EM7305 has no carrier aggregation), so they get
+/// InvalidQmiCommand and ModemManager falls back to v1 where it can. There
+/// is no DSD service.
+pub(crate) const MESSAGES: &[Message<Handler<Nas>>] = &[
+    msg(RESET, "reset", |s, _, c| s.reset_client(c.client)),
+    msg(SET_EVENT_REPORT, "set-event-report", |s, r, c| {
+        s.client(c.client).set_event_report(r, c.dev)
+    }),
+    msg(REGISTER_INDICATIONS, "register-indications", |s, r, c| {
+        s.client(c.client).register_indications(r, c.dev)
+    }),
+    msg(GET_SIGNAL_STRENGTH, "get-signal-strength", |_, r, c| {
+        cell::signal_strength(r, c.dev)
+    }),
+    msg(NETWORK_SCAN, "network-scan", |_, r, c| {
+        prefs::network_scan(r, c.dev)
+    }),
+    msg(
+        INITIATE_NETWORK_REGISTER,
+        "initiate-network-register",
+        |_, r, c| prefs::initiate_register(r, c),
+    ),
+    msg(ATTACH_DETACH, "attach-detach", |_, r, c| {
+        prefs::attach_detach(r, c)
+    }),
+    msg(GET_SERVING_SYSTEM, "get-serving-system", |_, _, c| {
+        Ok(status::serving_system(c.dev, false))
+    }),
+    msg(GET_HOME_NETWORK, "get-home-network", |_, _, c| {
+        status::home_network(c.dev)
+    }),
+    msg(
+        GET_PREFERRED_NETWORKS,
+        "get-preferred-networks",
+        |_, _, c| prefs::get_preferred(c.dev),
+    ),
+    msg(
+        SET_PREFERRED_NETWORKS,
+        "set-preferred-networks",
+        |_, r, c| prefs::set_preferred(r, c),
+    ),
+    msg(
+        SET_TECHNOLOGY_PREFERENCE,
+        "set-technology-preference",
+        |_, r, c| prefs::set_tp(r, c),
+    ),
+    msg(
+        GET_TECHNOLOGY_PREFERENCE,
+        "get-technology-preference",
+        |_, _, c| Ok(prefs::get_tp(c.dev)),
+    ),
+    msg(GET_RF_BAND_INFO, "get-rf-band-info", |_, _, c| {
+        cell::rf_band_info(c.dev)
+    }),
+    msg(
+        SET_SYSTEM_SELECTION_PREFERENCE,
+        "set-system-selection-preference",
+        |_, r, c| prefs::set_ssp(r, c),
+    ),
+    msg(
+        GET_SYSTEM_SELECTION_PREFERENCE,
+        "get-system-selection-preference",
+        |_, _, c| Ok(prefs::get_ssp(c.dev)),
+    ),
+    msg(GET_OPERATOR_NAME, "get-operator-name", |_, _, c| {
+        Ok(status::operator_name(c.dev))
+    }),
+    msg(
+        GET_CELL_LOCATION_INFO,
+        "get-cell-location-info",
+        |_, _, c| Ok(cell::cell_location(c.dev)),
+    ),
+    msg(GET_PLMN_NAME, "get-plmn-name", |_, r, c| {
+        status::plmn_name(r, c.dev)
+    }),
+    msg(GET_SYSTEM_INFO, "get-system-info", |_, _, c| {
+        Ok(status::system_info(c.dev, false))
+    }),
+    msg(GET_SIGNAL_INFO, "get-signal-info", |_, _, c| {
+        Ok(cell::signal_info(c.dev))
+    }),
+    msg(CONFIG_SIGNAL_INFO, "config-signal-info", |s, r, c| {
+        s.client(c.client).config_signal_info(r, c.dev)
+    }),
+    msg(GET_TX_RX_INFO, "get-tx-rx-info", |_, r, c| {
+        cell::tx_rx_info(r, c.dev)
+    }),
+    msg(SWI_GET_STATUS, "swi-get-status", |_, _, c| {
+        Ok(cell::swi_status(c.dev))
+    }),
 ];
 
 /// QMI NAS radio interface values.
@@ -117,6 +181,10 @@ impl Nas {
     fn client(&mut self, id: u8) -> &mut ClientState {
         self.clients.entry(id).or_default()
     }
+    fn reset_client(&mut self, id: u8) -> Reply {
+        *self.client(id) = ClientState::default();
+        Ok(Tlvs::new())
+    }
 }
 
 impl Service for Nas {
@@ -127,8 +195,11 @@ impl Service for Nas {
         // NAS version of SWI9X15C firmware (inferred).
         (1, 25)
     }
-    fn supported(&self) -> &'static [u16] {
-        SUPPORTED
+    fn name(&self) -> &'static str {
+        "nas"
+    }
+    fn messages(&self) -> Vec<MessageName> {
+        table::names(MESSAGES)
     }
     fn client_added(&mut self, client: u8) {
         self.clients.insert(client, ClientState::default());
@@ -138,37 +209,7 @@ impl Service for Nas {
     }
 
     fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-        let dev = &*ctx.dev;
-        match req.id() {
-            RESET => {
-                *self.client(ctx.client) = ClientState::default();
-                Ok(Tlvs::new())
-            }
-            SET_EVENT_REPORT => self.client(ctx.client).set_event_report(req, dev),
-            REGISTER_INDICATIONS => self.client(ctx.client).register_indications(req, dev),
-            CONFIG_SIGNAL_INFO => self.client(ctx.client).config_signal_info(req, dev),
-            GET_SIGNAL_STRENGTH => cell::signal_strength(req, dev),
-            GET_SIGNAL_INFO => Ok(cell::signal_info(dev)),
-            GET_CELL_LOCATION_INFO => Ok(cell::cell_location(dev)),
-            GET_RF_BAND_INFO => cell::rf_band_info(dev),
-            GET_TX_RX_INFO => cell::tx_rx_info(req, dev),
-            SWI_GET_STATUS => Ok(cell::swi_status(dev)),
-            GET_SERVING_SYSTEM => Ok(status::serving_system(dev, false)),
-            GET_SYSTEM_INFO => Ok(status::system_info(dev, false)),
-            GET_HOME_NETWORK => status::home_network(dev),
-            GET_PLMN_NAME => status::plmn_name(req, dev),
-            GET_OPERATOR_NAME => Ok(status::operator_name(dev)),
-            NETWORK_SCAN => prefs::network_scan(req, dev),
-            GET_SYSTEM_SELECTION_PREFERENCE => Ok(prefs::get_ssp(dev)),
-            SET_SYSTEM_SELECTION_PREFERENCE => prefs::set_ssp(req, ctx),
-            GET_TECHNOLOGY_PREFERENCE => Ok(prefs::get_tp(dev)),
-            SET_TECHNOLOGY_PREFERENCE => prefs::set_tp(req, ctx),
-            INITIATE_NETWORK_REGISTER => prefs::initiate_register(req, ctx),
-            ATTACH_DETACH => prefs::attach_detach(req, ctx),
-            GET_PREFERRED_NETWORKS => prefs::get_preferred(dev),
-            SET_PREFERRED_NETWORKS => prefs::set_preferred(req, ctx),
-            _ => Err(ProtocolError::InvalidQmiCommand.into()),
-        }
+        table::dispatch(MESSAGES, self, req, ctx)
     }
 
     fn indications(&mut self, ev: &DeviceEvent, dev: &Device, out: &mut Vec<Indication>) {

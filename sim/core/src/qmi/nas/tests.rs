@@ -6,7 +6,7 @@ use crate::time::Instant;
 use crate::wire::qmi::{Message, MessageKind};
 use crate::wire::qmux::Sender;
 use crate::wire::tlv::Tlv;
-use crate::wire::MessageId;
+use crate::wire::{MessageId, ProtocolError};
 use crate::Modem;
 
 struct Bench {

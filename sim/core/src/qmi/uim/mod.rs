@@ -4,8 +4,8 @@
 //! The card is a single USIM in slot 1. Its PIN state is the device model's
 //! (shared with DMS); its files are encoded from the profile on demand.
 //! Slot messages (Get Slot Status, Switch Slot) and SIM power control are
-//! not implemented by this single-slot firmware: the engine answers them
-//! with InvalidQmiCommand.
+//! not implemented by this single-slot firmware: they are not in
+//! [`MESSAGES`] and get InvalidQmiCommand.
 
 mod card;
 mod config;
@@ -17,9 +17,10 @@ mod session;
 #[cfg(test)]
 mod tests;
 
+use super::table::{self, msg, Handler, Message, MessageName};
 use super::{Ctx, Indication, Reply, Req, Service, Tlvs};
 use crate::model::{Device, DeviceEvent};
-use crate::wire::{ProtocolError, ServiceId};
+use crate::wire::ServiceId;
 use session::FileRef;
 use std::collections::BTreeMap;
 
@@ -42,22 +43,43 @@ pub const GET_CARD_STATUS: u16 = 0x002F;
 pub const GET_CONFIGURATION: u16 = 0x003A;
 pub const REFRESH_REGISTER_ALL: u16 = 0x0044;
 
-const SUPPORTED: &[u16] = &[
-    RESET,
-    READ_TRANSPARENT,
-    READ_RECORD,
-    GET_FILE_ATTRIBUTES,
-    SET_PIN_PROTECTION,
-    VERIFY_PIN,
-    UNBLOCK_PIN,
-    CHANGE_PIN,
-    DEPERSONALIZATION,
-    REFRESH_REGISTER,
-    REFRESH_COMPLETE,
-    REGISTER_EVENTS,
-    GET_CARD_STATUS,
-    GET_CONFIGURATION,
-    REFRESH_REGISTER_ALL,
+/// What this firmware answers, one entry per request.
+pub(crate) const MESSAGES: &[Message<Handler<Uim>>] = &[
+    msg(RESET, "reset", |s, _, c| s.reset_client(c.client)),
+    msg(READ_TRANSPARENT, "read-transparent", |_, r, c| {
+        read::read_transparent(r, c)
+    }),
+    msg(READ_RECORD, "read-record", |_, r, c| {
+        read::read_record(r, c)
+    }),
+    msg(GET_FILE_ATTRIBUTES, "get-file-attributes", |_, r, c| {
+        read::get_file_attributes(r, c)
+    }),
+    msg(SET_PIN_PROTECTION, "set-pin-protection", |_, r, c| {
+        pin::set_protection(r, c)
+    }),
+    msg(VERIFY_PIN, "verify-pin", |_, r, c| pin::verify(r, c)),
+    msg(UNBLOCK_PIN, "unblock-pin", |_, r, c| pin::unblock(r, c)),
+    msg(CHANGE_PIN, "change-pin", |_, r, c| pin::change(r, c)),
+    msg(DEPERSONALIZATION, "depersonalization", |_, r, c| {
+        config::depersonalization(r, c)
+    }),
+    msg(REFRESH_REGISTER, "refresh-register", |s, r, c| {
+        events::refresh_register(r, s.client(c.client))
+    }),
+    msg(REFRESH_COMPLETE, "refresh-complete", |_, r, _| {
+        events::refresh_complete(r)
+    }),
+    msg(REGISTER_EVENTS, "register-events", |s, r, c| {
+        events::register_events(r, s.client(c.client))
+    }),
+    msg(GET_CARD_STATUS, "get-card-status", |_, _, c| card_status(c)),
+    msg(GET_CONFIGURATION, "get-configuration", |_, r, _| {
+        config::get_configuration(r)
+    }),
+    msg(REFRESH_REGISTER_ALL, "refresh-register-all", |s, r, c| {
+        events::refresh_register_all(r, s.client(c.client))
+    }),
 ];
 
 /// What one client asked to be told about.
@@ -78,6 +100,17 @@ impl Uim {
     fn client(&mut self, id: u8) -> &mut ClientState {
         self.clients.entry(id).or_default()
     }
+    /// Forgets this client's registrations.
+    fn reset_client(&mut self, id: u8) -> Reply {
+        self.clients.insert(id, ClientState::default());
+        Ok(Tlvs::new())
+    }
+}
+
+fn card_status(ctx: &mut Ctx<'_>) -> Reply {
+    let mut r = Tlvs::new();
+    r.push(0x10, card::card_status(&ctx.dev.sim));
+    Ok(r)
 }
 
 impl Service for Uim {
@@ -87,36 +120,14 @@ impl Service for Uim {
     fn version(&self) -> (u16, u16) {
         (1, 40)
     }
-    fn supported(&self) -> &'static [u16] {
-        SUPPORTED
+    fn name(&self) -> &'static str {
+        "uim"
+    }
+    fn messages(&self) -> Vec<MessageName> {
+        table::names(MESSAGES)
     }
     fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-        match req.id() {
-            RESET => {
-                // Forgets this client's registrations.
-                self.clients.insert(ctx.client, ClientState::default());
-                Ok(Tlvs::new())
-            }
-            GET_CARD_STATUS => {
-                let mut r = Tlvs::new();
-                r.push(0x10, card::card_status(&ctx.dev.sim));
-                Ok(r)
-            }
-            READ_TRANSPARENT => read::read_transparent(req, ctx),
-            READ_RECORD => read::read_record(req, ctx),
-            GET_FILE_ATTRIBUTES => read::get_file_attributes(req, ctx),
-            SET_PIN_PROTECTION => pin::set_protection(req, ctx),
-            VERIFY_PIN => pin::verify(req, ctx),
-            UNBLOCK_PIN => pin::unblock(req, ctx),
-            CHANGE_PIN => pin::change(req, ctx),
-            DEPERSONALIZATION => config::depersonalization(req, ctx),
-            GET_CONFIGURATION => config::get_configuration(req),
-            REGISTER_EVENTS => events::register_events(req, self.client(ctx.client)),
-            REFRESH_REGISTER => events::refresh_register(req, self.client(ctx.client)),
-            REFRESH_REGISTER_ALL => events::refresh_register_all(req, self.client(ctx.client)),
-            REFRESH_COMPLETE => events::refresh_complete(req),
-            _ => Err(ProtocolError::InvalidQmiCommand.into()),
-        }
+        table::dispatch(MESSAGES, self, req, ctx)
     }
     fn client_added(&mut self, client: u8) {
         self.clients.insert(client, ClientState::default());

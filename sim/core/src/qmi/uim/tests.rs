@@ -5,7 +5,7 @@ use crate::model::{Profile, SimState};
 use crate::time::Instant;
 use crate::wire::qmi::{Message, MessageKind};
 use crate::wire::tlv::Tlv;
-use crate::wire::MessageId;
+use crate::wire::{MessageId, ProtocolError};
 use crate::Modem;
 
 const CARD_SLOT_1: [u8; 2] = [6, 0];

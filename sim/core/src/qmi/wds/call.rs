@@ -168,13 +168,9 @@ impl Wds {
             ));
         }
         // An empty APN lets the profile, then the network, choose.
-        let apn = req
-            .string(0x14)
-            .filter(|a| !a.is_empty())
-            .or_else(|| profile.as_ref().map(|p| p.apn.clone()))
-            .filter(|a| !a.is_empty())
-            .or_else(|| ctx.dev.profile.network.apn.first().map(|a| a.name.clone()))
-            .unwrap_or_default();
+        let apn = ctx
+            .dev
+            .call_apn(req.string(0x14).as_deref(), profile.as_ref());
         if let Some(b) = ctx.dev.bearers.iter().find(|b| b.family == family) {
             if !b.apn.eq_ignore_ascii_case(&apn) {
                 // One data port carries one PDN per family.

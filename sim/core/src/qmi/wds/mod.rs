@@ -16,6 +16,7 @@ mod profiles;
 #[cfg(test)]
 mod tests;
 
+use super::table::{self, msg, Handler, Message, MessageName};
 use super::{Ctx, Indication, Reply, Req, Service, Tlvs};
 use crate::model::{Bearer, Device, DeviceEvent, IpFamily, Technology};
 use crate::wire::{ProtocolError, ServiceId};
@@ -53,36 +54,105 @@ pub const BIND_DATA_PORT: u16 = 0x0089;
 pub const GET_MAX_LTE_ATTACH_PDN_NUMBER: u16 = 0x0092;
 pub const GET_LTE_ATTACH_PDN_LIST: u16 = 0x0094;
 
-/// What a 9x15 answers. Bind Mux Data Port (0x00A2), Go Dormant/Active and
-/// the 3GPP2-only messages are absent: the engine gives InvalidQmiCommand.
-const SUPPORTED: &[u16] = &[
-    RESET,
-    SET_EVENT_REPORT,
-    INDICATION_REGISTER,
-    START_NETWORK,
-    STOP_NETWORK,
-    GET_PACKET_SERVICE_STATUS,
-    GET_CHANNEL_RATES,
-    GET_PACKET_STATISTICS,
-    CREATE_PROFILE,
-    MODIFY_PROFILE,
-    DELETE_PROFILE,
-    GET_PROFILE_LIST,
-    GET_PROFILE_SETTINGS,
-    GET_DEFAULT_SETTINGS,
-    GET_CURRENT_SETTINGS,
-    GET_DORMANCY_STATUS,
-    GET_AUTOCONNECT_SETTINGS,
-    GET_DATA_BEARER_TECHNOLOGY,
-    GET_CURRENT_DATA_BEARER_TECHNOLOGY,
-    GET_DEFAULT_PROFILE_NUMBER,
-    SET_DEFAULT_PROFILE_NUMBER,
-    SET_IP_FAMILY,
-    SET_AUTOCONNECT_SETTINGS,
-    GET_LTE_ATTACH_PARAMETERS,
-    BIND_DATA_PORT,
-    GET_MAX_LTE_ATTACH_PDN_NUMBER,
-    GET_LTE_ATTACH_PDN_LIST,
+/// What a 9x15 answers, one entry per request. Bind Mux Data Port
+/// (0x00A2), Go Dormant/Active and the 3GPP2-only messages are absent: they
+/// get InvalidQmiCommand.
+pub(crate) const MESSAGES: &[Message<Handler<Wds>>] = &[
+    msg(RESET, "reset", |s, _, c| s.reset_client(c.client)),
+    msg(SET_EVENT_REPORT, "set-event-report", Wds::set_event_report),
+    msg(
+        INDICATION_REGISTER,
+        "indication-register",
+        Wds::indication_register,
+    ),
+    msg(START_NETWORK, "start-network", Wds::start_network),
+    msg(STOP_NETWORK, "stop-network", Wds::stop_network),
+    msg(
+        GET_PACKET_SERVICE_STATUS,
+        "get-packet-service-status",
+        |s, _, c| s.packet_service_status(c),
+    ),
+    msg(GET_CHANNEL_RATES, "get-channel-rates", |s, _, c| {
+        s.channel_rates(c)
+    }),
+    msg(
+        GET_PACKET_STATISTICS,
+        "get-packet-statistics",
+        Wds::packet_statistics,
+    ),
+    msg(CREATE_PROFILE, "create-profile", |_, r, c| {
+        profiles::create(r, c)
+    }),
+    msg(MODIFY_PROFILE, "modify-profile", |_, r, c| {
+        profiles::modify(r, c)
+    }),
+    msg(DELETE_PROFILE, "delete-profile", |_, r, c| {
+        profiles::delete(r, c)
+    }),
+    msg(GET_PROFILE_LIST, "get-profile-list", |_, r, c| {
+        profiles::list(r, c)
+    }),
+    msg(GET_PROFILE_SETTINGS, "get-profile-settings", |_, r, c| {
+        profiles::settings(r, c)
+    }),
+    msg(GET_DEFAULT_SETTINGS, "get-default-settings", |_, r, c| {
+        profiles::default_settings(r, c)
+    }),
+    msg(
+        GET_CURRENT_SETTINGS,
+        "get-current-settings",
+        Wds::current_settings,
+    ),
+    msg(GET_DORMANCY_STATUS, "get-dormancy-status", |s, _, c| {
+        s.dormancy_status(c)
+    }),
+    msg(
+        GET_AUTOCONNECT_SETTINGS,
+        "get-autoconnect-settings",
+        |s, _, _| s.autoconnect_settings(),
+    ),
+    msg(
+        GET_DATA_BEARER_TECHNOLOGY,
+        "get-data-bearer-technology",
+        |s, _, c| s.data_bearer_technology(c),
+    ),
+    msg(
+        GET_CURRENT_DATA_BEARER_TECHNOLOGY,
+        "get-current-data-bearer-technology",
+        |s, _, c| s.current_data_bearer_technology(c),
+    ),
+    msg(
+        GET_DEFAULT_PROFILE_NUMBER,
+        "get-default-profile-number",
+        |_, r, c| profiles::default_number(r, c),
+    ),
+    msg(
+        SET_DEFAULT_PROFILE_NUMBER,
+        "set-default-profile-number",
+        |_, r, c| profiles::set_default_number(r, c),
+    ),
+    msg(SET_IP_FAMILY, "set-ip-family", Wds::set_ip_family),
+    msg(
+        SET_AUTOCONNECT_SETTINGS,
+        "set-autoconnect-settings",
+        |s, r, _| s.set_autoconnect_settings(r),
+    ),
+    msg(
+        GET_LTE_ATTACH_PARAMETERS,
+        "get-lte-attach-parameters",
+        |_, _, c| profiles::lte_attach_parameters(c),
+    ),
+    msg(BIND_DATA_PORT, "bind-data-port", Wds::bind_data_port),
+    msg(
+        GET_MAX_LTE_ATTACH_PDN_NUMBER,
+        "get-max-lte-attach-pdn-number",
+        |_, _, _| profiles::max_lte_attach_pdns(),
+    ),
+    msg(
+        GET_LTE_ATTACH_PDN_LIST,
+        "get-lte-attach-pdn-list",
+        |_, _, c| profiles::lte_attach_pdn_list(c),
+    ),
 ];
 
 /// The handle that names "this client's call" (MM uses it after NoEffect).
@@ -231,12 +301,11 @@ fn rat_mask(t: Option<Technology>) -> u32 {
     }
 }
 
-/// Channel rates (TX, RX) in bit/s of an EM7305: LTE category 3, and
-/// DC-HSPA+ on UMTS.
-pub(crate) fn max_rates(t: Option<Technology>) -> (u32, u32) {
-    match t {
-        Some(Technology::Lte) => (50_000_000, 100_000_000),
-        Some(Technology::Umts) => (5_760_000, 42_200_000),
+/// Channel rates (TX, RX) in bit/s: the technology's peak rates from the
+/// model, or QMI's "unknown" without one.
+fn max_rates(t: Option<Technology>) -> (u32, u32) {
+    match t.map(crate::model::hardware::max_rates) {
+        Some(r) => (r.tx_bps, r.rx_bps),
         None => (u32::MAX, u32::MAX),
     }
 }
@@ -255,8 +324,11 @@ impl Service for Wds {
     fn version(&self) -> (u16, u16) {
         (1, 12)
     }
-    fn supported(&self) -> &'static [u16] {
-        SUPPORTED
+    fn name(&self) -> &'static str {
+        "wds"
+    }
+    fn messages(&self) -> Vec<MessageName> {
+        table::names(MESSAGES)
     }
     fn handle(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
         // Every event was reported before this request: what is left of a
@@ -264,36 +336,7 @@ impl Service for Wds {
         let dev = &*ctx.dev;
         self.live.retain(|h, _| dev.bearer(*h).is_some());
         self.ending.retain(|h| dev.bearer(*h).is_some());
-        match req.id() {
-            RESET => self.reset_client(ctx.client),
-            SET_EVENT_REPORT => self.set_event_report(req, ctx),
-            INDICATION_REGISTER => self.indication_register(req, ctx),
-            START_NETWORK => self.start_network(req, ctx),
-            STOP_NETWORK => self.stop_network(req, ctx),
-            GET_PACKET_SERVICE_STATUS => self.packet_service_status(ctx),
-            GET_CHANNEL_RATES => self.channel_rates(ctx),
-            GET_PACKET_STATISTICS => self.packet_statistics(req, ctx),
-            GET_CURRENT_SETTINGS => self.current_settings(req, ctx),
-            GET_DORMANCY_STATUS => self.dormancy_status(ctx),
-            GET_DATA_BEARER_TECHNOLOGY => self.data_bearer_technology(ctx),
-            GET_CURRENT_DATA_BEARER_TECHNOLOGY => self.current_data_bearer_technology(ctx),
-            GET_AUTOCONNECT_SETTINGS => self.autoconnect_settings(),
-            SET_AUTOCONNECT_SETTINGS => self.set_autoconnect_settings(req),
-            SET_IP_FAMILY => self.set_ip_family(req, ctx),
-            BIND_DATA_PORT => self.bind_data_port(req, ctx),
-            CREATE_PROFILE => profiles::create(req, ctx),
-            MODIFY_PROFILE => profiles::modify(req, ctx),
-            DELETE_PROFILE => profiles::delete(req, ctx),
-            GET_PROFILE_LIST => profiles::list(req, ctx),
-            GET_PROFILE_SETTINGS => profiles::settings(req, ctx),
-            GET_DEFAULT_SETTINGS => profiles::default_settings(req, ctx),
-            GET_DEFAULT_PROFILE_NUMBER => profiles::default_number(req, ctx),
-            SET_DEFAULT_PROFILE_NUMBER => profiles::set_default_number(req, ctx),
-            GET_LTE_ATTACH_PARAMETERS => profiles::lte_attach_parameters(ctx),
-            GET_MAX_LTE_ATTACH_PDN_NUMBER => profiles::max_lte_attach_pdns(),
-            GET_LTE_ATTACH_PDN_LIST => profiles::lte_attach_pdn_list(ctx),
-            _ => Err(ProtocolError::InvalidQmiCommand.into()),
-        }
+        table::dispatch(MESSAGES, self, req, ctx)
     }
     fn client_added(&mut self, client: u8) {
         self.clients.insert(client, Client::default());

@@ -16,7 +16,6 @@ mod ds {
 
 /// Longest strings 9x15 firmware stores (APN per TS 23.003).
 const MAX_NAME: usize = 32;
-const MAX_APN: usize = 100;
 const MAX_CREDENTIAL: usize = 127;
 
 fn ds_error(code: u16) -> Failure {
@@ -98,7 +97,7 @@ fn apply(req: &Req<'_>, p: &mut PdpProfile) -> Result<(), Failure> {
             _ => return Err(ProtocolError::InvalidArgument.into()),
         };
     }
-    if let Some(v) = text(req, 0x14, MAX_APN)? {
+    if let Some(v) = text(req, 0x14, crate::model::MAX_APN_LEN)? {
         p.apn = v;
     }
     if let Some(v) = text(req, 0x1B, MAX_CREDENTIAL)? {

@@ -1,10 +1,11 @@
 //! Radio and network: +CFUN over the operating mode, registration
 //! (+CREG/+CGREG/+CEREG and their URCs), +COPS, signal (+CSQ, +CESQ),
-//! +WS46 over the mode preference, +CGDCONT from the profile's APNs.
+//! +WS46 over the mode preference, +CGDCONT over the stored PDP contexts
+//! that QMI WDS profiles also read and write.
 
 use super::parse::Kind;
 use super::{one_num, AtError, Cme, Cx, Outcome, Settings};
-use crate::model::{mode_pref, Device, OperatingMode, RegState, Technology};
+use crate::model::{mode_pref, Device, OperatingMode, PdpProfile, PdpType, RegState, Technology};
 
 /// 27.007 access technology of a RAT.
 fn act(t: Technology) -> u8 {
@@ -108,9 +109,9 @@ pub(super) fn handle(name: &str, kind: &Kind, cx: &mut Cx<'_>) -> Option<Outcome
             "+CGDCONT: (1-16),\"IP\",,,(0-2),(0-4)".into(),
             "+CGDCONT: (1-16),\"IPV6\",,,(0-2),(0-4)".into(),
             "+CGDCONT: (1-16),\"IPV4V6\",,,(0-2),(0-4)".into(),
+            "+CGDCONT: (1-16),\"PPP\",,,(0-2),(0-4)".into(),
         ]),
-        // Contexts come from the profile; defining new ones is not modelled.
-        ("+CGDCONT", Kind::Set(_)) => Err(Cme::NotSupported.into()),
+        ("+CGDCONT", Kind::Set(a)) if (1..=6).contains(&a.len()) => cgdcont_set(a, cx),
         ("+WS46", Kind::Read) => match ws46_of(cx.dev.mode_pref) {
             Some(v) => Ok(vec![format!("+WS46: {v}")]),
             None => Err(Cme::NotAllowed.into()),
@@ -285,21 +286,78 @@ fn cesq(dev: &Device) -> String {
     }
 }
 
+/// 27.007 PDP type names.
+const PDP_TYPES: [(&str, PdpType); 4] = [
+    ("IP", PdpType::Ipv4),
+    ("IPV6", PdpType::Ipv6),
+    ("IPV4V6", PdpType::Ipv4v6),
+    ("PPP", PdpType::Ppp),
+];
+
 fn cgdcont(dev: &Device) -> Vec<String> {
-    dev.profile
-        .network
-        .apn
+    dev.pdp_profiles
+        .list()
         .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let pdp = if a.ipv6_address.is_some() {
-                "IPV4V6"
-            } else {
-                "IP"
-            };
-            format!("+CGDCONT: {},\"{pdp}\",\"{}\",\"\",0,0", i + 1, a.name)
+        .map(|p| {
+            let pdp = PDP_TYPES
+                .iter()
+                .find(|t| t.1 == p.pdp_type)
+                .map_or("IP", |t| t.0);
+            format!("+CGDCONT: {},\"{pdp}\",\"{}\",\"\",0,0", p.index, p.apn)
         })
         .collect()
+}
+
+/// +CGDCONT=cid[,type[,apn[,addr[,d_comp[,h_comp]]]]] defines context
+/// `cid` in the stored profile table (keeping a profile's name and
+/// authentication); +CGDCONT=cid alone deletes it.
+fn cgdcont_set(a: &[super::parse::Arg], cx: &mut Cx<'_>) -> Outcome {
+    let bad = || AtError::from(Cme::IncorrectParameters);
+    let cid = a[0]
+        .num()
+        .filter(|c| (1..=crate::model::MAX_PDP_PROFILES as u32).contains(c))
+        .ok_or_else(bad)? as u8;
+    let profiles = &mut cx.dev.pdp_profiles;
+    if a.len() == 1 {
+        // Undefining a context that is not there is not an error.
+        let _ = profiles.delete(cid);
+        return Ok(vec![]);
+    }
+    let pdp_type = match &a[1] {
+        t if t.is_empty() => PdpType::Ipv4,
+        t => PDP_TYPES
+            .iter()
+            .find(|p| p.0.eq_ignore_ascii_case(&t.text))
+            .map(|p| p.1)
+            .ok_or_else(bad)?,
+    };
+    let apn = a.get(2).map(|x| x.text.clone()).unwrap_or_default();
+    if apn.len() > crate::model::MAX_APN_LEN || !apn.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad());
+    }
+    if a.get(3).is_some_and(|x| !x.text.is_empty()) {
+        // A static PDP address is not offered: the network assigns one.
+        return Err(Cme::NotSupported.into());
+    }
+    for (i, max) in [(4, 2), (5, 4)] {
+        if a.get(i)
+            .is_some_and(|x| !x.is_empty() && x.num().is_none_or(|v| v > max))
+        {
+            return Err(bad());
+        }
+    }
+    let base = profiles
+        .get(cid)
+        .cloned()
+        .unwrap_or_else(|| PdpProfile::blank(cid));
+    profiles
+        .define(PdpProfile {
+            pdp_type,
+            apn,
+            ..base
+        })
+        .map(|()| vec![])
+        .map_err(|_| bad())
 }
 
 const WS46: [(u32, u16); 7] = [

@@ -8,13 +8,10 @@
 
 use super::parse::Kind;
 use super::{one_num, AtError, Cme, Cx, Outcome};
-use crate::model::{IpFamily, OperatingMode, RegState, Technology};
+use crate::model::{IpFamily, OperatingMode, PdpType, RegState, Technology};
 
 /// The !ENTERCND password of Sierra modules (public default).
 pub const CND_PASSWORD: &str = "A710";
-/// Fixed figures: the model has no thermal or supply simulation.
-pub const TEMPERATURE_C: i32 = 37;
-pub const SUPPLY_MV: u32 = 3300;
 
 /// Interfaces of the index-style compositions (QmiDmsSwiUsbComposition).
 fn composition_name(c: u8) -> &'static str {
@@ -54,8 +51,11 @@ pub(super) fn handle(name: &str, kind: &Kind, cx: &mut Cx<'_>) -> Option<Outcome
                 .map(|()| vec![])
                 .map_err(|_| Cme::NotAllowed.into())
         }
-        ("!PCVOLT", Kind::Read) => Ok(vec![format!("Power supply voltage: {SUPPLY_MV} mV")]),
-        ("!PCTEMP", Kind::Read) => Ok(vec![format!("Temperature: {TEMPERATURE_C} C")]),
+        ("!PCVOLT", Kind::Read) => Ok(vec![format!(
+            "Power supply voltage: {} mV",
+            cx.dev.supply_mv(cx.now)
+        )]),
+        ("!PCTEMP", Kind::Read) => Ok(vec![format!("Temperature: {} C", cx.dev.temperature_c)]),
         ("!ENTERCND", Kind::Set(a)) if a.len() == 1 => {
             if a[0].text == CND_PASSWORD {
                 cx.st.cnd_unlocked = true;
@@ -146,8 +146,9 @@ fn gstatus(cx: &Cx<'_>) -> Vec<String> {
     let mut l = vec![
         "!GSTATUS: ".to_string(),
         format!(
-            "Current Time:  {}\t\tTemperature: {TEMPERATURE_C}",
-            cx.now.millis() / 1000
+            "Current Time:  {}\t\tTemperature: {}",
+            dev.clock(cx.now).seconds(),
+            dev.temperature_c
         ),
         format!("Mode:          {}", mode_text(dev.mode)),
     ];
@@ -241,38 +242,45 @@ fn pcinfo(cx: &Cx<'_>) -> Vec<String> {
     ]
 }
 
-/// !SCACT: `cid,state` per profile APN; a context is active when a bearer
-/// on its APN is up (QMI or AT).
+/// !SCACT: `cid,state` per stored PDP context (the profiles QMI WDS and
+/// +CGDCONT edit); a context is active when a bearer on its APN is up,
+/// whichever protocol started it.
 fn scact_read(cx: &Cx<'_>) -> Vec<String> {
     let dev = &cx.dev;
-    dev.profile
-        .network
-        .apn
+    dev.pdp_profiles
+        .list()
         .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let up = dev
-                .bearers
-                .iter()
-                .any(|b| b.apn.eq_ignore_ascii_case(&a.name));
-            format!("!SCACT: {},{}", i + 1, up as u8)
+        .map(|p| {
+            let apn = dev.call_apn(None, Some(p));
+            let up = dev.bearers.iter().any(|b| b.apn.eq_ignore_ascii_case(&apn));
+            format!("!SCACT: {},{}", p.index, up as u8)
         })
         .collect()
 }
 
 fn scact_set(state: Option<u32>, cid: Option<u32>, cx: &mut Cx<'_>) -> Outcome {
-    let apn = cid
-        .and_then(|c| c.checked_sub(1))
-        .and_then(|i| cx.dev.profile.network.apn.get(i as usize))
-        .map(|a| a.name.clone())
+    let context = cid
+        .and_then(|c| u8::try_from(c).ok())
+        .and_then(|c| cx.dev.pdp_profiles.get(c))
+        .cloned()
         .ok_or(Cme::IncorrectParameters)?;
+    let apn = cx.dev.call_apn(None, Some(&context));
+    let family = match context.pdp_type {
+        PdpType::Ipv6 => IpFamily::V6,
+        _ => IpFamily::V4,
+    };
     match state {
         Some(1) => {
-            if cx.dev.bearers.iter().any(|b| b.apn == apn) {
+            if cx
+                .dev
+                .bearers
+                .iter()
+                .any(|b| b.apn.eq_ignore_ascii_case(&apn))
+            {
                 return Ok(vec![]);
             }
             cx.dev
-                .start_network(&apn, IpFamily::V4)
+                .start_network(&apn, family)
                 .map(|_| vec![])
                 .map_err(|_| Cme::NoNetworkService.into())
         }
@@ -281,7 +289,7 @@ fn scact_set(state: Option<u32>, cid: Option<u32>, cx: &mut Cx<'_>) -> Outcome {
                 .dev
                 .bearers
                 .iter()
-                .filter(|b| b.apn == apn)
+                .filter(|b| b.apn.eq_ignore_ascii_case(&apn))
                 .map(|b| b.handle)
                 .collect();
             for h in handles {

@@ -41,6 +41,33 @@ impl Bench {
         self.m.handle_timeout(t(self.now));
         String::from_utf8(self.m.poll_serial(SerialPort::At).unwrap_or_default()).unwrap()
     }
+    /// One QMI request on `service` from a client allocated on first use;
+    /// the response.
+    fn qmi(&mut self, service: ServiceId, id: u16, tlvs: Vec<Tlv>) -> Message {
+        self.now += 1;
+        let alloc = Message {
+            sender: Sender::Host,
+            service: ServiceId::Ctl,
+            client: 0,
+            kind: MessageKind::Request,
+            txn: 1,
+            id: MessageId(0x22),
+            tlvs: vec![Tlv::new(1, vec![service.0])],
+        };
+        self.m.handle_qmi(&alloc.to_bytes(), t(self.now));
+        let r = Message::parse(&self.m.poll_qmi().unwrap()).unwrap();
+        let cid = r.tlv(1).unwrap()[1];
+        let req = Message {
+            service,
+            client: cid,
+            txn: 2,
+            id: MessageId(id),
+            tlvs,
+            ..alloc
+        };
+        self.m.handle_qmi(&req.to_bytes(), t(self.now));
+        Message::parse(&self.m.poll_qmi().unwrap()).unwrap()
+    }
     fn unlock(&mut self) {
         assert_eq!(self.at("AT+CPIN=\"1234\""), "\r\nOK\r\n");
         self.advance(2000);
@@ -237,8 +264,11 @@ fn sierra_status_and_composition() {
         assert!(g.contains(needle), "{needle:?} missing in {g}");
     }
     assert!(b.at("AT!PCINFO?").contains("!PCINFO: State: Online"));
-    assert!(b.at("AT!PCTEMP?").contains("Temperature: 37"));
-    assert!(b.at("AT!PCVOLT?").contains("3300 mV"));
+    let temp = b.m.device().temperature_c;
+    assert!(b
+        .at("AT!PCTEMP?")
+        .contains(&format!("Temperature: {temp} C")));
+    assert!(g.contains(&format!("Temperature: {temp}")));
     assert_eq!(b.at("AT!UDUSBCOMP?"), "\r\n!UDUSBCOMP: 6\r\n\r\nOK\r\n");
     assert!(b
         .at("AT!UDUSBCOMP=?")
@@ -295,4 +325,126 @@ fn hostile_lines() {
     assert_eq!(b.at("ATS3?"), "\r\n013\r\n\r\nOK\r\n");
     assert_eq!(b.at("ATS99=1"), "\r\nERROR\r\n");
     assert_eq!(b.at("AT+CSCS=\"UCS2\""), "\r\nOK\r\n");
+}
+
+/// The voltage AT!PCVOLT reports is the power model's, brownouts included.
+#[test]
+fn pcvolt_reads_the_power_model() {
+    let mut b = Bench::new();
+    let mv = |b: &mut Bench| -> u32 {
+        let r = b.at("AT!PCVOLT?");
+        let v = r
+            .split("Power supply voltage: ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .unwrap_or_else(|| panic!("{r}"));
+        v.parse().unwrap()
+    };
+    let at_start = mv(&mut b);
+    assert_eq!(at_start, (b.m.power().volts * 1000.0).round() as u32);
+    // A weaker source: the module's input follows it down.
+    let weaker = crate::fault::PowerChange {
+        source_volts: Some(4.2),
+        cable_ohms: None,
+        connector_ohms: None,
+        capacitance_uf: None,
+    };
+    b.m.inject(crate::fault::Fault::Power(weaker), t(b.now))
+        .unwrap();
+    b.advance(1000);
+    let sagged = mv(&mut b);
+    assert!(sagged < at_start - 500, "{sagged} mV vs {at_start} mV");
+    assert_eq!(sagged, (b.m.power().volts * 1000.0).round() as u32);
+}
+
+/// One temperature, whichever protocol asks: AT!PCTEMP and NAS SWI Get
+/// Status.
+#[test]
+fn temperature_is_one_value() {
+    let mut b = Bench::new();
+    b.m.device_mut().temperature_c = 51;
+    assert!(b.at("AT!PCTEMP?").contains("Temperature: 51 C"));
+    let r = b.qmi(ServiceId::Nas, 0x5556, vec![]);
+    assert_eq!(r.result(), Some((0, 0)));
+    assert_eq!(r.tlv(0x01).map(|v| v[0]), Some(51));
+}
+
+/// +CGDCONT and !SCACT are the stored profiles QMI WDS edits, both ways.
+#[test]
+fn contexts_are_the_wds_profiles() {
+    let mut b = Bench::new();
+    b.unlock();
+    assert_eq!(
+        b.at("AT+CGDCONT?"),
+        "\r\n+CGDCONT: 1,\"IPV4V6\",\"internet\",\"\",0,0\r\n\r\nOK\r\n"
+    );
+    // WDS Create Profile (3GPP, IPv4, APN iot.example) shows up over AT.
+    let r = b.qmi(
+        ServiceId::Wds,
+        0x0027,
+        vec![
+            Tlv::new(0x01, vec![0]),
+            Tlv::new(0x11, vec![0]),
+            Tlv::new(0x14, b"iot.example".to_vec()),
+        ],
+    );
+    assert_eq!(r.result(), Some((0, 0)));
+    assert_eq!(r.tlv(0x01), Some(&[0u8, 2][..]));
+    let contexts = b.at("AT+CGDCONT?");
+    assert!(
+        contexts.contains("+CGDCONT: 2,\"IP\",\"iot.example\",\"\",0,0"),
+        "{contexts}"
+    );
+    assert_eq!(
+        b.at("AT!SCACT?"),
+        "\r\n!SCACT: 1,0\r\n!SCACT: 2,0\r\n\r\nOK\r\n"
+    );
+    // A context defined over AT is a WDS profile.
+    assert_eq!(b.at("AT+CGDCONT=5,\"IPV6\",\"v6.example\""), "\r\nOK\r\n");
+    let r = b.qmi(ServiceId::Wds, 0x002B, vec![Tlv::new(0x01, vec![0, 5])]);
+    assert_eq!(r.result(), Some((0, 0)));
+    assert_eq!(r.tlv(0x14), Some(&b"v6.example"[..]));
+    assert_eq!(r.tlv(0x11), Some(&[2u8][..]), "IPv6");
+    // Undefined over AT: gone for WDS too.
+    assert_eq!(b.at("AT+CGDCONT=2"), "\r\nOK\r\n");
+    let r = b.qmi(ServiceId::Wds, 0x002B, vec![Tlv::new(0x01, vec![0, 2])]);
+    assert_eq!(r.result().map(|r| r.0), Some(1));
+    // Hostile definitions are refused and change nothing.
+    assert_eq!(b.at("AT+CMEE=1"), "\r\nOK\r\n");
+    for bad in [
+        "AT+CGDCONT=0,\"IP\",\"x\"",
+        "AT+CGDCONT=17,\"IP\",\"x\"",
+        "AT+CGDCONT=3,\"X25\",\"x\"",
+        "AT+CGDCONT=3,\"IP\",\"x\",\"\",9",
+    ] {
+        assert_eq!(b.at(bad), "\r\n+CME ERROR: 50\r\n", "{bad}");
+    }
+    let long = format!("AT+CGDCONT=3,\"IP\",\"{}\"", "a".repeat(101));
+    assert_eq!(b.at(&long), "\r\n+CME ERROR: 50\r\n");
+    assert_eq!(b.m.device().pdp_profiles.list().len(), 2);
+    // !SCACT starts a call on a context's APN; WDS sees the bearer.
+    assert_eq!(b.at("AT!SCACT=1,1"), "\r\nOK\r\n");
+    assert_eq!(b.m.device().bearers[0].apn, "internet");
+}
+
+/// One clock: AT!GSTATUS's current time and DMS Get Time read the same.
+#[test]
+fn one_clock_for_at_and_qmi() {
+    let mut b = Bench::new();
+    b.advance(123_456);
+    let g = b.at("AT!GSTATUS?");
+    let secs: u64 = g
+        .split("Current Time:")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{g}"));
+    let r = b.qmi(ServiceId::Dms, 0x002F, vec![]);
+    let v = r.tlv(0x01).unwrap();
+    let mut count = [0u8; 8];
+    count[..6].copy_from_slice(&v[..6]);
+    // 1.25 ms units.
+    let qmi_secs = u64::from_le_bytes(count) * 5 / 4 / 1000;
+    assert_eq!(secs, 123);
+    assert_eq!(qmi_secs, secs);
 }

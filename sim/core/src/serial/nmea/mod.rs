@@ -51,7 +51,8 @@ impl NmeaPort {
         }
         while next <= now {
             if dev.gps_on {
-                for s in sentences::epoch(next.millis() / 1000, &dev.profile.gps) {
+                // The fix's UTC time is the module clock's.
+                for s in sentences::epoch(dev.clock(next).seconds(), &dev.profile.gps) {
                     self.out.push(s.as_bytes());
                 }
             }
