@@ -7,7 +7,9 @@ use crate::serial::qcdm::{commands, DmPort};
 use crate::usb::{ControlReply, Setup, WdmChannel};
 use crate::wire::hdlc::{self as hdlc_codec, Deframer as HdlcDeframer};
 use crate::wire::qmi::{Message, MessageKind, Salvage};
+use crate::time::{Duration, Instant};
 use crate::wire::qmux::{self as qmux_codec, Deframer as QmuxDeframer, Sender};
+use crate::wire::RESYNC_IDLE;
 use crate::wire::tlv::{self as tlv_codec, Reader, TlvIter};
 
 /// QMUX framing: the checked view, and the stream deframer fed in pieces
@@ -26,17 +28,40 @@ pub fn qmux(data: &[u8]) {
     let step = data.first().map_or(1, |&b| (b as usize % 64) + 1);
     let mut d = QmuxDeframer::new();
     let mut out = 0usize;
+    let mut t = Instant::ZERO;
     for chunk in data.chunks(step) {
-        d.push(chunk);
-        while let Some(f) = d.next_frame() {
+        // The input's bytes also choose the pauses between reads.
+        t = t + Duration::from_millis(u64::from(chunk[0] % 4) * 200);
+        d.push(chunk, t);
+        while let Some(f) = d.next_frame(t) {
             assert_eq!(f[0], qmux_codec::MARKER);
             let len = u16::from_le_bytes([f[1], f[2]]) as usize + 1;
-            assert_eq!(len, f.len());
+            assert!(f.len() <= len, "a frame never runs past its own length");
             assert!(f.len() <= QmuxDeframer::MAX_FRAME);
             out += f.len();
         }
     }
-    assert!(out as u64 + d.skipped() <= data.len() as u64);
+    assert_eq!(out as u64 + d.skipped() + d.pending() as u64, data.len() as u64);
+    // Resync: after whatever came, a pause, then a valid request: the
+    // request comes out whole and nothing is left behind it.
+    let request = qmux_request();
+    let t = t + RESYNC_IDLE;
+    d.push(&request, t);
+    let mut last = None;
+    while let Some(f) = d.next_frame(t) {
+        last = Some(f);
+    }
+    assert_eq!(last.as_deref(), Some(&request[..]), "the request after a pause");
+    assert_eq!(d.pending(), 0);
+    assert_eq!(d.poll_timeout(), None);
+}
+
+/// A CTL Get Version Info request, client 0, transaction 7.
+pub fn qmux_request() -> Vec<u8> {
+    vec![
+        0x01, 0x0b, 0x00, 0x00, 0x00, 0x00, // QMUX: CTL, client 0
+        0x00, 0x07, 0x21, 0x00, 0x00, 0x00, // CTL request, txn 7, Get Version Info
+    ]
 }
 
 /// One QMI message: what parses re-emits to a frame that parses the same,
