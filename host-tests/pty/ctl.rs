@@ -151,7 +151,10 @@ fn lying_lengths_and_garbage_do_not_stall_the_channel() {
     pty.write_all(&both).unwrap();
     let start = Instant::now();
     let r = read_response(&mut pty, &mut d);
-    assert_eq!((r.txn, r.result()), (1, Some((1, ProtocolError::MalformedMessage.0))));
+    assert_eq!(
+        (r.txn, r.result()),
+        (1, Some((1, ProtocolError::MalformedMessage.0)))
+    );
     let r = read_response(&mut pty, &mut d);
     assert_eq!((r.txn, r.result()), (2, Some((0, 0))));
 
@@ -166,12 +169,17 @@ fn lying_lengths_and_garbage_do_not_stall_the_channel() {
     assert_eq!((r.txn, r.result()), (4, Some((0, 0))));
 
     // Garbage ending in a plausible header, a pause, then a request.
-    pty.write_all(&[0xff, 0x01, 0x20, 0x00, 0x00, 0x00, 0x00]).unwrap();
+    pty.write_all(&[0xff, 0x01, 0x20, 0x00, 0x00, 0x00, 0x00])
+        .unwrap();
     std::thread::sleep(Duration::from_millis(600));
     pty.write_all(&version(5)).unwrap();
     let r = read_response(&mut pty, &mut d);
     assert_eq!((r.txn, r.result()), (5, Some((0, 0))));
-    assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
     drop(pty);
     assert_field(&m.ok(&["--dms-get-model"]), "Model", "'EM7305'");
 }

@@ -219,5 +219,9 @@ fn garbage_and_a_stalled_command_do_not_stall_the_function() {
     let start = std::time::Instant::now();
     let out = v.mbim_ok(&["--query-device-caps"]);
     assert_field(&out, "Device ID", "'359225050024702'");
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }

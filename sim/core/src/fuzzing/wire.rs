@@ -4,13 +4,13 @@
 use super::default_profile;
 use crate::serial::at::parse;
 use crate::serial::qcdm::{commands, DmPort};
+use crate::time::{Duration, Instant};
 use crate::usb::{ControlReply, Setup, WdmChannel};
 use crate::wire::hdlc::{self as hdlc_codec, Deframer as HdlcDeframer};
 use crate::wire::qmi::{Message, MessageKind, Salvage};
-use crate::time::{Duration, Instant};
 use crate::wire::qmux::{self as qmux_codec, Deframer as QmuxDeframer, Sender};
-use crate::wire::RESYNC_IDLE;
 use crate::wire::tlv::{self as tlv_codec, Reader, TlvIter};
+use crate::wire::RESYNC_IDLE;
 
 /// QMUX framing: the checked view, and the stream deframer fed in pieces
 /// whose sizes the input's first byte chooses.
@@ -41,7 +41,10 @@ pub fn qmux(data: &[u8]) {
             out += f.len();
         }
     }
-    assert_eq!(out as u64 + d.skipped() + d.pending() as u64, data.len() as u64);
+    assert_eq!(
+        out as u64 + d.skipped() + d.pending() as u64,
+        data.len() as u64
+    );
     // Resync: after whatever came, a pause, then a valid request: the
     // request comes out whole and nothing is left behind it.
     let request = qmux_request();
@@ -51,7 +54,11 @@ pub fn qmux(data: &[u8]) {
     while let Some(f) = d.next_frame(t) {
         last = Some(f);
     }
-    assert_eq!(last.as_deref(), Some(&request[..]), "the request after a pause");
+    assert_eq!(
+        last.as_deref(),
+        Some(&request[..]),
+        "the request after a pause"
+    );
     assert_eq!(d.pending(), 0);
     assert_eq!(d.poll_timeout(), None);
 }
@@ -132,6 +139,17 @@ pub fn hdlc(data: &[u8]) {
         }
         assert!(d.pending() <= max);
     }
+    // Resync: whatever came, a pause, then a request decodes alone.
+    let mut d = HdlcDeframer::default();
+    d.push_at(data, Instant::ZERO);
+    let request = hdlc_codec::encode(&[0x00]);
+    let got = d.push_at(&request, Instant::ZERO + RESYNC_IDLE);
+    assert_eq!(
+        got.last(),
+        Some(&Ok(vec![0x00])),
+        "the request after a pause"
+    );
+    assert!(d.is_idle());
     if !data.is_empty() && data.len() + 2 <= HdlcDeframer::MAX_FRAME {
         let wire = hdlc_codec::encode(data);
         let mut d = HdlcDeframer::default();
@@ -144,7 +162,7 @@ pub fn hdlc(data: &[u8]) {
 pub fn qcdm(data: &[u8]) {
     let p = default_profile();
     let mut port = DmPort::default();
-    port.handle(data, p);
+    port.handle(data, p, Instant::ZERO);
     assert!(port.pending_output() <= crate::serial::qcdm::MAX_PENDING);
     while let Some(wire) = port.poll() {
         let got = HdlcDeframer::default().push(&wire);
@@ -153,6 +171,16 @@ pub fn qcdm(data: &[u8]) {
             "one well-formed frame per answer"
         );
     }
+    // Resync: after a pause, Version Info is answered whatever came.
+    while port.poll().is_some() {}
+    port.handle(
+        &hdlc_codec::encode(&[commands::VERSION_INFO]),
+        p,
+        Instant::ZERO + RESYNC_IDLE,
+    );
+    let wire = port.poll().expect("the request after a pause is answered");
+    let got = HdlcDeframer::default().push(&wire);
+    assert!(matches!(&got[..], [Ok(r)] if r[0] == commands::VERSION_INFO));
     let rsp = commands::respond(data, p);
     assert!(!rsp.is_empty());
     if rsp[0] == commands::BAD_CMD || rsp[0] == commands::BAD_LEN {

@@ -3,7 +3,7 @@
 //! after the marker.
 
 use super::resync::{Candidate, StreamBuf};
-use super::{Error, ResyncStats, Result, ServiceId};
+use super::{Error, Result, ResyncStats, ServiceId};
 use crate::time::Instant;
 
 /// The interface-type marker that opens every QMUX frame.
@@ -140,9 +140,11 @@ impl Repr {
 ///   other services 7) up to [`Deframer::MAX_FRAME`]; other bytes are
 ///   dropped one at a time;
 /// - once the QMI header is in, its TLV length gives a second opinion: if
-///   the two lengths disagree the frame ends at the shorter, so the engine
+///   the two lengths disagree where a frame must start (first, or right
+///   after a whole frame) the frame ends at the shorter, so the engine
 ///   answers it with a malformed-message error and the bytes after it are
-///   scanned again instead of being swallowed;
+///   scanned again instead of being swallowed; found among noise, such a
+///   header is noise too;
 /// - a partial frame that gets no byte for [`RESYNC_IDLE`](super::RESYNC_IDLE) is abandoned:
 ///   its marker is dropped and the rest scanned again, so a request written
 ///   behind garbage is answered once the idle time has passed, and a
@@ -174,9 +176,13 @@ fn judge(b: &[u8]) -> Candidate {
         return Candidate::Partial;
     }
     let tlv_len = u16::from_le_bytes([b[tlv_len_at], b[tlv_len_at + 1]]) as usize;
-    let end = total.min(HEADER_LEN + sdu_header + tlv_len);
+    let sdu_total = HEADER_LEN + sdu_header + tlv_len;
+    let end = total.min(sdu_total);
     if b.len() < end {
         return Candidate::Partial;
+    }
+    if total != sdu_total {
+        return Candidate::Reject(end);
     }
     Candidate::Frame(end)
 }
@@ -282,7 +288,9 @@ mod tests {
         let mut d = Deframer::new();
         // A frame whose lengths agree on 64 bytes of TLVs but whose body
         // never comes, then a request: held behind it until the idle time.
-        let stalled = [0x01, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x22, 0x00, 0x40, 0x00];
+        let stalled = [
+            0x01, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x22, 0x00, 0x40, 0x00,
+        ];
         d.push(&stalled, Instant::from_millis(0));
         d.push(&FRAME[..3], Instant::from_millis(10));
         assert_eq!(d.next_frame(Instant::from_millis(10)), None);

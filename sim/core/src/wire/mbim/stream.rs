@@ -8,8 +8,10 @@
 //! COMMAND at least its fragment header and at most [`MAX_STREAM_MESSAGE`])
 //! goes on alone as a 12-byte transfer, so the function answers
 //! LENGTH_MISMATCH for its transaction. A one-fragment COMMAND's
-//! InformationBufferLength gives a second opinion: the transfer ends at the
-//! shorter of the two lengths. A partial transfer idle for
+//! InformationBufferLength gives a second opinion: if they disagree the
+//! transfer ends at the shorter of the two lengths, for the function to
+//! reject. Such rejects happen only where a message must start (first, or
+//! right after a whole one): found among noise, a bad header is noise. A partial transfer idle for
 //! [`RESYNC_IDLE`](crate::wire::RESYNC_IDLE) is abandoned and the bytes
 //! after its first scanned again.
 
@@ -66,6 +68,9 @@ fn judge(b: &[u8]) -> Candidate {
     }
     if b.len() < end {
         return Candidate::Partial;
+    }
+    if end != len {
+        return Candidate::Reject(end);
     }
     Candidate::Frame(end)
 }
