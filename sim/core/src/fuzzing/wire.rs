@@ -19,7 +19,8 @@ pub fn qmux(data: &[u8]) {
         let r = qmux_codec::Repr::parse(&p).expect("a checked packet parses");
         assert_eq!(p.payload().len() + qmux_codec::HEADER_LEN, data.len());
         let mut again = vec![0u8; data.len()];
-        r.emit(&mut again, p.payload().len());
+        r.emit(&mut again, p.payload().len())
+            .expect("a parsed frame fits its length field");
         again[qmux_codec::HEADER_LEN..].copy_from_slice(p.payload());
         // Emit writes only the sender bit of the flags.
         again[3] = data[3];
@@ -99,7 +100,7 @@ pub fn tlv(data: &[u8]) {
             let mut again = Vec::new();
             for t in &all {
                 let mut b = vec![0u8; t.buffer_len()];
-                t.emit(&mut b);
+                t.emit(&mut b).expect("a parsed TLV fits its length field");
                 again.extend_from_slice(&b);
             }
             assert_eq!(again, data);

@@ -53,6 +53,10 @@ pub enum Error {
     /// Bytes left over after a structure that must fill its container.
     #[error("trailing data: {0}")]
     TrailingData(&'static str),
+    /// A structure too long for the length field that must count it: it
+    /// cannot be encoded (never wrapped).
+    #[error("too long to encode: {0}")]
+    TooLong(&'static str),
 }
 
 pub type Result<T> = core::result::Result<T, Error>;

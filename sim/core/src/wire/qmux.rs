@@ -116,10 +116,12 @@ impl Repr {
         })
     }
     /// Writes marker and header for a frame whose SDU is `sdu_len` bytes.
-    /// `buf` must hold at least `HEADER_LEN` bytes.
-    pub fn emit(&self, buf: &mut [u8], sdu_len: usize) {
+    /// `buf` must hold at least `HEADER_LEN` bytes. An SDU too long for the
+    /// 16-bit length is an error; nothing is written then.
+    pub fn emit(&self, buf: &mut [u8], sdu_len: usize) -> Result<()> {
+        let len = u16::try_from(HEADER_LEN - 1 + sdu_len)
+            .map_err(|_| Error::TooLong("QMUX frame over 65535 bytes"))?;
         buf[field::MARKER] = MARKER;
-        let len = (HEADER_LEN - 1 + sdu_len) as u16;
         buf[field::LENGTH].copy_from_slice(&len.to_le_bytes());
         buf[field::FLAGS] = match self.sender {
             Sender::Host => 0,
@@ -127,6 +129,7 @@ impl Repr {
         };
         buf[field::SERVICE] = self.service.0;
         buf[field::CLIENT] = self.client;
+        Ok(())
     }
 }
 
