@@ -145,7 +145,10 @@ fn a_response_too_long_for_qmi_is_an_error_not_a_wrapped_frame() {
         &req(ServiceId::Ctl, 0, 1, 0x22, vec![Tlv::new(1, vec![2])]),
         Instant::ZERO,
     );
-    let cid = Message::parse(&m.poll_qmi().unwrap()).unwrap().tlv(1).unwrap()[1];
+    let cid = Message::parse(&m.poll_qmi().unwrap())
+        .unwrap()
+        .tlv(1)
+        .unwrap()[1];
     // DMS Get Revision carries the revision string.
     let r = exchange(&mut m, &req(ServiceId::Dms, cid, 5, 0x0023, vec![]));
     assert_eq!(r.len(), 1);

@@ -67,9 +67,33 @@ fn impossible_values_are_placed() {
         "[power]\ncable-ohms = -1.5\n",
         2,
         14,
-        "cable-ohms must be zero or more",
+        "cable-ohms must lie in 0 to 10 Ω, not -1.5",
     );
-    at("[power]\nsource-volts = 0\n", 2, 16, "more than zero");
+    at(
+        "[power]\nsource-volts = 0\n",
+        2,
+        16,
+        "source-volts must lie in 0.5 to 30 V",
+    );
+    // Regression: a 1 kΩ cable was accepted and drove the module to -14.8 V.
+    at(
+        "[power]\ncable-ohms = 1000\n",
+        2,
+        14,
+        "cable-ohms must lie in 0 to 10 Ω",
+    );
+    at(
+        "[power]\ncapacitance-uf = inf\n",
+        2,
+        18,
+        "capacitance-uf must lie in",
+    );
+    at(
+        "[power]\nsource-volts = nan\n",
+        2,
+        16,
+        "source-volts must lie in",
+    );
     at(
         "[[step]]\non = \"booted\"\nprobability = 1.5\ninject = { fault = \"crash\" }\n",
         3,

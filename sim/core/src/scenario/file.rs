@@ -3,6 +3,7 @@
 use super::names::{parse_request, RequestId};
 use super::state::DeviceState;
 use crate::fault::{Fault, Mangle, PowerChange};
+use crate::model::power_setup::check_bound;
 use crate::model::profile::line_col;
 use crate::time::Duration;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -153,45 +154,37 @@ impl Scenario {
 }
 
 fn power(raw: RawPower) -> Result<PowerChange, Bad> {
-    let check = |v: Option<Spanned<f64>>, name: &str, zero_ok: bool| {
+    let check = |v: Option<Spanned<f64>>, name: &str| {
         let Some(v) = v else { return Ok(None) };
         let x = *v.get_ref();
-        if !x.is_finite() || x < 0.0 || (!zero_ok && x == 0.0) {
-            let want = if zero_ok {
-                "zero or more"
-            } else {
-                "more than zero"
-            };
-            return bad(v.span(), format!("{name} must be {want}, not {x}"));
+        match check_bound(name, x) {
+            Ok(()) => Ok(Some(x)),
+            Err(e) => bad(v.span(), e),
         }
-        Ok(Some(x))
     };
     Ok(PowerChange {
-        source_volts: check(raw.source_volts, "source-volts", false)?,
-        cable_ohms: check(raw.cable_ohms, "cable-ohms", true)?,
-        connector_ohms: check(raw.connector_ohms, "connector-ohms", true)?,
-        capacitance_uf: check(raw.capacitance_uf, "capacitance-uf", true)?,
+        source_volts: check(raw.source_volts, "source-volts")?,
+        cable_ohms: check(raw.cable_ohms, "cable-ohms")?,
+        connector_ohms: check(raw.connector_ohms, "connector-ohms")?,
+        capacitance_uf: check(raw.capacitance_uf, "capacitance-uf")?,
     })
 }
 
 /// Values a `Fault` accepts by type but that make no sense.
 pub fn check_fault(f: &Fault) -> Result<(), String> {
-    let nonneg = |v: Option<f64>, name: &str, zero_ok: bool| match v {
-        Some(x) if !x.is_finite() || x < 0.0 || (!zero_ok && x == 0.0) => Err(format!(
-            "{name} must be {} zero, not {x}",
-            if zero_ok { "at least" } else { "more than" }
-        )),
-        _ => Ok(()),
+    let in_bounds = |v: Option<f64>, name: &str| match v {
+        Some(x) => check_bound(name, x),
+        None => Ok(()),
     };
     match f {
         Fault::Power(p) => {
             if p == &PowerChange::default() {
                 return Err("power: give at least one of source-volts, cable-ohms, connector-ohms, capacitance-uf".into());
             }
-            nonneg(p.source_volts, "source-volts", false)?;
-            nonneg(p.cable_ohms, "cable-ohms", true)?;
-            nonneg(p.connector_ohms, "connector-ohms", true)?;
-            nonneg(p.capacitance_uf, "capacitance-uf", true)
+            in_bounds(p.source_volts, "source-volts")?;
+            in_bounds(p.cable_ohms, "cable-ohms")?;
+            in_bounds(p.connector_ohms, "connector-ohms")?;
+            in_bounds(p.capacitance_uf, "capacitance-uf")
         }
         Fault::Responses { count: 0, .. } => Err("responses: count must be at least 1".into()),
         Fault::Responses {

@@ -254,7 +254,10 @@ mod tests {
     fn a_value_too_long_for_its_length_field_is_an_error() {
         let t = Tlv::new(1, vec![0u8; 65536]);
         let mut buf = vec![0u8; t.buffer_len()];
-        assert_eq!(t.emit(&mut buf), Err(Error::TooLong("TLV value over 65535 bytes")));
+        assert_eq!(
+            t.emit(&mut buf),
+            Err(Error::TooLong("TLV value over 65535 bytes"))
+        );
         assert!(buf.iter().all(|&b| b == 0), "nothing written");
         let t = Tlv::new(1, vec![7u8; 65535]);
         let mut buf = vec![0u8; t.buffer_len()];
