@@ -4,7 +4,7 @@ use super::names::{parse_request, RequestId};
 use super::state::DeviceState;
 use crate::fault::{Fault, Mangle, PowerChange};
 use crate::model::power_setup::check_bound;
-use crate::model::profile::line_col;
+use crate::model::profile::LineIndex;
 use crate::time::Duration;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -121,8 +121,9 @@ fn bad<T>(span: Range<usize>, msg: impl Into<String>) -> Result<T, Bad> {
 impl Scenario {
     /// Parses and checks a scenario; `source_name` names the file in errors.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
+        let lines = LineIndex::new(text);
         let place = |span: Option<Range<usize>>, message: String| {
-            let (line, column) = line_col(text, span.map(|s| s.start).unwrap_or(0));
+            let (line, column) = lines.line_col(span.map(|s| s.start).unwrap_or(0));
             ScenarioError {
                 source_name: source_name.to_string(),
                 line,
@@ -141,7 +142,7 @@ impl Scenario {
             .into_iter()
             .map(|s| {
                 let span = s.span();
-                step(s.into_inner(), span, text).map_err(|(s, m)| place(Some(s), m))
+                step(s.into_inner(), span, &lines).map_err(|(s, m)| place(Some(s), m))
             })
             .collect::<Result<_, _>>()?;
         Ok(Scenario {
@@ -198,7 +199,7 @@ pub fn check_fault(f: &Fault) -> Result<(), String> {
     }
 }
 
-fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
+fn step(raw: RawStep, span: Range<usize>, lines: &LineIndex) -> Result<Step, Bad> {
     let trigger = match (raw.at_ms, raw.on, &raw.on_request) {
         (Some(at), None, None) => Trigger::At {
             at: Duration::from_millis(at),
@@ -270,7 +271,7 @@ fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
         repeat: raw.repeat,
         limit,
         fault,
-        line: line_col(text, span.start).0,
+        line: lines.line_col(span.start).0,
     })
 }
 
