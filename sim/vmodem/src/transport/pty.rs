@@ -181,6 +181,8 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     }
     let mut deframer = Deframer::new();
     let mut mbim_deframer = MbimDeframer::new();
+    // Bytes the deframers dropped to resync, as last logged.
+    let mut dropped_logged = 0;
     let mbim = links.control == Control::Mbim;
     println!(
         "vmodem: {} on {} (EM7305, seed {seed})",
@@ -245,6 +247,15 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
             sup.on_request(&frame, now());
             capture.record(|c, ts| c.control_request(ts, &frame));
             modem.handle_qmi(&frame, now());
+        }
+        let dropped = deframer.stats().dropped_bytes + mbim_deframer.stats().dropped_bytes;
+        if dropped > dropped_logged {
+            warn!(
+                bytes = dropped - dropped_logged,
+                total = dropped,
+                "control stream: bytes dropped to resync (docs/architecture.md, Resync)"
+            );
+            dropped_logged = dropped;
         }
         sup.after(&mut modem, now());
         while let Some(ev) = modem.poll_event() {
