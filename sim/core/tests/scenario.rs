@@ -325,3 +325,33 @@ fn a_state_over_within_one_step_still_triggers() {
     });
     assert!(fired, "{log:#?}");
 }
+
+/// `vmodem ctl power` and scenario steps go through `check_fault`: a
+/// figure outside its bounds is refused with the field and the range.
+#[test]
+fn power_changes_outside_the_bounds_are_refused() {
+    use vmodem_core::fault::PowerChange;
+    use vmodem_core::scenario::file::check_fault;
+    let change = |c: PowerChange| check_fault(&Fault::Power(c));
+    let e = change(PowerChange {
+        cable_ohms: Some(1000.0),
+        ..PowerChange::default()
+    })
+    .unwrap_err();
+    assert_eq!(e, "cable-ohms must lie in 0 to 10 Ω, not 1000");
+    let e = change(PowerChange {
+        capacitance_uf: Some(f64::NAN),
+        ..PowerChange::default()
+    })
+    .unwrap_err();
+    assert!(
+        e.starts_with("capacitance-uf must lie in 0.1 to 100000 µF"),
+        "{e}"
+    );
+    assert!(change(PowerChange {
+        source_volts: Some(5.0),
+        cable_ohms: Some(10.0),
+        ..PowerChange::default()
+    })
+    .is_ok());
+}
