@@ -39,13 +39,16 @@ fn request(service: ServiceId, client: u8, txn: u16, id: u16, tlvs: Vec<Tlv>) ->
     Message::request(service, client, txn, id, tlvs).to_bytes()
 }
 
-/// Reads frames from the pty until one response arrives or time runs out.
-fn read_response(pty: &mut std::fs::File) -> Message {
-    let mut d = Deframer::new();
-    let deadline = Instant::now() + Duration::from_secs(5);
+/// Reads frames from the pty until one response arrives or time runs out;
+/// `d` keeps what came after it for the next call.
+fn read_response(pty: &mut std::fs::File, d: &mut Deframer) -> Message {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(5);
+    // Only the order of reads matters here: the pty delivers whole frames.
+    let now = || vmodem_core::time::Instant::ZERO;
     let mut buf = [0u8; 4096];
     loop {
-        while let Some(f) = d.next_frame() {
+        while let Some(f) = d.next_frame(now()) {
             let m = Message::parse(&f).expect("vmodem sends valid frames");
             if m.kind == MessageKind::Response {
                 return m;
@@ -57,7 +60,7 @@ fn read_response(pty: &mut std::fs::File) -> Message {
         let ms = PollTimeout::from(left.as_millis().min(1000) as u16);
         if poll(&mut fds, ms).unwrap() > 0 {
             let n = pty.read(&mut buf).unwrap();
-            d.push(&buf[..n]);
+            d.push(&buf[..n], now());
         }
     }
 }
@@ -70,6 +73,7 @@ fn hostile_frames_get_errors_and_qmicli_still_works() {
         .write(true)
         .open(&m.link)
         .unwrap();
+    let mut d = Deframer::new();
 
     // A DMS client to address.
     pty.write_all(&request(
@@ -80,14 +84,14 @@ fn hostile_frames_get_errors_and_qmicli_still_works() {
         vec![Tlv::new(1, vec![2])],
     ))
     .unwrap();
-    let alloc = read_response(&mut pty);
+    let alloc = read_response(&mut pty, &mut d);
     assert_eq!(alloc.result(), Some((0, 0)));
     let cid = alloc.tlv(1).unwrap()[1];
 
     // Unknown service.
     pty.write_all(&request(ServiceId(0x63), 1, 2, 0x0001, vec![]))
         .unwrap();
-    let r = read_response(&mut pty);
+    let r = read_response(&mut pty, &mut d);
     assert_eq!((r.service, r.txn), (ServiceId(0x63), 2));
     assert_eq!(r.result(), Some((1, ProtocolError::InvalidServiceType.0)));
 
@@ -95,7 +99,7 @@ fn hostile_frames_get_errors_and_qmicli_still_works() {
     let mut bad = request(ServiceId::Dms, cid, 3, 0x002e, vec![Tlv::new(1, vec![0])]);
     bad[14] = 9;
     pty.write_all(&bad).unwrap();
-    let r = read_response(&mut pty);
+    let r = read_response(&mut pty, &mut d);
     assert_eq!(
         (r.service, r.txn, r.id),
         (ServiceId::Dms, 3, MessageId(0x2e))
@@ -106,7 +110,7 @@ fn hostile_frames_get_errors_and_qmicli_still_works() {
     let mut bad = request(ServiceId::Dms, cid, 4, 0x0022, vec![]);
     bad[11] = 0x40;
     pty.write_all(&bad).unwrap();
-    let r = read_response(&mut pty);
+    let r = read_response(&mut pty, &mut d);
     assert_eq!(
         (r.txn, r.result()),
         (4, Some((1, ProtocolError::MalformedMessage.0)))
@@ -116,10 +120,66 @@ fn hostile_frames_get_errors_and_qmicli_still_works() {
     pty.write_all(&[0x00, 0xff, 0x7e]).unwrap();
     pty.write_all(&request(ServiceId::Dms, cid, 5, 0x0022, vec![]))
         .unwrap();
-    let r = read_response(&mut pty);
+    let r = read_response(&mut pty, &mut d);
     assert_eq!((r.txn, r.result()), (5, Some((0, 0))));
     assert_eq!(r.tlv(1), Some(&b"EM7305"[..]));
     drop(pty);
 
+    assert_field(&m.ok(&["--dms-get-model"]), "Model", "'EM7305'");
+}
+
+/// Regression: a frame whose length lies, or a burst of garbage holding a
+/// plausible header, used to stall the channel until 16 KiB more arrived.
+#[test]
+fn lying_lengths_and_garbage_do_not_stall_the_channel() {
+    let m = Vmodem::start("ctl-resync", &[]);
+    let mut pty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&m.link)
+        .unwrap();
+    let mut d = Deframer::new();
+    let version = |txn| request(ServiceId::Ctl, 0, txn, 0x21, vec![]);
+
+    // QMUX length 0x200 on a 12-byte message, the request right behind it:
+    // the QMI header's length ends the frame, both are answered at once.
+    let mut long = version(1);
+    long[1] = 0x00;
+    long[2] = 0x02;
+    let mut both = long;
+    both.extend(version(2));
+    pty.write_all(&both).unwrap();
+    let start = Instant::now();
+    let r = read_response(&mut pty, &mut d);
+    assert_eq!(
+        (r.txn, r.result()),
+        (1, Some((1, ProtocolError::MalformedMessage.0)))
+    );
+    let r = read_response(&mut pty, &mut d);
+    assert_eq!((r.txn, r.result()), (2, Some((0, 0))));
+
+    // Both lengths agree on 64 bytes of TLVs that never come, the request
+    // right behind: abandoned after the idle time, then answered.
+    let mut stalled = version(3);
+    stalled[1] = 0x4b;
+    stalled[10] = 0x40;
+    stalled.extend(version(4));
+    pty.write_all(&stalled).unwrap();
+    let r = read_response(&mut pty, &mut d);
+    assert_eq!((r.txn, r.result()), (4, Some((0, 0))));
+
+    // Garbage ending in a plausible header, a pause, then a request.
+    pty.write_all(&[0xff, 0x01, 0x20, 0x00, 0x00, 0x00, 0x00])
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    pty.write_all(&version(5)).unwrap();
+    let r = read_response(&mut pty, &mut d);
+    assert_eq!((r.txn, r.result()), (5, Some((0, 0))));
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(pty);
     assert_field(&m.ok(&["--dms-get-model"]), "Model", "'EM7305'");
 }

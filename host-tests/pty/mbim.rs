@@ -196,3 +196,32 @@ fn bad_cable_resets_only_once_the_radio_attaches() {
     let brownout = first(&|v| v["event"] == "brownout");
     assert!(lte < brownout, "{log}");
 }
+
+/// Regression: garbage and a COMMAND header claiming more than ever comes
+/// used to hold the stream until 64 KiB more arrived: mbimcli's OPEN was
+/// swallowed. The stalled transfer is abandoned after the idle time.
+#[test]
+fn garbage_and_a_stalled_command_do_not_stall_the_function() {
+    use std::io::Write;
+    let v = Vmodem::start_mbim("mbim-resync", &[]);
+    let mut pty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&v.link)
+        .unwrap();
+    let mut junk = b"\xff\x00line noise\x7e".to_vec();
+    // COMMAND, 1000 bytes, transaction 9, fragment 0 of 2: 20 bytes come.
+    for word in [3u32, 1000, 9, 2, 0] {
+        junk.extend(word.to_le_bytes());
+    }
+    pty.write_all(&junk).unwrap();
+    drop(pty);
+    let start = std::time::Instant::now();
+    let out = v.mbim_ok(&["--query-device-caps"]);
+    assert_field(&out, "Device ID", "'359225050024702'");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}

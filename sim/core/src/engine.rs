@@ -50,6 +50,9 @@ pub struct Stats {
     pub ignored_while_booting: u64,
     /// Frames dropped because the host did not read them.
     pub dropped_output: u64,
+    /// Messages too long for QMI's 16-bit lengths: a response became an
+    /// `Internal` error, an indication was dropped.
+    pub unencodable: u64,
 }
 
 /// A virtual EM7305 speaking QMI.
@@ -216,6 +219,15 @@ impl Modem {
             id,
             tlvs,
         };
+        if m.encode().is_err() {
+            // Too long for QMI's 16-bit lengths: the host gets an error it
+            // can read instead of a frame whose headers disagree.
+            self.stats.unencodable += 1;
+            let mut result = Vec::with_capacity(4);
+            result.extend_from_slice(&1u16.to_le_bytes());
+            result.extend_from_slice(&ProtocolError::Internal.0.to_le_bytes());
+            m.tlvs = vec![Tlv::new(TLV_RESULT, result)];
+        }
         // A `Fault::Responses` in force changes what the host gets.
         match self.faults.take_mangle() {
             None => self.send(m),
@@ -225,9 +237,10 @@ impl Modem {
                 self.send(m);
             }
             Some(Mangle::Truncate) => {
-                let mut b = m.to_bytes();
-                b.truncate(b.len() / 2);
-                self.push_out(b);
+                if let Ok(mut b) = m.encode() {
+                    b.truncate(b.len() / 2);
+                    self.push_out(b);
+                }
             }
             Some(Mangle::WrongTxn) => {
                 // Hosts count up from 1: the top bit is one they never used.
@@ -240,13 +253,20 @@ impl Modem {
             }
             Some(Mangle::Delay { by }) => {
                 let at = self.faults.now + by;
-                self.faults.delayed.push((at, m.to_bytes()));
+                if let Ok(b) = m.encode() {
+                    self.faults.delayed.push((at, b));
+                }
             }
         }
     }
 
+    /// Queues a message; one that cannot be encoded is dropped and counted
+    /// (`Stats::unencodable`), never sent with wrapped lengths.
     fn send(&mut self, m: Message) {
-        self.push_out(m.to_bytes());
+        match m.encode() {
+            Ok(b) => self.push_out(b),
+            Err(_) => self.stats.unencodable += 1,
+        }
     }
 
     /// Queues a frame for the host; nothing reaches a host that is away.
@@ -355,7 +375,10 @@ impl Modem {
                             id: MessageId(ind.id),
                             tlvs: ind.tlvs.0.clone(),
                         };
-                        frames.push(m.to_bytes());
+                        match m.encode() {
+                            Ok(b) => frames.push(b),
+                            Err(_) => self.stats.unencodable += 1,
+                        }
                     }
                 }
             }

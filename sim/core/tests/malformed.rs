@@ -130,3 +130,30 @@ fn hostile_requests_and_their_replies() {
         still_serving(&mut m, cid);
     }
 }
+
+/// Regression: a profile string too long for a 16-bit TLV length gave a
+/// frame whose headers disagreed, and every later request failed with a
+/// framing error. Now the response is an `Internal` error the host can
+/// read, and the next request is answered. (Built past the profile
+/// checker, which refuses such a string.)
+#[test]
+fn a_response_too_long_for_qmi_is_an_error_not_a_wrapped_frame() {
+    let mut p = Profile::default();
+    p.identity.revision = "R".repeat(70_000);
+    let mut m = Modem::new(p, 0, Instant::ZERO);
+    m.handle_qmi(
+        &req(ServiceId::Ctl, 0, 1, 0x22, vec![Tlv::new(1, vec![2])]),
+        Instant::ZERO,
+    );
+    let cid = Message::parse(&m.poll_qmi().unwrap())
+        .unwrap()
+        .tlv(1)
+        .unwrap()[1];
+    // DMS Get Revision carries the revision string.
+    let r = exchange(&mut m, &req(ServiceId::Dms, cid, 5, 0x0023, vec![]));
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].txn, 5);
+    assert_eq!(r[0].result(), Some((1, ProtocolError::Internal.0)));
+    assert_eq!(m.stats().unencodable, 1);
+    still_serving(&mut m, cid);
+}

@@ -67,9 +67,33 @@ fn impossible_values_are_placed() {
         "[power]\ncable-ohms = -1.5\n",
         2,
         14,
-        "cable-ohms must be zero or more",
+        "cable-ohms must lie in 0 to 10 Ω, not -1.5",
     );
-    at("[power]\nsource-volts = 0\n", 2, 16, "more than zero");
+    at(
+        "[power]\nsource-volts = 0\n",
+        2,
+        16,
+        "source-volts must lie in 0.5 to 30 V",
+    );
+    // Regression: a 1 kΩ cable was accepted and drove the module to -14.8 V.
+    at(
+        "[power]\ncable-ohms = 1000\n",
+        2,
+        14,
+        "cable-ohms must lie in 0 to 10 Ω",
+    );
+    at(
+        "[power]\ncapacitance-uf = inf\n",
+        2,
+        18,
+        "capacitance-uf must lie in",
+    );
+    at(
+        "[power]\nsource-volts = nan\n",
+        2,
+        16,
+        "source-volts must lie in",
+    );
     at(
         "[[step]]\non = \"booted\"\nprobability = 1.5\ninject = { fault = \"crash\" }\n",
         3,
@@ -300,4 +324,34 @@ fn a_state_over_within_one_step_still_triggers() {
         )
     });
     assert!(fired, "{log:#?}");
+}
+
+/// `vmodem ctl power` and scenario steps go through `check_fault`: a
+/// figure outside its bounds is refused with the field and the range.
+#[test]
+fn power_changes_outside_the_bounds_are_refused() {
+    use vmodem_core::fault::PowerChange;
+    use vmodem_core::scenario::file::check_fault;
+    let change = |c: PowerChange| check_fault(&Fault::Power(c));
+    let e = change(PowerChange {
+        cable_ohms: Some(1000.0),
+        ..PowerChange::default()
+    })
+    .unwrap_err();
+    assert_eq!(e, "cable-ohms must lie in 0 to 10 Ω, not 1000");
+    let e = change(PowerChange {
+        capacitance_uf: Some(f64::NAN),
+        ..PowerChange::default()
+    })
+    .unwrap_err();
+    assert!(
+        e.starts_with("capacitance-uf must lie in 0.1 to 100000 µF"),
+        "{e}"
+    );
+    assert!(change(PowerChange {
+        source_volts: Some(5.0),
+        cable_ohms: Some(10.0),
+        ..PowerChange::default()
+    })
+    .is_ok());
 }

@@ -86,7 +86,7 @@ proptest! {
     #[test]
     fn qcdm_never_panics(bytes in noisy_bytes()) {
         let mut dm = DmPort::default();
-        dm.handle(&bytes, &Profile::default());
+        dm.handle(&bytes, &Profile::default(), vmodem_core::time::Instant::ZERO);
         while let Some(out) = dm.poll() {
             prop_assert_eq!(out.last(), Some(&hdlc::FLAG));
         }

@@ -76,8 +76,8 @@ proptest! {
     fn parser_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
         let _ = Message::parse(&bytes);
         let mut d = Deframer::new();
-        d.push(&bytes);
-        while d.next_frame().is_some() {}
+        d.push(&bytes, Instant::ZERO);
+        while d.next_frame(Instant::ZERO).is_some() {}
     }
 
     #[test]
@@ -89,8 +89,8 @@ proptest! {
         let mut d = Deframer::new();
         let mut got = vec![];
         for chunk in stream.chunks(cut) {
-            d.push(chunk);
-            while let Some(f) = d.next_frame() {
+            d.push(chunk, Instant::ZERO);
+            while let Some(f) = d.next_frame(Instant::ZERO) {
                 got.push(Message::parse(&f).unwrap());
             }
         }

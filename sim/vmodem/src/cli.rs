@@ -227,8 +227,7 @@ pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
     match path {
         None => Ok(Profile::default()),
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read profile {}", p.display()))?;
+            let text = crate::file::read_text(p, "profile", crate::file::PROFILE_CAP)?;
             Ok(Profile::from_toml(&text, &p.display().to_string())?)
         }
     }

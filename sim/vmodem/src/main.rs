@@ -4,6 +4,7 @@ mod cli;
 mod control;
 mod ctl;
 mod duration;
+mod file;
 mod report;
 mod scenario_cmd;
 mod supervise;

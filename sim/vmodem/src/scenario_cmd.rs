@@ -1,6 +1,5 @@
 //! `vmodem scenario check` and `vmodem simulate`: scenario files on disk.
 
-use anyhow::Context;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use vmodem_core::model::Profile;
@@ -9,8 +8,7 @@ use vmodem_core::time::Duration;
 
 /// A scenario file with the profile it names, loaded relative to it.
 pub fn load(path: &Path) -> anyhow::Result<(Scenario, Profile)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read scenario {}", path.display()))?;
+    let text = crate::file::read_text(path, "scenario", crate::file::SCENARIO_CAP)?;
     let scenario = Scenario::from_toml(&text, &path.display().to_string())?;
     let profile = match &scenario.profile {
         None => Profile::default(),

@@ -9,7 +9,9 @@ use super::sahara;
 use super::unframed::{self, Header, WriteHeader};
 use super::BootloaderProfile;
 use crate::serial::Outbox;
+use crate::time::Instant;
 use crate::wire::hdlc::{self, Deframer, FrameError, FLAG};
+use crate::wire::RESYNC_IDLE;
 
 /// Replies waiting for the host; a QDL host reads each before it writes.
 const OUTBOX: usize = 64 * 1024;
@@ -57,6 +59,9 @@ pub struct DownloadStats {
     pub bytes_written: u64,
     /// Images closed with every announced byte received.
     pub images_completed: u64,
+    /// Partial frames, headers or chunks abandoned after a pause of
+    /// [`RESYNC_IDLE`] (docs/architecture.md, "Resync").
+    pub idle_abandoned: u64,
 }
 
 #[derive(Debug)]
@@ -70,6 +75,7 @@ pub struct DownloadPort {
     out: Outbox<OUTBOX>,
     stats: DownloadStats,
     reset_requested: bool,
+    last_byte: Instant,
 }
 
 impl DownloadPort {
@@ -88,6 +94,7 @@ impl DownloadPort {
             out: Outbox::default(),
             stats: DownloadStats::default(),
             reset_requested: false,
+            last_byte: Instant::ZERO,
         }
     }
 
@@ -116,6 +123,36 @@ impl DownloadPort {
 
     pub fn poll(&mut self) -> Option<Vec<u8>> {
         self.out.poll()
+    }
+
+    /// [`DownloadPort::handle`] for bytes read at `now`. Whatever was half
+    /// read before a pause of [`RESYNC_IDLE`] (a frame without its flag, an
+    /// unframed header, the rest of a chunk whose length lied) is abandoned
+    /// first, so the host's next request is read as a request.
+    pub fn handle_at(&mut self, bytes: &[u8], now: Instant) {
+        if bytes.is_empty() {
+            return;
+        }
+        if now.since(self.last_byte) >= RESYNC_IDLE {
+            self.abandon_partial();
+        }
+        self.last_byte = now;
+        self.handle(bytes);
+    }
+
+    fn abandon_partial(&mut self) {
+        let partial = match &mut self.rx {
+            Rx::Framed => !self.deframer.is_idle(),
+            Rx::Sahara(buf) => !std::mem::take(buf).is_empty(),
+            Rx::WriteHeader(_) | Rx::WriteData { .. } | Rx::Discard => {
+                self.rx = Rx::Framed;
+                true
+            }
+        };
+        if partial {
+            self.deframer.reset();
+            self.stats.idle_abandoned += 1;
+        }
     }
 
     pub fn handle(&mut self, bytes: &[u8]) {

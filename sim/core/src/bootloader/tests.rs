@@ -418,3 +418,29 @@ fn hostile_bytes_never_panic() {
         }
     }
 }
+
+/// Regression: a chunk whose data stops short used to swallow every later
+/// request as image data. After a pause the next request is a request.
+#[test]
+fn a_chunk_cut_short_is_abandoned_after_a_pause() {
+    let mut p = DownloadPort::new(BootloaderProfile::default());
+    let t0 = crate::time::Instant::from_millis(1_000);
+    p.handle_at(&host_frame(&Request::host_hello(6)), t0);
+    assert!(!replies(&mut p).is_empty());
+    let mut wire = WriteHeader {
+        sequence: 0,
+        chunk_size: 1000,
+    }
+    .emit()
+    .to_vec();
+    wire.extend_from_slice(&[0xAB; 10]);
+    p.handle_at(&wire, t0);
+    // Within the pause the request still counts as chunk data.
+    let soon = t0 + crate::time::Duration::from_millis(100);
+    p.handle_at(&host_frame(&Request::GetImagePref), soon);
+    assert!(p.poll().is_none());
+    let later = soon + crate::wire::RESYNC_IDLE;
+    p.handle_at(&host_frame(&Request::GetImagePref), later);
+    assert_eq!(replies(&mut p), vec![Response::ImagePref]);
+    assert_eq!(p.stats().idle_abandoned, 1);
+}

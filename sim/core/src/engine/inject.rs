@@ -258,7 +258,7 @@ impl Modem {
         let Some(dl) = self.bootloader.as_mut() else {
             return;
         };
-        dl.handle(bytes);
+        dl.handle_at(bytes, now);
         if dl.take_reset_request() {
             self.leave_bus(now, LeaveCause::Reset(ResetCause::HostRequest));
             self.bootloader = None;

@@ -11,6 +11,7 @@ use crate::time::{Duration, Instant};
 use crate::wire::hdlc::Deframer;
 use crate::wire::mbim::stream::Deframer as MbimStream;
 use crate::wire::mbim::Message;
+use crate::wire::RESYNC_IDLE;
 use crate::{Modem, SerialPort};
 
 /// A scenario file: it is refused with a placed error, or it runs for
@@ -57,8 +58,32 @@ pub fn mbim(data: &[u8]) {
     };
     m.handle_mbim(&open.to_bytes(), t);
     let mut stream = MbimStream::new();
-    stream.push(data);
-    let mut transfers: Vec<Vec<u8>> = std::iter::from_fn(|| stream.next_transfer()).collect();
+    stream.push(data, t);
+    let mut transfers: Vec<Vec<u8>> = std::iter::from_fn(|| stream.next_transfer(t)).collect();
+    // Resync: after a pause, whatever came before, a request comes out
+    // whole and is answered.
+    let later = t + RESYNC_IDLE;
+    stream.push(&mbim_request(), later);
+    let rest: Vec<Vec<u8>> = std::iter::from_fn(|| stream.next_transfer(later)).collect();
+    assert_eq!(
+        rest.last(),
+        Some(&mbim_request()),
+        "the request after a pause"
+    );
+    assert_eq!(stream.pending(), 0);
+    let before = m.stats().requests;
+    m.handle_mbim(&mbim_request(), later);
+    let answer = std::iter::from_fn(|| m.poll_mbim()).last();
+    assert!(m.stats().requests > before);
+    assert!(
+        matches!(
+            answer.as_deref().map(Message::parse),
+            Some(Ok(Message::CloseDone { txn: 77, .. }))
+        ),
+        "the request after a pause is answered: {answer:02x?}"
+    );
+    m.handle_mbim(&open.to_bytes(), later);
+    while m.poll_mbim().is_some() {}
     // The bytes as one transfer too: a USB host need not frame them.
     transfers.push(data.to_vec());
     for tr in transfers {
@@ -71,6 +96,11 @@ pub fn mbim(data: &[u8]) {
         }
     }
     check_invariants(&m);
+}
+
+/// An MBIM CLOSE, transaction 77: any state answers it.
+fn mbim_request() -> Vec<u8> {
+    Message::Close { txn: 77 }.to_bytes()
 }
 
 /// The boot loader's download port: whatever the host writes, it answers
@@ -90,6 +120,21 @@ pub fn download_port(data: &[u8]) {
     // Every reply frame decodes: nothing half-written, no bad CRC.
     for f in Deframer::default().push(&out) {
         assert!(f.is_ok(), "download port frames: {f:?}");
+    }
+    // Resync: unless the input asked for a reset, a DLOAD NOP after a
+    // pause is answered (an ACK, or an error for a port in a QDL session).
+    if m.download_port().is_some() {
+        let later = t + RESYNC_IDLE;
+        m.handle_serial(SerialPort::Download, &[0x7E, 0x06, 0x4E, 0x95, 0x7E], later);
+        let mut reply = Vec::new();
+        while let Some(b) = m.poll_serial(SerialPort::Download) {
+            reply.extend(b);
+        }
+        let frames = Deframer::default().push(&reply);
+        assert!(
+            matches!(frames.last(), Some(Ok(_))),
+            "the request after a pause is answered: {reply:02x?}"
+        );
     }
     m.handle_timeout(Instant::from_millis(5_000));
     check_invariants(&m);

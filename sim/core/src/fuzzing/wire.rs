@@ -4,11 +4,13 @@
 use super::default_profile;
 use crate::serial::at::parse;
 use crate::serial::qcdm::{commands, DmPort};
+use crate::time::{Duration, Instant};
 use crate::usb::{ControlReply, Setup, WdmChannel};
 use crate::wire::hdlc::{self as hdlc_codec, Deframer as HdlcDeframer};
 use crate::wire::qmi::{Message, MessageKind, Salvage};
 use crate::wire::qmux::{self as qmux_codec, Deframer as QmuxDeframer, Sender};
 use crate::wire::tlv::{self as tlv_codec, Reader, TlvIter};
+use crate::wire::RESYNC_IDLE;
 
 /// QMUX framing: the checked view, and the stream deframer fed in pieces
 /// whose sizes the input's first byte chooses.
@@ -17,7 +19,8 @@ pub fn qmux(data: &[u8]) {
         let r = qmux_codec::Repr::parse(&p).expect("a checked packet parses");
         assert_eq!(p.payload().len() + qmux_codec::HEADER_LEN, data.len());
         let mut again = vec![0u8; data.len()];
-        r.emit(&mut again, p.payload().len());
+        r.emit(&mut again, p.payload().len())
+            .expect("a parsed frame fits its length field");
         again[qmux_codec::HEADER_LEN..].copy_from_slice(p.payload());
         // Emit writes only the sender bit of the flags.
         again[3] = data[3];
@@ -26,17 +29,47 @@ pub fn qmux(data: &[u8]) {
     let step = data.first().map_or(1, |&b| (b as usize % 64) + 1);
     let mut d = QmuxDeframer::new();
     let mut out = 0usize;
+    let mut t = Instant::ZERO;
     for chunk in data.chunks(step) {
-        d.push(chunk);
-        while let Some(f) = d.next_frame() {
+        // The input's bytes also choose the pauses between reads.
+        t = t + Duration::from_millis(u64::from(chunk[0] % 4) * 200);
+        d.push(chunk, t);
+        while let Some(f) = d.next_frame(t) {
             assert_eq!(f[0], qmux_codec::MARKER);
             let len = u16::from_le_bytes([f[1], f[2]]) as usize + 1;
-            assert_eq!(len, f.len());
+            assert!(f.len() <= len, "a frame never runs past its own length");
             assert!(f.len() <= QmuxDeframer::MAX_FRAME);
             out += f.len();
         }
     }
-    assert!(out as u64 + d.skipped() <= data.len() as u64);
+    assert_eq!(
+        out as u64 + d.skipped() + d.pending() as u64,
+        data.len() as u64
+    );
+    // Resync: after whatever came, a pause, then a valid request: the
+    // request comes out whole and nothing is left behind it.
+    let request = qmux_request();
+    let t = t + RESYNC_IDLE;
+    d.push(&request, t);
+    let mut last = None;
+    while let Some(f) = d.next_frame(t) {
+        last = Some(f);
+    }
+    assert_eq!(
+        last.as_deref(),
+        Some(&request[..]),
+        "the request after a pause"
+    );
+    assert_eq!(d.pending(), 0);
+    assert_eq!(d.poll_timeout(), None);
+}
+
+/// A CTL Get Version Info request, client 0, transaction 7.
+pub fn qmux_request() -> Vec<u8> {
+    vec![
+        0x01, 0x0b, 0x00, 0x00, 0x00, 0x00, // QMUX: CTL, client 0
+        0x00, 0x07, 0x21, 0x00, 0x00, 0x00, // CTL request, txn 7, Get Version Info
+    ]
 }
 
 /// One QMI message: what parses re-emits to a frame that parses the same,
@@ -67,7 +100,7 @@ pub fn tlv(data: &[u8]) {
             let mut again = Vec::new();
             for t in &all {
                 let mut b = vec![0u8; t.buffer_len()];
-                t.emit(&mut b);
+                t.emit(&mut b).expect("a parsed TLV fits its length field");
                 again.extend_from_slice(&b);
             }
             assert_eq!(again, data);
@@ -107,6 +140,17 @@ pub fn hdlc(data: &[u8]) {
         }
         assert!(d.pending() <= max);
     }
+    // Resync: whatever came, a pause, then a request decodes alone.
+    let mut d = HdlcDeframer::default();
+    d.push_at(data, Instant::ZERO);
+    let request = hdlc_codec::encode(&[0x00]);
+    let got = d.push_at(&request, Instant::ZERO + RESYNC_IDLE);
+    assert_eq!(
+        got.last(),
+        Some(&Ok(vec![0x00])),
+        "the request after a pause"
+    );
+    assert!(d.is_idle());
     if !data.is_empty() && data.len() + 2 <= HdlcDeframer::MAX_FRAME {
         let wire = hdlc_codec::encode(data);
         let mut d = HdlcDeframer::default();
@@ -119,7 +163,7 @@ pub fn hdlc(data: &[u8]) {
 pub fn qcdm(data: &[u8]) {
     let p = default_profile();
     let mut port = DmPort::default();
-    port.handle(data, p);
+    port.handle(data, p, Instant::ZERO);
     assert!(port.pending_output() <= crate::serial::qcdm::MAX_PENDING);
     while let Some(wire) = port.poll() {
         let got = HdlcDeframer::default().push(&wire);
@@ -128,6 +172,16 @@ pub fn qcdm(data: &[u8]) {
             "one well-formed frame per answer"
         );
     }
+    // Resync: after a pause, Version Info is answered whatever came.
+    while port.poll().is_some() {}
+    port.handle(
+        &hdlc_codec::encode(&[commands::VERSION_INFO]),
+        p,
+        Instant::ZERO + RESYNC_IDLE,
+    );
+    let wire = port.poll().expect("the request after a pause is answered");
+    let got = HdlcDeframer::default().push(&wire);
+    assert!(matches!(&got[..], [Ok(r)] if r[0] == commands::VERSION_INFO));
     let rsp = commands::respond(data, p);
     assert!(!rsp.is_empty());
     if rsp[0] == commands::BAD_CMD || rsp[0] == commands::BAD_LEN {

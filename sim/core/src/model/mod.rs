@@ -21,6 +21,7 @@ mod radio;
 pub mod reset_policy;
 mod selection;
 mod sim;
+mod toml_place;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
 pub use clock::ClockReading;

@@ -9,6 +9,11 @@
 //! breakpoints and to state changes given by the engine, never to the
 //! moments someone happens to ask, so the result depends only on simulated
 //! time and inputs.
+//!
+//! The model stays physical for every set-up the checker accepts
+//! (docs/power.md, "Bounds"): the load draws at most what the source can
+//! drive through R, so the voltage stays within [0, source]; and a module
+//! in reset (off the bus) cannot brown out again.
 
 use super::power_setup::{PowerSetup, RatLoad};
 use super::profile::Technology;
@@ -261,8 +266,16 @@ impl PowerModel {
     /// The exact RC solution over one constant-load stretch.
     fn segment(&self, start: Instant, v0: f64, dur_ms: f64, below: Option<f64>) -> Segment {
         let s = &self.setup;
-        let amps = self.amps_at(start);
-        let vf = s.source_volts - amps * s.ohms();
+        // A load cannot pull its own supply below 0 V: it draws at most
+        // what the source drives through R into a short.
+        let amps = match s.ohms() {
+            r if r > 0.0 => self.amps_at(start).min(s.source_volts / r),
+            _ => self.amps_at(start),
+        };
+        let vf = (s.source_volts - amps * s.ohms()).max(0.0);
+        // A module in reset (off the bus) has no brownout detector running:
+        // there is nothing left to reset.
+        let off = self.load_state(start) == LoadState::Off;
         let tau_us = s.ohms() * s.capacitance_uf; // Ω·µF = µs
         let th = s.brownout_volts;
         let start_us = start.millis() as f64 * 1000.0;
@@ -284,6 +297,13 @@ impl PowerModel {
         };
         let mut below = below;
         let mut up_us = f64::INFINITY;
+        if off {
+            return Segment {
+                end_volts: volts_after(dur_us),
+                below_since_us: None,
+                fire_us: None,
+            };
+        }
         if v0 >= th {
             below = None;
             if vf < th {

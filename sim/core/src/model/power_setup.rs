@@ -115,50 +115,140 @@ impl PowerSetup {
         self.cable_ohms + self.connector_ohms
     }
 
-    /// The checks a loaded or changed set-up must pass.
+    /// The checks a loaded or changed set-up must pass. Every figure lies
+    /// in its [`BOUNDS`] range; the error names the field and the range.
     pub fn check(&self) -> Result<(), String> {
-        let finite = [
-            self.source_volts,
-            self.cable_ohms,
-            self.connector_ohms,
-            self.capacitance_uf,
-            self.brownout_volts,
-            self.brownout_holdoff_ms,
-        ]
-        .iter()
-        .all(|v| v.is_finite());
-        if !finite {
-            return Err("every figure must be a finite number".into());
+        for (key, v) in [
+            ("source_volts", self.source_volts),
+            ("cable_ohms", self.cable_ohms),
+            ("connector_ohms", self.connector_ohms),
+            ("capacitance_uf", self.capacitance_uf),
+            ("brownout_holdoff_ms", self.brownout_holdoff_ms),
+        ] {
+            check_bound(key, v)?;
         }
-        if !(0.0..=30.0).contains(&self.source_volts) || self.source_volts == 0.0 {
+        if !self.brownout_volts.is_finite()
+            || self.brownout_volts <= 0.0
+            || self.brownout_volts >= self.source_volts
+        {
             return Err(format!(
-                "source_volts {} is not a usable supply (0 to 30 V)",
-                self.source_volts
+                "brownout_volts must lie between 0 and source_volts {} V, not {}",
+                self.source_volts, self.brownout_volts
             ));
         }
-        if self.cable_ohms < 0.0 || self.connector_ohms < 0.0 {
-            return Err("resistance cannot be negative".into());
-        }
-        if self.capacitance_uf <= 0.0 {
-            return Err("capacitance_uf must be above zero".into());
-        }
-        if self.brownout_volts <= 0.0 || self.brownout_volts >= self.source_volts {
-            return Err(format!(
-                "brownout_volts {} must lie between 0 and source_volts {}",
-                self.brownout_volts, self.source_volts
-            ));
-        }
-        if self.brownout_holdoff_ms < 0.0 {
-            return Err("brownout_holdoff_ms cannot be negative".into());
-        }
-        for (name, rat) in [("umts", &self.load.umts), ("lte", &self.load.lte)] {
+        let l = &self.load;
+        let mut amps = vec![
+            ("load.off_amps", l.off_amps),
+            ("load.low_power_amps", l.low_power_amps),
+            ("load.idle_amps", l.idle_amps),
+        ];
+        for (name, rat) in [("umts", &l.umts), ("lte", &l.lte)] {
             if rat.peak_period_ms <= rat.periodic_peak.ms {
                 return Err(format!(
                     "load.{name}: peak_period_ms must exceed periodic_peak.ms"
                 ));
             }
+            for v in [
+                rat.search_amps,
+                rat.attach_amps,
+                rat.traffic_amps,
+                rat.attach_peak.amps,
+                rat.periodic_peak.amps,
+            ] {
+                amps.push((
+                    if name == "umts" {
+                        "load.umts"
+                    } else {
+                        "load.lte"
+                    },
+                    v,
+                ));
+            }
+        }
+        for (name, v) in amps {
+            if !(v.is_finite() && AMPS.contains(&v)) {
+                return Err(format!(
+                    "{name}: a current must lie in {} to {} A, not {v}",
+                    AMPS.start(),
+                    AMPS.end()
+                ));
+            }
         }
         Ok(())
+    }
+}
+
+/// A figure's allowed range, and why (docs/power.md, "Bounds").
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    /// The key in a profile (snake_case); scenarios and `vmodem ctl power`
+    /// spell it with dashes.
+    pub key: &'static str,
+    pub min: f64,
+    pub max: f64,
+    pub unit: &'static str,
+}
+
+/// Every set-up figure a profile, a scenario or `vmodem ctl power` may set.
+/// Outside these ranges the model would still be solvable, but no USB
+/// set-up looks like that: a cable of more than 10 Ω cannot carry even the
+/// boot current, 30 V is beyond any USB power delivery contract, and a
+/// capacitor outside 0.1 µF to 100 mF is not a module's bulk capacitor.
+pub const BOUNDS: [Bound; 5] = [
+    Bound {
+        key: "source_volts",
+        min: 0.5,
+        max: 30.0,
+        unit: "V",
+    },
+    Bound {
+        key: "cable_ohms",
+        min: 0.0,
+        max: 10.0,
+        unit: "Ω",
+    },
+    Bound {
+        key: "connector_ohms",
+        min: 0.0,
+        max: 10.0,
+        unit: "Ω",
+    },
+    Bound {
+        key: "capacitance_uf",
+        min: 0.1,
+        max: 100_000.0,
+        unit: "µF",
+    },
+    Bound {
+        key: "brownout_holdoff_ms",
+        min: 0.0,
+        max: 10_000.0,
+        unit: "ms",
+    },
+];
+
+/// Currents of the load table, amps.
+pub const AMPS: std::ops::RangeInclusive<f64> = 0.0..=10.0;
+
+/// The bound of `key` (snake_case or with dashes).
+pub fn bound(key: &str) -> Option<Bound> {
+    let key = key.replace('-', "_");
+    BOUNDS.iter().copied().find(|b| b.key == key)
+}
+
+/// Checks `v` against the bound of `key`; the error names `key` as given
+/// and the allowed range.
+pub fn check_bound(key: &str, v: f64) -> Result<(), String> {
+    let Some(b) = bound(key) else {
+        return Ok(());
+    };
+    if v.is_finite() && (b.min..=b.max).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{key} must lie in {} to {} {}, not {v}",
+            b.min, b.max, b.unit
+        ))
     }
 }
 

@@ -144,11 +144,44 @@ fn default_v6_prefix() -> u8 {
 pub enum ProfileError {
     #[error("{0}")]
     Syntax(String),
-    #[error("{field}: {problem}")]
+    /// A value of the right type that the real module could not have:
+    /// `place` is `file:line:col: ` (or `file: ` for a value not written).
+    #[error("{place}{field}: {problem}")]
     Invalid {
-        field: &'static str,
+        place: String,
+        field: String,
         problem: String,
     },
+}
+
+/// Field sizes the real fields allow.
+pub mod limits {
+    /// USB string descriptors: bLength is one byte, so 126 UTF-16 units.
+    pub const USB_STRING_UNITS: usize = 126;
+    /// QMI strings with a one-byte length (operator name, SPN, APN name).
+    pub const QMI_STR_U8: usize = 255;
+    /// MBIM AccessString (the APN): 100 characters.
+    pub const MBIM_ACCESS_STRING: usize = 100;
+    /// Any other string: QMI carries a few of them in one message of at
+    /// most 65535 bytes, so each stays far below that.
+    pub const STRING: usize = 1024;
+    /// Altitude, metres: from the Dead Sea shore to a high balloon.
+    pub const ALTITUDE_M: core::ops::RangeInclusive<f64> = -1000.0..=100_000.0;
+}
+
+/// `what` must be `n` to `m` decimal digits.
+fn digits(v: &str, n: usize, m: usize, what: &str) -> Result<(), String> {
+    if (n..=m).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    let want = if n == m {
+        format!("{n}")
+    } else {
+        format!("{n} to {m}")
+    };
+    Err(format!(
+        "expected {want} decimal digits ({what}), not {v:?}"
+    ))
 }
 
 impl Profile {
@@ -162,67 +195,161 @@ impl Profile {
                 .unwrap_or_else(|| format!("{source}: "));
             ProfileError::Syntax(format!("{pos}{}", e.message()))
         })?;
-        p.validate()?;
+        p.validate().map_err(|(field, problem)| {
+            let place = match super::toml_place::place_of(text, &field) {
+                Some((l, c)) => format!("{source}:{l}:{c}: "),
+                None => format!("{source}: "),
+            };
+            ProfileError::Invalid {
+                place,
+                field,
+                problem,
+            }
+        })?;
         Ok(p)
     }
 
-    fn validate(&self) -> Result<(), ProfileError> {
-        let bad = |field, problem: &str| {
-            Err(ProfileError::Invalid {
-                field,
-                problem: problem.to_string(),
-            })
-        };
-        let id = &self.identity;
-        if id.imei.len() != 15 || !id.imei.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("identity.imei", "expected 15 decimal digits");
+    /// The first value the real module could not have: its dotted path
+    /// and what was expected.
+    fn validate(&self) -> Result<(), (String, String)> {
+        fn at(field: &str) -> impl Fn(String) -> (String, String) + '_ {
+            move |problem| (field.to_string(), problem)
         }
-        if !super::identity::luhn_valid(&id.imei) {
-            return bad(
-                "identity.imei",
-                "the last digit is not the Luhn check digit",
-            );
+        let id = &self.identity;
+        digits(&id.imei, 15, 15, "an IMEI").map_err(at("identity.imei"))?;
+        let (body, check) = id.imei.split_at(14);
+        let want = super::identity::luhn_digit(body).unwrap_or(0);
+        if check.as_bytes()[0] - b'0' != want {
+            return Err(at("identity.imei")(format!(
+                "the last digit must be the Luhn check digit {want} (\"{body}{want}\"), not {check}"
+            )));
         }
         if !id.usb_compositions_supported.contains(&id.usb_composition) {
-            return bad(
-                "identity.usb_composition",
-                "not in usb_compositions_supported",
-            );
+            return Err(at("identity.usb_composition")(format!(
+                "expected one of usb_compositions_supported {:?}, not {}",
+                id.usb_compositions_supported, id.usb_composition
+            )));
+        }
+        for (field, v) in [
+            ("identity.manufacturer", &id.manufacturer),
+            ("identity.model", &id.model),
+        ] {
+            let units = v.encode_utf16().count();
+            if units > limits::USB_STRING_UNITS {
+                return Err(at(field)(format!(
+                    "a USB string descriptor holds at most {} UTF-16 units, this is {units}",
+                    limits::USB_STRING_UNITS
+                )));
+            }
         }
         let sim = &self.sim;
-        if !(4..=8).contains(&sim.pin.len()) || !sim.pin.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("sim.pin", "expected 4 to 8 digits");
-        }
-        if sim.puk.len() != 8 || !sim.puk.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("sim.puk", "expected 8 digits");
-        }
-        if !(6..=15).contains(&sim.imsi.len()) || !sim.imsi.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("sim.imsi", "expected 6 to 15 digits");
-        }
-        if !(18..=20).contains(&sim.iccid.len()) || !sim.iccid.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("sim.iccid", "expected 18 to 20 digits");
-        }
+        digits(&sim.pin, 4, 8, "a PIN").map_err(at("sim.pin"))?;
+        digits(&sim.puk, 8, 8, "a PUK").map_err(at("sim.puk"))?;
+        digits(&sim.imsi, 6, 15, "an IMSI").map_err(at("sim.imsi"))?;
+        digits(&sim.iccid, 18, 20, "an ICCID").map_err(at("sim.iccid"))?;
         let net = &self.network;
-        if net.mcc.len() != 3 || !net.mcc.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("network.mcc", "expected 3 digits");
-        }
-        if !(2..=3).contains(&net.mnc.len()) || !net.mnc.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("network.mnc", "expected 2 or 3 digits");
-        }
+        digits(&net.mcc, 3, 3, "a mobile country code").map_err(at("network.mcc"))?;
+        digits(&net.mnc, 2, 3, "a mobile network code").map_err(at("network.mnc"))?;
         if net.technologies.is_empty() {
-            return bad("network.technologies", "expected at least one of lte, umts");
+            return Err(at("network.technologies")(
+                "expected at least one of \"lte\", \"umts\"".into(),
+            ));
+        }
+        let mut u8_strings = vec![
+            ("network.operator_name".to_string(), &net.operator_name),
+            ("sim.spn".to_string(), &sim.spn),
+        ];
+        for (i, a) in net.apn.iter().enumerate() {
+            let f = |k: &str| format!("network.apn.{i}.{k}");
+            if a.ipv4_prefix > 32 {
+                return Err((
+                    f("ipv4_prefix"),
+                    format!("expected a prefix length of 0 to 32, not {}", a.ipv4_prefix),
+                ));
+            }
+            if a.ipv6_prefix > 128 {
+                return Err((
+                    f("ipv6_prefix"),
+                    format!(
+                        "expected a prefix length of 0 to 128, not {}",
+                        a.ipv6_prefix
+                    ),
+                ));
+            }
+            if a.name.chars().count() > limits::MBIM_ACCESS_STRING {
+                return Err((
+                    f("name"),
+                    format!(
+                        "an APN (MBIM AccessString) holds at most {} characters",
+                        limits::MBIM_ACCESS_STRING
+                    ),
+                ));
+            }
+            u8_strings.push((f("name"), &a.name));
+        }
+        for (field, v) in u8_strings {
+            if v.len() > limits::QMI_STR_U8 {
+                return Err((
+                    field,
+                    format!(
+                    "QMI sends this string with a one-byte length: at most {} bytes, this is {}",
+                    limits::QMI_STR_U8,
+                    v.len()
+                ),
+                ));
+            }
+        }
+        let others = [
+            ("identity.revision", &id.revision),
+            ("identity.hardware_revision", &id.hardware_revision),
+            ("identity.imei_sv", &id.imei_sv),
+            ("identity.esn", &id.esn),
+            ("identity.meid", &id.meid),
+            ("identity.serial", &id.serial),
+            ("identity.boot_version", &id.boot_version),
+            ("identity.amss_version", &id.amss_version),
+            ("identity.sku", &id.sku),
+            ("identity.carrier", &id.carrier),
+            ("identity.carrier_id", &id.carrier_id),
+            ("identity.pri_version", &id.pri_version),
+            ("identity.config_version", &id.config_version),
+            ("sim.msisdn", &sim.msisdn),
+        ];
+        for (field, v) in others {
+            if v.len() > limits::STRING {
+                return Err(at(field)(format!(
+                    "at most {} bytes, this is {}",
+                    limits::STRING,
+                    v.len()
+                )));
+            }
         }
         let gps = &self.gps;
-        if !(-90.0..=90.0).contains(&gps.latitude) || !(-180.0..=180.0).contains(&gps.longitude) {
-            return bad("gps", "latitude or longitude out of range");
+        if !(-90.0..=90.0).contains(&gps.latitude) {
+            return Err(at("gps.latitude")(format!(
+                "expected degrees from -90 to 90, not {}",
+                gps.latitude
+            )));
+        }
+        if !(-180.0..=180.0).contains(&gps.longitude) {
+            return Err(at("gps.longitude")(format!(
+                "expected degrees from -180 to 180, not {}",
+                gps.longitude
+            )));
+        }
+        if !limits::ALTITUDE_M.contains(&gps.altitude_m) {
+            return Err(at("gps.altitude_m")(format!(
+                "expected metres from {} to {}, not {}",
+                limits::ALTITUDE_M.start(),
+                limits::ALTITUDE_M.end(),
+                gps.altitude_m
+            )));
         }
         if self.bootloader.qdl_min_version > self.bootloader.qdl_version {
-            return bad("bootloader.qdl_min_version", "greater than qdl_version");
-        }
-        for a in &net.apn {
-            if a.ipv4_prefix > 32 || a.ipv6_prefix > 128 {
-                return bad("network.apn", "prefix length out of range");
-            }
+            return Err(at("bootloader.qdl_min_version")(format!(
+                "expected at most qdl_version {}, not {}",
+                self.bootloader.qdl_version, self.bootloader.qdl_min_version
+            )));
         }
         Ok(())
     }
@@ -231,6 +358,35 @@ impl Profile {
 impl Default for Profile {
     fn default() -> Self {
         Profile::from_toml(DEFAULT_PROFILE, "default profile").expect("shipped profile is valid")
+    }
+}
+
+/// Where each line of a text starts, for many `line_col` look-ups: one
+/// pass over the text, then a binary search per look-up (a scenario of
+/// 100,000 steps places each one).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    /// 1-based line and column (in bytes) of a byte offset, as
+    /// [`line_col`] gives them.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.len);
+        let line = self.starts.partition_point(|&s| s <= offset);
+        (line, offset - self.starts[line - 1] + 1)
     }
 }
 
@@ -245,6 +401,15 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let text = "ab\n\ncd\ne";
+        let index = LineIndex::new(text);
+        for off in 0..=text.len() + 2 {
+            assert_eq!(index.line_col(off), line_col(text, off), "offset {off}");
+        }
+    }
 
     #[test]
     fn default_profile_loads() {
@@ -277,12 +442,70 @@ mod tests {
     fn bad_imei_check_digit_is_named() {
         let text = DEFAULT_PROFILE.replace("359225050024702", "359225050024700");
         let e = Profile::from_toml(&text, "x").unwrap_err();
-        assert!(matches!(
-            e,
-            ProfileError::Invalid {
-                field: "identity.imei",
-                ..
-            }
-        ));
+        assert!(matches!(&e, ProfileError::Invalid { field, .. } if field == "identity.imei"));
+        // Regression: content errors named neither the file nor the place.
+        let line = DEFAULT_PROFILE[..DEFAULT_PROFILE.find("359225050024702").unwrap()]
+            .matches('\n')
+            .count()
+            + 1;
+        let msg = e.to_string();
+        assert!(msg.starts_with(&format!("x:{line}:")), "{msg}");
+        assert!(
+            msg.contains("Luhn check digit 2 (\"359225050024702\"), not 0"),
+            "{msg}"
+        );
+    }
+
+    fn refused(from: &str, to: &str) -> String {
+        assert!(DEFAULT_PROFILE.contains(from), "{from}");
+        let text = DEFAULT_PROFILE.replacen(from, to, 1);
+        let e = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+        let line = text[..text.find(to).unwrap()].matches('\n').count() + 1;
+        assert!(e.starts_with(&format!("p.toml:{line}:")), "{e}");
+        e
+    }
+
+    #[test]
+    fn content_errors_name_file_line_col_and_the_expected_form() {
+        let e = refused("pin = \"1234\"", "pin = \"12a4\"");
+        assert!(
+            e.contains("sim.pin: expected 4 to 8 decimal digits (a PIN)"),
+            "{e}"
+        );
+        let e = refused("mcc = \"", "mcc = \"1");
+        assert!(e.contains("network.mcc: expected 3 decimal digits"), "{e}");
+        let e = refused("ipv4_prefix = 24", "ipv4_prefix = 33");
+        assert!(
+            e.contains("network.apn.0.ipv4_prefix: expected a prefix length of 0 to 32, not 33"),
+            "{e}"
+        );
+        let e = refused("latitude = 49.1666", "latitude = 91.0");
+        assert!(
+            e.contains("gps.latitude: expected degrees from -90 to 90"),
+            "{e}"
+        );
+        // Non-finite numbers: TOML has nan and inf.
+        let e = refused("altitude_m = 10.0", "altitude_m = nan");
+        assert!(e.contains("gps.altitude_m: expected metres"), "{e}");
+        let e = refused("longitude = -123.1336", "longitude = -inf");
+        assert!(e.contains("gps.longitude"), "{e}");
+    }
+
+    #[test]
+    fn string_sizes_are_those_the_real_fields_allow() {
+        let long = "M".repeat(127);
+        let e = refused("model = \"EM7305\"", &format!("model = \"{long}\""));
+        assert!(e.contains("at most 126 UTF-16 units"), "{e}");
+        let ok = DEFAULT_PROFILE.replacen(
+            "model = \"EM7305\"",
+            &format!("model = \"{}\"", &long[1..]),
+            1,
+        );
+        assert!(Profile::from_toml(&ok, "p").is_ok());
+        let e = refused(
+            "revision = \"",
+            &format!("revision = \"{}", "r".repeat(2000)),
+        );
+        assert!(e.contains("identity.revision: at most 1024 bytes"), "{e}");
     }
 }

@@ -3,7 +3,8 @@
 use super::names::{parse_request, RequestId};
 use super::state::DeviceState;
 use crate::fault::{Fault, Mangle, PowerChange};
-use crate::model::profile::line_col;
+use crate::model::power_setup::check_bound;
+use crate::model::profile::LineIndex;
 use crate::time::Duration;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -120,8 +121,9 @@ fn bad<T>(span: Range<usize>, msg: impl Into<String>) -> Result<T, Bad> {
 impl Scenario {
     /// Parses and checks a scenario; `source_name` names the file in errors.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
+        let lines = LineIndex::new(text);
         let place = |span: Option<Range<usize>>, message: String| {
-            let (line, column) = line_col(text, span.map(|s| s.start).unwrap_or(0));
+            let (line, column) = lines.line_col(span.map(|s| s.start).unwrap_or(0));
             ScenarioError {
                 source_name: source_name.to_string(),
                 line,
@@ -140,7 +142,7 @@ impl Scenario {
             .into_iter()
             .map(|s| {
                 let span = s.span();
-                step(s.into_inner(), span, text).map_err(|(s, m)| place(Some(s), m))
+                step(s.into_inner(), span, &lines).map_err(|(s, m)| place(Some(s), m))
             })
             .collect::<Result<_, _>>()?;
         Ok(Scenario {
@@ -153,45 +155,37 @@ impl Scenario {
 }
 
 fn power(raw: RawPower) -> Result<PowerChange, Bad> {
-    let check = |v: Option<Spanned<f64>>, name: &str, zero_ok: bool| {
+    let check = |v: Option<Spanned<f64>>, name: &str| {
         let Some(v) = v else { return Ok(None) };
         let x = *v.get_ref();
-        if !x.is_finite() || x < 0.0 || (!zero_ok && x == 0.0) {
-            let want = if zero_ok {
-                "zero or more"
-            } else {
-                "more than zero"
-            };
-            return bad(v.span(), format!("{name} must be {want}, not {x}"));
+        match check_bound(name, x) {
+            Ok(()) => Ok(Some(x)),
+            Err(e) => bad(v.span(), e),
         }
-        Ok(Some(x))
     };
     Ok(PowerChange {
-        source_volts: check(raw.source_volts, "source-volts", false)?,
-        cable_ohms: check(raw.cable_ohms, "cable-ohms", true)?,
-        connector_ohms: check(raw.connector_ohms, "connector-ohms", true)?,
-        capacitance_uf: check(raw.capacitance_uf, "capacitance-uf", true)?,
+        source_volts: check(raw.source_volts, "source-volts")?,
+        cable_ohms: check(raw.cable_ohms, "cable-ohms")?,
+        connector_ohms: check(raw.connector_ohms, "connector-ohms")?,
+        capacitance_uf: check(raw.capacitance_uf, "capacitance-uf")?,
     })
 }
 
 /// Values a `Fault` accepts by type but that make no sense.
 pub fn check_fault(f: &Fault) -> Result<(), String> {
-    let nonneg = |v: Option<f64>, name: &str, zero_ok: bool| match v {
-        Some(x) if !x.is_finite() || x < 0.0 || (!zero_ok && x == 0.0) => Err(format!(
-            "{name} must be {} zero, not {x}",
-            if zero_ok { "at least" } else { "more than" }
-        )),
-        _ => Ok(()),
+    let in_bounds = |v: Option<f64>, name: &str| match v {
+        Some(x) => check_bound(name, x),
+        None => Ok(()),
     };
     match f {
         Fault::Power(p) => {
             if p == &PowerChange::default() {
                 return Err("power: give at least one of source-volts, cable-ohms, connector-ohms, capacitance-uf".into());
             }
-            nonneg(p.source_volts, "source-volts", false)?;
-            nonneg(p.cable_ohms, "cable-ohms", true)?;
-            nonneg(p.connector_ohms, "connector-ohms", true)?;
-            nonneg(p.capacitance_uf, "capacitance-uf", true)
+            in_bounds(p.source_volts, "source-volts")?;
+            in_bounds(p.cable_ohms, "cable-ohms")?;
+            in_bounds(p.connector_ohms, "connector-ohms")?;
+            in_bounds(p.capacitance_uf, "capacitance-uf")
         }
         Fault::Responses { count: 0, .. } => Err("responses: count must be at least 1".into()),
         Fault::Responses {
@@ -205,7 +199,7 @@ pub fn check_fault(f: &Fault) -> Result<(), String> {
     }
 }
 
-fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
+fn step(raw: RawStep, span: Range<usize>, lines: &LineIndex) -> Result<Step, Bad> {
     let trigger = match (raw.at_ms, raw.on, &raw.on_request) {
         (Some(at), None, None) => Trigger::At {
             at: Duration::from_millis(at),
@@ -277,7 +271,7 @@ fn step(raw: RawStep, span: Range<usize>, text: &str) -> Result<Step, Bad> {
         repeat: raw.repeat,
         limit,
         fault,
-        line: line_col(text, span.start).0,
+        line: lines.line_col(span.start).0,
     })
 }
 

@@ -53,7 +53,7 @@ pub struct SerialPorts {
 impl SerialPorts {
     pub fn handle(&mut self, port: SerialPort, bytes: &[u8], dev: &mut Device, now: Instant) {
         match port {
-            SerialPort::Dm => self.dm.handle(bytes, &dev.profile),
+            SerialPort::Dm => self.dm.handle(bytes, &dev.profile, now),
             SerialPort::At => self.at.handle(bytes, dev, now),
             SerialPort::Nmea | SerialPort::Download => {}
         }

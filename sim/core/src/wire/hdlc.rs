@@ -4,6 +4,8 @@
 //! xor-out 0xFFFF, i.e. libqcdm's table-driven 0x8408 CRC), low byte first.
 //! A leading 0x7E is optional: hosts often send one to flush the line.
 
+use super::ResyncStats;
+use crate::time::Instant;
 use crc::{Crc, CRC_16_IBM_SDLC};
 
 /// Ends every frame (and may start one).
@@ -128,12 +130,20 @@ pub fn encode(payload: &[u8]) -> Vec<u8> {
 ///
 /// Memory is bounded: a body longer than `max` is dropped (reported once as
 /// `TooLong` at its flag). Empty bodies (back-to-back flags) are skipped.
+///
+/// Resync (docs/architecture.md, "Resync"): every flag ends a frame, so a
+/// bad frame costs only itself. Garbage without a flag would be glued to
+/// the front of the next request and fail its CRC; [`Deframer::push_at`]
+/// therefore abandons a partial body that got no byte for
+/// [`RESYNC_IDLE`](super::RESYNC_IDLE) before it takes new bytes.
 #[derive(Debug)]
 pub struct Deframer {
     body: Vec<u8>,
     escaping: bool,
     overflow: bool,
     max: usize,
+    last_byte: Instant,
+    stats: ResyncStats,
 }
 
 impl Default for Deframer {
@@ -152,6 +162,8 @@ impl Deframer {
             escaping: false,
             overflow: false,
             max,
+            last_byte: Instant::ZERO,
+            stats: ResyncStats::default(),
         }
     }
 
@@ -194,7 +206,43 @@ impl Deframer {
 
     /// Feeds `bytes`, collecting every frame they close.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Result<Vec<u8>, FrameError>> {
-        bytes.iter().filter_map(|&b| self.feed(b)).collect()
+        let out: Vec<_> = bytes.iter().filter_map(|&b| self.feed(b)).collect();
+        self.stats.frames += out.iter().filter(|f| f.is_ok()).count() as u64;
+        out
+    }
+
+    /// [`Deframer::push`] for bytes read at `now`: a partial frame idle
+    /// since before `now - RESYNC_IDLE` is abandoned first.
+    pub fn push_at(&mut self, bytes: &[u8], now: Instant) -> Vec<Result<Vec<u8>, FrameError>> {
+        if bytes.is_empty() {
+            return Vec::new();
+        }
+        self.expire(now);
+        self.last_byte = now;
+        self.push(bytes)
+    }
+
+    /// Abandons a partial frame idle for [`RESYNC_IDLE`](super::RESYNC_IDLE)
+    /// at `now`; true if there was one.
+    pub fn expire(&mut self, now: Instant) -> bool {
+        if self.is_idle() || now.since(self.last_byte) < super::RESYNC_IDLE {
+            return false;
+        }
+        self.stats.idle_abandoned += 1;
+        self.stats.dropped_bytes += self.body.len() as u64;
+        self.body.clear();
+        self.escaping = false;
+        self.overflow = false;
+        true
+    }
+
+    /// When a partial frame held now would be abandoned.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        (!self.is_idle()).then(|| self.last_byte + super::RESYNC_IDLE)
+    }
+
+    pub fn stats(&self) -> ResyncStats {
+        self.stats
     }
 
     /// Between frames: nothing held, no escape or overflow pending.
@@ -209,7 +257,9 @@ impl Deframer {
 
     /// Forgets a partial frame (the port was closed or the modem reset).
     pub fn reset(&mut self) {
+        let stats = self.stats;
         *self = Deframer::new(self.max);
+        self.stats = stats;
     }
 }
 
@@ -292,5 +342,24 @@ mod tests {
         assert!(d.pending() <= 16);
         assert_eq!(d.push(&[0x7E]), vec![Err(FrameError::TooLong(16))]);
         assert_eq!(d.push(&encode(&[0x1C])), vec![Ok(vec![0x1C])]);
+    }
+
+    #[test]
+    fn a_partial_frame_idle_for_the_resync_time_is_abandoned() {
+        let mut d = Deframer::default();
+        let request = encode(&[0x00]);
+        // Noise without a flag, then, after a pause, a request.
+        assert!(d.push_at(&[0x12, 0x34, 0x56], Instant::ZERO).is_empty());
+        assert_eq!(
+            d.poll_timeout(),
+            Some(Instant::ZERO + crate::wire::RESYNC_IDLE)
+        );
+        let later = Instant::ZERO + crate::wire::RESYNC_IDLE;
+        assert_eq!(d.push_at(&request, later), vec![Ok(vec![0x00])]);
+        assert_eq!(d.stats().dropped_bytes, 3);
+        assert_eq!(d.stats().idle_abandoned, 1);
+        // Without the pause the noise is glued to the request.
+        d.push_at(&[0x12], later);
+        assert!(d.push_at(&request, later)[0].is_err());
     }
 }

@@ -11,9 +11,31 @@ pub mod mbim;
 pub mod ntb;
 pub mod qmi;
 pub mod qmux;
+mod resync;
 pub mod tlv;
 
 pub use ids::{MessageId, ProtocolError, ServiceId};
+
+/// How long a partial frame may wait for its next byte before a stream
+/// deframer abandons it and looks for the next frame (docs/architecture.md,
+/// "Resync"). A host writes a control message in one write: bytes of one
+/// frame arrive within microseconds of each other, so half a second of
+/// silence means the rest is never coming (a lost byte, a length that lies).
+pub const RESYNC_IDLE: crate::time::Duration = crate::time::Duration::from_millis(500);
+
+/// What a stream deframer threw away to stay in step with the host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResyncStats {
+    /// Whole frames delivered.
+    pub frames: u64,
+    /// Bytes discarded: garbage between frames, and frames abandoned.
+    pub dropped_bytes: u64,
+    /// Partial frames abandoned because no byte came for [`RESYNC_IDLE`].
+    pub idle_abandoned: u64,
+    /// Headers that could not start a frame (a length out of range), and
+    /// headers handed on alone for the function to reject.
+    pub bad_headers: u64,
+}
 
 /// Why a piece of wire data was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +53,10 @@ pub enum Error {
     /// Bytes left over after a structure that must fill its container.
     #[error("trailing data: {0}")]
     TrailingData(&'static str),
+    /// A structure too long for the length field that must count it: it
+    /// cannot be encoded (never wrapped).
+    #[error("too long to encode: {0}")]
+    TooLong(&'static str),
 }
 
 pub type Result<T> = core::result::Result<T, Error>;

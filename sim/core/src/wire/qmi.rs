@@ -183,17 +183,24 @@ impl Message {
         qmux::HEADER_LEN + header_len(self.is_ctl()) + self.tlv_len()
     }
 
-    /// Writes the frame into `buf`, which must be `buffer_len()` bytes.
-    pub fn emit(&self, buf: &mut [u8]) {
+    /// Writes the frame into `buf`, which must be `buffer_len()` bytes. A
+    /// frame whose lengths do not fit their 16-bit fields (a TLV value, the
+    /// TLV area, the QMUX frame) is an error: never wrapped, so the headers
+    /// can never disagree.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<()> {
         let ctl = self.is_ctl();
         let hl = header_len(ctl);
-        let tlv_len = self.tlv_len();
+        let tlv_len = u16::try_from(self.tlv_len())
+            .map_err(|_| Error::TooLong("QMI TLVs over 65535 bytes"))?;
+        for t in &self.tlvs {
+            t.encoded_len()?;
+        }
         qmux::Repr {
             sender: self.sender,
             service: self.service,
             client: self.client,
         }
-        .emit(buf, hl + tlv_len);
+        .emit(buf, hl + usize::from(tlv_len))?;
         let s = &mut buf[qmux::HEADER_LEN..];
         s[0] = self.kind.to_flags(ctl);
         let o = if ctl {
@@ -204,18 +211,29 @@ impl Message {
             3
         };
         s[o..o + 2].copy_from_slice(&self.id.0.to_le_bytes());
-        s[o + 2..o + 4].copy_from_slice(&(tlv_len as u16).to_le_bytes());
+        s[o + 2..o + 4].copy_from_slice(&tlv_len.to_le_bytes());
         let mut at = hl;
         for t in &self.tlvs {
-            t.emit(&mut s[at..]);
+            t.emit(&mut s[at..])?;
             at += t.buffer_len();
         }
+        Ok(())
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The frame's bytes, or why it cannot be encoded.
+    pub fn encode(&self) -> Result<Vec<u8>> {
         let mut v = vec![0u8; self.buffer_len()];
-        self.emit(&mut v);
-        v
+        self.emit(&mut v)?;
+        Ok(v)
+    }
+
+    /// [`Message::encode`] for a message known to fit (tests, fixed
+    /// requests). Anything built from input goes through `encode`.
+    ///
+    /// # Panics
+    /// If the message cannot be encoded.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode().expect("a QMI message within 16-bit lengths")
     }
 
     /// The first TLV of type `ty`.

@@ -77,11 +77,19 @@ impl Tlv {
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN + self.value.len()
     }
+    /// The length field, or `TooLong` for a value over 65535 bytes.
+    pub fn encoded_len(&self) -> Result<u16> {
+        u16::try_from(self.value.len()).map_err(|_| Error::TooLong("TLV value over 65535 bytes"))
+    }
     /// Writes the TLV into `buf`, which must be `buffer_len()` bytes or more.
-    pub fn emit(&self, buf: &mut [u8]) {
+    /// A value too long for the 16-bit length is an error; nothing is
+    /// written then.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<()> {
+        let len = self.encoded_len()?;
         buf[0] = self.ty;
-        buf[1..3].copy_from_slice(&(self.value.len() as u16).to_le_bytes());
+        buf[1..3].copy_from_slice(&len.to_le_bytes());
         buf[3..3 + self.value.len()].copy_from_slice(&self.value);
+        Ok(())
     }
 }
 
@@ -189,10 +197,16 @@ impl Writer {
         self.buf.extend_from_slice(v);
         self
     }
-    /// A string with a `u8` length prefix; longer strings are cut at 255 bytes.
+    /// A string with a `u8` length prefix. The profile checker keeps such
+    /// strings within 255 bytes; a longer one is cut at the last whole
+    /// character that fits, so the prefix always counts what follows.
     pub fn str_u8(&mut self, s: &str) -> &mut Self {
-        let b = &s.as_bytes()[..s.len().min(255)];
-        self.u8(b.len() as u8).bytes(b)
+        let mut end = s.len().min(255);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let b = &s.as_bytes()[..end];
+        self.u8(end as u8).bytes(b)
     }
     pub fn len(&self) -> usize {
         self.buf.len()
@@ -234,6 +248,21 @@ mod tests {
             Err(Error::BadLength("TLV value runs past the message"))
         );
         assert!(it.next().is_none());
+    }
+
+    #[test]
+    fn a_value_too_long_for_its_length_field_is_an_error() {
+        let t = Tlv::new(1, vec![0u8; 65536]);
+        let mut buf = vec![0u8; t.buffer_len()];
+        assert_eq!(
+            t.emit(&mut buf),
+            Err(Error::TooLong("TLV value over 65535 bytes"))
+        );
+        assert!(buf.iter().all(|&b| b == 0), "nothing written");
+        let t = Tlv::new(1, vec![7u8; 65535]);
+        let mut buf = vec![0u8; t.buffer_len()];
+        assert_eq!(t.emit(&mut buf), Ok(()));
+        assert_eq!(&buf[1..3], &[0xff, 0xff]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Reading an event log back (`vmodem run --events`, `vmodem simulate`):
 //! one JSON object per line. Every error names the file and the line.
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -63,8 +63,7 @@ impl Entry {
 
 /// Reads a whole log; blank lines are allowed.
 pub fn read(path: &Path) -> anyhow::Result<Vec<Entry>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read event log {}", path.display()))?;
+    let text = crate::file::read_text(path, "event log", crate::file::LOG_CAP)?;
     parse(&text, &path.display().to_string())
 }
 

@@ -4,7 +4,7 @@
 //! saw (`scripts/vm/demo-mm-view.sh` writes a summary of `mmcli -m any
 //! -K`). Blank lines and lines starting with `#` are comments.
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +14,7 @@ pub struct View {
 }
 
 pub fn read(path: &Path) -> anyhow::Result<Vec<View>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read ModemManager view {}", path.display()))?;
+    let text = crate::file::read_text(path, "ModemManager view", crate::file::LOG_CAP)?;
     parse(&text, &path.display().to_string())
 }
 

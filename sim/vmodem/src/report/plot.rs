@@ -8,6 +8,11 @@ use super::svg::{chart, Marker, Panel};
 /// The chart of one event log; `brownout_volts` is drawn as a guide.
 /// `name` is the log's file name, for the title and errors.
 pub fn render(name: &str, log: &[Entry], brownout_volts: f64) -> anyhow::Result<String> {
+    if !(brownout_volts.is_finite() && brownout_volts.abs() <= DRAWABLE) {
+        anyhow::bail!(
+            "the brownout threshold {brownout_volts:e} V cannot be drawn (within ±{DRAWABLE:e})"
+        );
+    }
     let mut volts = Vec::new();
     let mut amps = Vec::new();
     let mut markers = Vec::new();
@@ -15,8 +20,8 @@ pub fn render(name: &str, log: &[Entry], brownout_volts: f64) -> anyhow::Result<
         let t = e.secs();
         match e.event.as_str() {
             "supply" => {
-                volts.push((t, e.num("volts")?));
-                amps.push((t, e.num("amps")?));
+                volts.push((t, drawable(e, "volts")?));
+                amps.push((t, drawable(e, "amps")?));
             }
             "reset" => {
                 let cause = compact(e.value("cause")?);
@@ -63,7 +68,24 @@ pub fn render(name: &str, log: &[Entry], brownout_volts: f64) -> anyhow::Result<
         },
     ];
     let title = format!("Module supply over the run ({name})");
-    Ok(chart(&title, &panels, &markers, t0, t1))
+    chart(&title, &panels, &markers, t0, t1).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+}
+
+/// Volts and amps beyond this are no supply reading but a broken record:
+/// a chart of them would have no usable scale.
+const DRAWABLE: f64 = 1e6;
+
+/// A record's figure, if a chart can draw it.
+fn drawable(e: &Entry, key: &str) -> anyhow::Result<f64> {
+    let v = e.num(key)?;
+    if v.abs() > DRAWABLE {
+        anyhow::bail!(
+            "{}: `{key}` {v:e} of a `{}` record cannot be drawn (a supply reading lies within ±{DRAWABLE:e})",
+            e.at,
+            e.event
+        );
+    }
+    Ok(v)
 }
 
 /// A `power` fault other than the scenario's `[power]` set-up (which has
@@ -134,5 +156,24 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert_eq!(e, "ev:1: `reset` record without `cause`");
+    }
+
+    /// Regression: such a log gave NaN coordinates and exit status 0.
+    #[test]
+    fn figures_a_chart_cannot_draw_are_an_error() {
+        let log = "{\"t-ms\":0,\"event\":\"supply\",\"volts\":1e308,\"amps\":0.1}\n\
+                   {\"t-ms\":5,\"event\":\"supply\",\"volts\":-1e308,\"amps\":0.1}\n";
+        let e = render("t", &parse(log, "ev").unwrap(), 3.3)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("ev:1: `volts` 1e308 of a `supply` record cannot be drawn"),
+            "{e}"
+        );
+        let ok = "{\"t-ms\":0,\"event\":\"supply\",\"volts\":5,\"amps\":0.1}\n";
+        let e = render("t", &parse(ok, "ev").unwrap(), 1e307)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot be drawn"), "{e}");
     }
 }

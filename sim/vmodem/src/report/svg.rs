@@ -27,12 +27,27 @@ const RIGHT: f64 = 20.0;
 const TOP: f64 = 40.0;
 const GAP: f64 = 50.0;
 
-/// Renders the panels over [t0, t1] seconds.
-pub fn chart(title: &str, panels: &[Panel], markers: &[Marker], t0: f64, t1: f64) -> String {
+/// Renders the panels over [t0, t1] seconds; an error when a coordinate
+/// would not be a finite number (values too large for one scale).
+pub fn chart(
+    title: &str,
+    panels: &[Panel],
+    markers: &[Marker],
+    t0: f64,
+    t1: f64,
+) -> Result<String, String> {
     let span = if t1 > t0 { t1 - t0 } else { 1.0 };
     let height = TOP + panels.len() as f64 * (PANEL_HEIGHT + GAP) + 10.0;
     let plot_w = WIDTH - LEFT - RIGHT;
-    let x = |t: f64| LEFT + (t - t0) / span * plot_w;
+    // Set when a coordinate is not a finite number.
+    let unscaled = std::cell::Cell::new(false);
+    let finite = |v: f64| {
+        if !v.is_finite() {
+            unscaled.set(true);
+        }
+        v
+    };
+    let x = |t: f64| finite(LEFT + (t - t0) / span * plot_w);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -48,7 +63,7 @@ pub fn chart(title: &str, panels: &[Panel], markers: &[Marker], t0: f64, t1: f64
         let top = TOP + i as f64 * (PANEL_HEIGHT + GAP) + 20.0;
         let bottom = top + PANEL_HEIGHT - 20.0;
         let (lo, hi) = range(p);
-        let y = |v: f64| bottom - (v - lo) / (hi - lo) * (bottom - top);
+        let y = |v: f64| finite(bottom - (v - lo) / (hi - lo) * (bottom - top));
         let _ = writeln!(
             s,
             r#"<text x="{LEFT}" y="{}" font-weight="bold">{} ({})</text>"#,
@@ -124,7 +139,10 @@ pub fn chart(title: &str, panels: &[Panel], markers: &[Marker], t0: f64, t1: f64
         );
     }
     s.push_str("</svg>\n");
-    s
+    if unscaled.get() {
+        return Err("values too far apart to draw on one scale".into());
+    }
+    Ok(s)
 }
 
 /// The value range of a panel with a little headroom; never empty.
@@ -175,7 +193,7 @@ mod tests {
             at: 1.0,
             label: "reset (brownout)".into(),
         }];
-        let svg = chart("Bad cable & <LTE>", &panels, &markers, 0.0, 2.0);
+        let svg = chart("Bad cable & <LTE>", &panels, &markers, 0.0, 2.0).unwrap();
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<path").count(), 2);
         assert_eq!(svg.matches("stroke=\"#c62828\"").count(), 2);
@@ -197,7 +215,14 @@ mod tests {
             points: vec![],
             guides: vec![],
         };
-        let svg = chart("t", &[flat, empty], &[], 0.0, 0.0);
+        let svg = chart("t", &[flat, empty], &[], 0.0, 0.0).unwrap();
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        let wide = Panel {
+            title: "wide".into(),
+            unit: "V".into(),
+            points: vec![(0.0, f64::MAX), (1.0, -f64::MAX)],
+            guides: vec![],
+        };
+        assert!(chart("t", &[wide], &[], 0.0, 1.0).is_err());
     }
 }

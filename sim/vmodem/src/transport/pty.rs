@@ -181,6 +181,8 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     }
     let mut deframer = Deframer::new();
     let mut mbim_deframer = MbimDeframer::new();
+    // Bytes the deframers dropped to resync, as last logged.
+    let mut dropped_logged = 0;
     let mbim = links.control == Control::Mbim;
     println!(
         "vmodem: {} on {} (EM7305, seed {seed})",
@@ -201,7 +203,14 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     let mut buf = vec![0u8; 16384];
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
-        let wake = [modem.poll_timeout(), sup.poll_timeout()]
+        // A deframer's idle deadline too: a stalled partial frame is
+        // abandoned then, and a request behind it answered.
+        let resync = if mbim {
+            mbim_deframer.poll_timeout()
+        } else {
+            deframer.poll_timeout()
+        };
+        let wake = [modem.poll_timeout(), sup.poll_timeout(), resync]
             .into_iter()
             .flatten()
             .min()
@@ -214,23 +223,8 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
             Some(msg) = sup.next_control() => sup.handle_control(msg, &mut modem, now()),
             r = qmi.read(&mut buf) => {
                 match r? {
-                    Some(n) if mbim => {
-                        mbim_deframer.push(&buf[..n]);
-                        while let Some(t) = mbim_deframer.next_transfer() {
-                            trace!(bytes = ?t, "host →");
-                            capture.record(|c, ts| c.control_request(ts, &t));
-                            modem.handle_mbim(&t, now());
-                        }
-                    }
-                    Some(n) => {
-                    deframer.push(&buf[..n]);
-                    while let Some(frame) = deframer.next_frame() {
-                        trace!(bytes = ?frame, "host →");
-                        sup.on_request(&frame, now());
-                        capture.record(|c, ts| c.control_request(ts, &frame));
-                        modem.handle_qmi(&frame, now());
-                    }
-                    }
+                    Some(n) if mbim => mbim_deframer.push(&buf[..n], now()),
+                    Some(n) => deframer.push(&buf[..n], now()),
                     None => {}
                 }
             }
@@ -240,6 +234,28 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
                 serial_in(&mut modem, &mut capture, port, r?, now())
             }
             r = read_opt(nmea.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::Nmea, r?, now()),
+        }
+        // Frames are taken after every wake, not only after a read: the
+        // idle deadline may have abandoned a partial frame.
+        while let Some(t) = mbim_deframer.next_transfer(now()) {
+            trace!(bytes = ?t, "host →");
+            capture.record(|c, ts| c.control_request(ts, &t));
+            modem.handle_mbim(&t, now());
+        }
+        while let Some(frame) = deframer.next_frame(now()) {
+            trace!(bytes = ?frame, "host →");
+            sup.on_request(&frame, now());
+            capture.record(|c, ts| c.control_request(ts, &frame));
+            modem.handle_qmi(&frame, now());
+        }
+        let dropped = deframer.stats().dropped_bytes + mbim_deframer.stats().dropped_bytes;
+        if dropped > dropped_logged {
+            warn!(
+                bytes = dropped - dropped_logged,
+                total = dropped,
+                "control stream: bytes dropped to resync (docs/architecture.md, Resync)"
+            );
+            dropped_logged = dropped;
         }
         sup.after(&mut modem, now());
         while let Some(ev) = modem.poll_event() {

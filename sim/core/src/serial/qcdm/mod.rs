@@ -9,6 +9,7 @@
 pub mod commands;
 
 use crate::model::Profile;
+use crate::time::Instant;
 use crate::wire::hdlc::{self, Deframer};
 use std::collections::VecDeque;
 
@@ -32,9 +33,9 @@ pub struct DmPort {
 }
 
 impl DmPort {
-    /// Takes bytes from the host and queues the framed responses.
-    pub fn handle(&mut self, bytes: &[u8], profile: &Profile) {
-        for frame in self.deframer.push(bytes) {
+    /// Takes bytes the host wrote at `now` and queues the framed responses.
+    pub fn handle(&mut self, bytes: &[u8], profile: &Profile, now: Instant) {
+        for frame in self.deframer.push_at(bytes, now) {
             match frame {
                 Ok(req) => {
                     self.stats.requests += 1;
@@ -68,6 +69,11 @@ impl DmPort {
         self.stats
     }
 
+    /// What the deframer dropped to stay in step with the host.
+    pub fn resync_stats(&self) -> crate::wire::ResyncStats {
+        self.deframer.stats()
+    }
+
     /// The firmware restarted: partial frames and unread answers are gone.
     pub fn reset(&mut self) {
         self.deframer.reset();
@@ -91,9 +97,9 @@ mod tests {
     fn answers_the_modemmanager_probe() {
         let mut dm = DmPort::default();
         let p = Profile::default();
-        dm.handle(&[0x7E, 0x00, 0x78], &p);
+        dm.handle(&[0x7E, 0x00, 0x78], &p, Instant::ZERO);
         assert!(dm.poll().is_none());
-        dm.handle(&[0xF0, 0x7E], &p);
+        dm.handle(&[0xF0, 0x7E], &p, Instant::ZERO);
         let rsp = decode(&dm.poll().unwrap());
         assert_eq!(rsp[0], commands::VERSION_INFO);
         assert_eq!(rsp.len(), 55);
@@ -103,10 +109,10 @@ mod tests {
     fn bad_crc_is_dropped_and_next_frame_served() {
         let mut dm = DmPort::default();
         let p = Profile::default();
-        dm.handle(&[0x00, 0x00, 0x00, 0x7E], &p);
+        dm.handle(&[0x00, 0x00, 0x00, 0x7E], &p, Instant::ZERO);
         assert!(dm.poll().is_none());
         assert_eq!(dm.stats().bad_frames, 1);
-        dm.handle(&hdlc::encode(&[0x3A]), &p);
+        dm.handle(&hdlc::encode(&[0x3A]), &p, Instant::ZERO);
         let wire = dm.poll().unwrap();
         assert_eq!(decode(&wire), vec![0x13, 0x3A]);
     }
@@ -117,7 +123,7 @@ mod tests {
         let p = Profile::default();
         let req = hdlc::encode(&[0x7C]);
         for _ in 0..(MAX_PENDING + 10) {
-            dm.handle(&req, &p);
+            dm.handle(&req, &p, Instant::ZERO);
         }
         assert_eq!(dm.stats().dropped_output, 10);
     }
