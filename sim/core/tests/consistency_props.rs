@@ -86,6 +86,8 @@ fn op() -> impl Strategy<Value = Op> {
 struct Rig {
     m: Modem,
     now: u64,
+    /// Reads in `check` share one instant.
+    frozen: bool,
     txn: u16,
     mbim_txn: u32,
     /// A composition was set since the last reset (it is pending).
@@ -110,6 +112,7 @@ impl Rig {
         let mut r = Rig {
             m: Modem::new(Profile::default(), seed, t(0)),
             now: 0,
+            frozen: false,
             txn: 0,
             mbim_txn: 0,
             pending_composition: None,
@@ -118,8 +121,13 @@ impl Rig {
         r
     }
 
+    /// The next request's time: 1 ms later, except while `check` reads,
+    /// when every read happens at one instant (else a registration that
+    /// completes between two reads would look like two answers).
     fn tick(&mut self) -> Instant {
-        self.now += 1;
+        if !self.frozen {
+            self.now += 1;
+        }
         t(self.now)
     }
 
@@ -468,6 +476,13 @@ impl Rig {
 
     /// Reads every fact through every protocol that reports it.
     fn check(&mut self) -> Result<(), TestCaseError> {
+        self.frozen = true;
+        let verdict = self.compare();
+        self.frozen = false;
+        verdict
+    }
+
+    fn compare(&mut self) -> Result<(), TestCaseError> {
         let (q, a, m) = (self.sim_qmi(), self.sim_at(), self.sim_mbim());
         prop_assert_eq!(&q, &a, "SIM: QMI vs AT");
         prop_assert_eq!(&q, &m, "SIM: QMI vs MBIM");
@@ -516,6 +531,40 @@ proptest! {
         for op in &ops {
             rig.apply(op);
             rig.check().map_err(|e| TestCaseError::fail(format!("after {op:?}: {e}")))?;
+        }
+    }
+}
+
+/// A registration that completes while `check` reads must not look like
+/// two answers: every read of one check happens at one instant.
+#[test]
+fn reads_of_one_check_share_one_instant() {
+    use Op::*;
+    let ops = [
+        VerifyPin(Via::Qmi, "1234"),
+        Technologies(Via::Qmi, 1),
+        DefineContext(Via::Qmi, 1, "internet", "IP"),
+        DefineContext(Via::Qmi, 1, "internet", "IP"),
+        VerifyPin(Via::Qmi, "1234"),
+        DefineContext(Via::Qmi, 1, "internet", "IP"),
+        Technologies(Via::Qmi, 2),
+        Wait(96),
+        Wait(1290),
+    ];
+    for seed in 0..64 {
+        let mut rig = Rig::new(seed);
+        for op in &ops {
+            rig.apply(op);
+            if let Err(e) = rig.check() {
+                panic!("seed {seed} after {op:?}: {e}");
+            }
+        }
+        // And one registration step at every millisecond after the last op.
+        for _ in 0..200 {
+            rig.wait(1);
+            if let Err(e) = rig.check() {
+                panic!("seed {seed} while waiting: {e}");
+            }
         }
     }
 }
