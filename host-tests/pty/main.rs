@@ -10,6 +10,7 @@ mod bootloader;
 mod capture;
 mod ctl;
 mod dms;
+mod hostile_usbip;
 mod mbim;
 mod nas;
 mod scenario;

@@ -34,6 +34,10 @@ use vmodem_core::model::Profile;
 /// can allocate, far above what one host's vhci_hcd attaches.
 pub const MAX_MODEMS: u32 = 1024;
 
+/// The wait after closing a silent connection for its descriptor: its
+/// task closes it on the next turn of the loop.
+const EVICTED_BACK_OFF: std::time::Duration = std::time::Duration::from_millis(2);
+
 pub fn run(
     profile: Profile,
     seed: u64,
@@ -122,11 +126,14 @@ async fn serve(
                     tokio::spawn(connection(next_conn, stream, fleet.clone(), place));
                 }
                 Err(e) => {
-                    let (failure, wait) = accept::failed(&mut accept_errors, &e);
-                    if failure == Failure::Shortage {
-                        // Imported connections are the modems' buses; a
-                        // silent one gives its descriptor back.
-                        pending.evict_oldest("out of file descriptors");
+                    let (failure, mut wait) = accept::failed(&mut accept_errors, &e);
+                    // Imported connections are the modems' buses; a silent
+                    // one gives its descriptor back as soon as its task
+                    // runs, so the next accept need not wait long.
+                    if failure == Failure::Shortage
+                        && pending.evict_oldest("out of file descriptors")
+                    {
+                        wait = EVICTED_BACK_OFF;
                     }
                     tokio::time::sleep(wait).await;
                 }
