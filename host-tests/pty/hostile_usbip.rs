@@ -103,6 +103,22 @@ fn raise_own_fd_limit(want: u64) {
     }
 }
 
+/// Runs a command that must end by itself; killed (and failed) if not.
+fn output_within(cmd: &mut Command, limit: Duration) -> std::process::Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ended = wait_until(limit, || child.try_wait().unwrap().is_some());
+    if ended.is_err() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(ended.is_ok(), "{cmd:?} still running after {limit:?}");
+    out
+}
+
 fn free_addr() -> String {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -405,11 +421,12 @@ fn control_and_link_paths_never_clobber_other_files() {
     let keep = dir.0.join("notes.txt");
     std::fs::write(&keep, "mine").unwrap();
     for flag in ["--control", "--link"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_vmodem"))
-            .args(["run", flag])
-            .arg(&keep)
-            .output()
-            .unwrap();
+        let out = output_within(
+            Command::new(env!("CARGO_BIN_EXE_vmodem"))
+                .args(["run", flag])
+                .arg(&keep),
+            Duration::from_secs(10),
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{flag} on a regular file must fail");
         assert!(err.contains("refusing to replace"), "{flag}: {err}");
@@ -427,12 +444,13 @@ fn ctl_refuses_a_socket_of_another_user() {
     let sock = dir.0.join("control.sock");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     std::os::unix::fs::chown(&sock, Some(4242), None).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vmodem"))
-        .args(["ctl", "--socket"])
-        .arg(&sock)
-        .arg("status")
-        .output()
-        .unwrap();
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_vmodem"))
+            .args(["ctl", "--socket"])
+            .arg(&sock)
+            .arg("status"),
+        Duration::from_secs(10),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
