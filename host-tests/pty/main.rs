@@ -10,6 +10,8 @@ mod bootloader;
 mod capture;
 mod ctl;
 mod dms;
+mod documented_commands;
+mod hostile_usbip;
 mod mbim;
 mod nas;
 mod scenario;

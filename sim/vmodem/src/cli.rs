@@ -199,9 +199,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
     /// Open the control socket for `vmodem ctl` (owner-only), at PATH or
-    /// at a default path under $XDG_RUNTIME_DIR or the temp dir.
-    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
-    control: Option<PathBuf>,
+    /// at $XDG_RUNTIME_DIR/vmodem/control.sock (without a runtime dir:
+    /// vmodem-UID/control.sock in the temp dir), where `vmodem ctl` looks.
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    control: Option<Option<PathBuf>>,
     /// Power on in the failsafe boot loader (1199:9040, one QDL port;
     /// on a pty it is served on the --dm-link). Only a power cycle leaves
     /// it. For testing host tools against the boot loader.
@@ -278,10 +279,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = crate::supervise::Options {
                 scenario,
                 events: args.events,
-                control: args.control.map(|p| match p.as_os_str().is_empty() {
-                    true => crate::control::default_path(),
-                    false => p,
-                }),
+                control: match args.control {
+                    Some(Some(p)) => Some(p),
+                    Some(None) => Some(crate::control::prepare_default()?),
+                    None => None,
+                },
                 start_in_bootloader: args.start_in_bootloader,
                 uplink: args.uplink,
                 pcap: args.pcap,

@@ -176,12 +176,18 @@ pub fn run(args: CtlArgs) -> anyhow::Result<()> {
         _ => json!({"cmd": "status"}),
     };
     let path = args.socket.unwrap_or_else(crate::control::default_path);
+    crate::control::check_owner(&path)?;
     let mut stream = UnixStream::connect(&path).with_context(|| {
         format!(
             "cannot connect to {} (is `vmodem run --control` running?)",
             path.display()
         )
     })?;
+    // The listener's own uid, not only the file's: the file could have
+    // been swapped between the check and the connect.
+    let peer = nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
+        .context("reading the control socket's owner")?;
+    crate::control::check_uid(&path, peer.uid())?;
     writeln!(stream, "{request}")?;
     let mut rd = BufReader::new(stream);
     let mut line = String::new();

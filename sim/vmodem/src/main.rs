@@ -1,5 +1,6 @@
 //! `vmodem`: a virtual Sierra Wireless EM7305 LTE modem.
 
+mod accept;
 mod cli;
 mod control;
 mod ctl;

@@ -1,7 +1,7 @@
 //! What sits beside the engine in a transport loop: the scenario (through
 //! the core's `Director`), the control socket and the event log outputs.
 
-use crate::control::{ControlMsg, Request, SocketFile};
+use crate::control::{ControlMsg, Request, SocketFile, Watcher};
 use std::io::Write;
 use std::path::PathBuf;
 use tokio::sync::mpsc;
@@ -31,7 +31,7 @@ pub struct Supervisor {
     control: Option<mpsc::Receiver<ControlMsg>>,
     _socket: Option<SocketFile>,
     events: Option<std::io::LineWriter<std::fs::File>>,
-    watchers: Vec<mpsc::UnboundedSender<String>>,
+    watchers: Vec<Watcher>,
 }
 
 impl Supervisor {
@@ -96,7 +96,7 @@ impl Supervisor {
 
     pub fn handle_control(&mut self, msg: ControlMsg, modem: &mut Modem, now: Instant) {
         match msg {
-            ControlMsg::Watch(tx) => self.watchers.push(tx),
+            ControlMsg::Watch(w) => self.watchers.push(w),
             ControlMsg::Call(req, reply) => {
                 let text = match req {
                     Request::Inject { fault } => match self.director.inject(modem, fault, now) {
@@ -126,7 +126,7 @@ impl Supervisor {
             if let Some(f) = &mut self.events {
                 let _ = writeln!(f, "{line}");
             }
-            self.watchers.retain(|w| w.send(line.clone()).is_ok());
+            self.watchers.retain_mut(|w| w.send(&line));
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod capture;
 pub mod ffs;
 mod gadget;
+mod link;
 pub mod pty;
 pub mod tun;
 pub mod usbip;

@@ -16,6 +16,7 @@
 //! interface is the one that becomes the QDL port.
 
 use super::capture::Capture;
+use super::link::Link;
 use crate::supervise::{Options, Supervisor};
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -52,16 +53,6 @@ pub struct Links {
     pub nmea: Option<PathBuf>,
 }
 
-/// Removes the symlink when the transport ends.
-struct Link(Option<PathBuf>);
-impl Drop for Link {
-    fn drop(&mut self) {
-        if let Some(p) = &self.0 {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
 /// One raw pty: the master we serve, the slave the host opens.
 struct Pty {
     master: AsyncFd<OwnedFd>,
@@ -69,7 +60,7 @@ struct Pty {
     // no host has the pty open (qmicli opens and closes it per run).
     _slave: OwnedFd,
     path: PathBuf,
-    _link: Link,
+    _link: Option<Link>,
 }
 
 impl Pty {
@@ -82,15 +73,7 @@ impl Pty {
             .context("resolving the pty's path")?;
         let flags = OFlag::from_bits_truncate(fcntl(&master, FcntlArg::F_GETFL)?);
         fcntl(&master, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
-        let link = match link {
-            Some(l) => {
-                let _ = std::fs::remove_file(&l);
-                std::os::unix::fs::symlink(&path, &l)
-                    .with_context(|| format!("cannot create symlink {}", l.display()))?;
-                Link(Some(l))
-            }
-            None => Link(None),
-        };
+        let link = link.map(|l| Link::create(&l, &path)).transpose()?;
         // SAFETY: the AsyncFd owns the fd, so it stays open while registered.
         let master = unsafe { AsyncFd::register_with_interest(master, Interest::READABLE)? };
         Ok(Pty {

@@ -1,7 +1,9 @@
 //! One USB/IP connection: the operation phase (the device list, or an
 //! import the named modem accepts or refuses), then URBs both ways
-//! between the host and that modem.
+//! between the host and that modem. The operation phase has a deadline
+//! and a place among a bounded number (`admission.rs`).
 
+use super::admission::{Place, OP_DEADLINE};
 use super::modem::ModemPort;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,11 +30,16 @@ pub(super) enum FromHost {
 }
 
 /// One TCP connection: the operation phase, then (if imported) URBs.
-pub(super) async fn connection(conn: u64, mut stream: TcpStream, fleet: Arc<[ModemPort]>) {
+pub(super) async fn connection(
+    conn: u64,
+    mut stream: TcpStream,
+    fleet: Arc<[ModemPort]>,
+    place: Place,
+) {
     let _ = stream.set_nodelay(true);
     // The modem asked for an import, once there is one: it hears the close.
     let mut modem = None;
-    if let Err(e) = serve_connection(conn, &mut stream, &fleet, &mut modem).await {
+    if let Err(e) = serve_connection(conn, &mut stream, &fleet, &mut modem, place).await {
         debug!(conn, "USB/IP connection: {e:#}");
     }
     let _ = stream.shutdown().await;
@@ -46,57 +53,28 @@ async fn serve_connection(
     stream: &mut TcpStream,
     fleet: &[ModemPort],
     modem: &mut Option<mpsc::Sender<FromHost>>,
+    mut place: Place,
 ) -> anyhow::Result<()> {
     let mut dec = Decoder::new();
     let mut buf = vec![0u8; READ_CHUNK];
-    let op = loop {
-        if let Some(op) = dec.next_op()? {
-            break op;
-        }
-        let n = stream.read(&mut buf).await?;
-        anyhow::ensure!(n > 0, "closed before a request");
-        dec.push(&buf[..n]);
+    let phase = tokio::time::timeout(
+        OP_DEADLINE,
+        operation(conn, stream, fleet, modem, &mut dec, &mut buf),
+    );
+    let imported = tokio::select! {
+        r = phase => match r {
+            Ok(r) => r?,
+            Err(_) => anyhow::bail!("no operation within {OP_DEADLINE:?}"),
+        },
+        _ = &mut place.evicted => anyhow::bail!("closed to make room"),
     };
-    let busid = match op {
-        Op::DevlistRequest => {
-            // Modems off the bus (resetting) are not listed.
-            let devs = fleet
-                .iter()
-                .filter_map(|m| m.offer.borrow().clone())
-                .collect();
-            stream.write_all(&Op::DevlistReply(devs).emit()).await?;
-            return Ok(());
-        }
-        Op::ImportRequest { busid } => busid,
-        other => anyhow::bail!("unexpected operation {other:?}"),
+    // An imported connection is the modem's bus: it leaves the queue.
+    drop(place);
+    let Some(mut outgoing) = imported else {
+        return Ok(());
     };
-    let port = fleet.iter().find(|m| m.busid == busid);
-    let device = port.and_then(|m| m.offer.borrow().clone());
-    let (to_host, mut outgoing) = mpsc::unbounded_channel();
-    let accepted = match (port, &device) {
-        (Some(port), Some(_)) => {
-            let engine = modem.insert(port.to_modem.clone());
-            let (accept, answer) = oneshot::channel();
-            engine
-                .send(FromHost::Import {
-                    conn,
-                    to_host,
-                    accept,
-                })
-                .await?;
-            answer.await.unwrap_or(false)
-        }
-        _ => false,
-    };
-    // A refusal is status 1 (the kernel's ST_NA: not available).
-    let reply = Op::ImportReply {
-        status: if accepted { 0 } else { 1 },
-        device: device.filter(|_| accepted),
-    };
-    stream.write_all(&reply.emit()).await?;
-    let engine = match modem {
-        Some(engine) if accepted => engine,
-        _ => return Ok(()),
+    let Some(engine) = modem else {
+        return Ok(());
     };
     loop {
         while let Some(pdu) = dec.next_pdu()? {
@@ -123,4 +101,62 @@ async fn serve_connection(
             },
         }
     }
+}
+
+/// The operation phase: a device list (then `None`: the connection ends)
+/// or an import, answered; accepted, the modem's completions for the host.
+async fn operation(
+    conn: u64,
+    stream: &mut TcpStream,
+    fleet: &[ModemPort],
+    modem: &mut Option<mpsc::Sender<FromHost>>,
+    dec: &mut Decoder,
+    buf: &mut [u8],
+) -> anyhow::Result<Option<mpsc::UnboundedReceiver<Vec<u8>>>> {
+    let op = loop {
+        if let Some(op) = dec.next_op()? {
+            break op;
+        }
+        let n = stream.read(buf).await?;
+        anyhow::ensure!(n > 0, "closed before a request");
+        dec.push(&buf[..n]);
+    };
+    let busid = match op {
+        Op::DevlistRequest => {
+            // Modems off the bus (resetting) are not listed.
+            let devs = fleet
+                .iter()
+                .filter_map(|m| m.offer.borrow().clone())
+                .collect();
+            stream.write_all(&Op::DevlistReply(devs).emit()).await?;
+            return Ok(None);
+        }
+        Op::ImportRequest { busid } => busid,
+        other => anyhow::bail!("unexpected operation {other:?}"),
+    };
+    let port = fleet.iter().find(|m| m.busid == busid);
+    let device = port.and_then(|m| m.offer.borrow().clone());
+    let (to_host, outgoing) = mpsc::unbounded_channel();
+    let accepted = match (port, &device) {
+        (Some(port), Some(_)) => {
+            let engine = modem.insert(port.to_modem.clone());
+            let (accept, answer) = oneshot::channel();
+            engine
+                .send(FromHost::Import {
+                    conn,
+                    to_host,
+                    accept,
+                })
+                .await?;
+            answer.await.unwrap_or(false)
+        }
+        _ => false,
+    };
+    // A refusal is status 1 (the kernel's ST_NA: not available).
+    let reply = Op::ImportReply {
+        status: if accepted { 0 } else { 1 },
+        device: device.filter(|_| accepted),
+    };
+    stream.write_all(&reply.emit()).await?;
+    Ok(accepted.then_some(outgoing))
 }

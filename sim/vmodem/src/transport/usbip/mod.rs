@@ -8,13 +8,18 @@
 //! each TCP connection (`connection.rs`) starts with one operation.
 //! OP_REQ_DEVLIST lists every modem on the bus; OP_REQ_IMPORT hands the
 //! connection to the modem it names, and it becomes that modem's bus.
+//! Connections that have not imported are bounded (`admission.rs`); a
+//! failed accept is logged and survived (`crate::accept`).
 
+mod admission;
 mod capture;
 mod connection;
 mod fleet;
 mod modem;
 
+use crate::accept::{self, Failure, Throttled};
 use crate::supervise::Options;
+use admission::Pending;
 use connection::connection;
 use modem::{Clock, ModemPort};
 use std::net::SocketAddr;
@@ -28,6 +33,10 @@ use vmodem_core::model::Profile;
 /// The most modems one server offers: a bound on what a mistyped count
 /// can allocate, far above what one host's vhci_hcd attaches.
 pub const MAX_MODEMS: u32 = 1024;
+
+/// The wait after closing a silent connection for its descriptor: its
+/// task closes it on the next turn of the loop.
+const EVICTED_BACK_OFF: std::time::Duration = std::time::Duration::from_millis(2);
 
 pub fn run(
     profile: Profile,
@@ -101,17 +110,33 @@ async fn serve(
     }
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut next_conn = 0u64;
+    let pending = Pending::new();
+    let mut accept_errors = Throttled::new("USB/IP accept");
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             // A modem's task ends early only on an error (its uplink).
             Some(r) = tasks.join_next() => r??,
-            r = listener.accept() => {
-                let (stream, peer) = r?;
-                next_conn += 1;
-                debug!(%peer, conn = next_conn, "USB/IP connection");
-                tokio::spawn(connection(next_conn, stream, fleet.clone()));
+            r = listener.accept() => match r {
+                Ok((stream, peer)) => {
+                    next_conn += 1;
+                    debug!(%peer, conn = next_conn, "USB/IP connection");
+                    let place = pending.admit(next_conn);
+                    tokio::spawn(connection(next_conn, stream, fleet.clone(), place));
+                }
+                Err(e) => {
+                    let (failure, mut wait) = accept::failed(&mut accept_errors, &e);
+                    // Imported connections are the modems' buses; a silent
+                    // one gives its descriptor back as soon as its task
+                    // runs, so the next accept need not wait long.
+                    if failure == Failure::Shortage
+                        && pending.evict_oldest("out of file descriptors")
+                    {
+                        wait = EVICTED_BACK_OFF;
+                    }
+                    tokio::time::sleep(wait).await;
+                }
             }
         }
     }

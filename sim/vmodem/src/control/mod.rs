@@ -3,16 +3,32 @@
 //! `{"cmd":"inject","fault":{"fault":"reset","down-ms":1500}}`,
 //! `{"cmd":"status"}`, `{"cmd":"watch"}` (then one event record per line).
 //! The socket is owner-only (0600): whoever can fire faults owns the modem.
+//! Where it lives and what it may replace: `path.rs`; each watcher's
+//! bounded queue: `watch.rs`.
 
-use anyhow::{bail, Context};
-use std::path::{Path, PathBuf};
+mod path;
+mod watch;
+
+use crate::accept::{self, Throttled};
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, warn};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tracing::debug;
+
+pub use path::{check_owner, check_uid, default_path, prepare_default, SocketFile};
+pub use watch::Watcher;
 
 /// Longest request line accepted; a fault is a few dozen bytes.
 const MAX_LINE: u64 = 16 * 1024;
+
+/// Control connections at once. A client is a person or a test script;
+/// the bound keeps a flood of them (each possibly a watcher holding up to
+/// `watch::WATCH_QUEUE` records) from growing memory or using up the
+/// process's file descriptors.
+pub const MAX_CLIENTS: usize = 128;
 
 pub use vmodem_core::control::protocol::Request;
 
@@ -21,65 +37,57 @@ pub enum ControlMsg {
     /// A request and where its reply (one JSON line) goes.
     Call(Request, oneshot::Sender<String>),
     /// Send every event record (JSON lines) here from now on.
-    Watch(mpsc::UnboundedSender<String>),
-}
-
-/// Where the socket goes when `--control` names no path.
-pub fn default_path() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d).join("vmodem.sock"),
-        _ => {
-            use std::os::unix::fs::MetadataExt;
-            // /proc/self belongs to our uid: one socket per user.
-            let uid = std::fs::metadata("/proc/self")
-                .map(|m| m.uid())
-                .unwrap_or(0);
-            std::env::temp_dir().join(format!("vmodem-{uid}.sock"))
-        }
-    }
-}
-
-/// Removes the socket file when the transport ends.
-pub struct SocketFile(PathBuf);
-impl Drop for SocketFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    Watch(Watcher),
 }
 
 /// Binds the socket (owner-only) and serves it; requests arrive on the
 /// returned channel. Must run inside the transport's tokio runtime.
 pub fn listen(path: &Path) -> anyhow::Result<(mpsc::Receiver<ControlMsg>, SocketFile)> {
-    if path.exists() {
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            bail!("{} is in use by another vmodem", path.display());
-        }
-        std::fs::remove_file(path)
-            .with_context(|| format!("cannot remove stale socket {}", path.display()))?;
-    }
+    path::clear_stale(path)?;
     // The mode is set by umask at bind time: no moment with wider access.
     let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
     let bound = UnixListener::bind(path);
     nix::sys::stat::umask(old);
     let listener = bound.with_context(|| format!("cannot bind {}", path.display()))?;
-    let guard = SocketFile(path.to_path_buf());
+    let guard = SocketFile::bound(path)?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(async move {
-        loop {
-            match listener.accept().await {
-                Ok((stream, _)) => {
-                    tokio::spawn(serve(stream, tx.clone()));
+    tokio::spawn(accept_loop(listener, tx));
+    Ok((rx, guard))
+}
+
+/// Accepts for as long as the transport runs: a failed accept (out of
+/// descriptors, a client that gave up) is logged and waited out.
+async fn accept_loop(listener: UnixListener, tx: mpsc::Sender<ControlMsg>) {
+    let clients = Arc::new(Semaphore::new(MAX_CLIENTS));
+    let mut errors = Throttled::new("control socket accept");
+    let mut refused = Throttled::new("control socket");
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => match clients.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        serve(stream, tx).await;
+                        drop(permit);
+                    });
                 }
-                Err(e) => {
-                    warn!("control socket: {e}");
-                    return;
+                Err(_) => {
+                    refused.warn(&format_args!("{MAX_CLIENTS} clients already: one refused"));
+                    let reply = error_reply(&format!(
+                        "too many control connections (at most {MAX_CLIENTS})"
+                    ));
+                    // Best effort, and never waiting on that client.
+                    let _ = stream.try_write((reply + "\n").as_bytes());
                 }
+            },
+            Err(e) => {
+                let (_, wait) = accept::failed(&mut errors, &e);
+                tokio::time::sleep(wait).await;
             }
         }
-    });
-    Ok((rx, guard))
+    }
 }
 
 fn error_reply(msg: &str) -> String {
@@ -112,8 +120,8 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<ControlMsg>) {
         let reply = match Request::parse(&text) {
             Err(e) => error_reply(&format!("bad request: {e}")),
             Ok(Request::Watch) => {
-                let (wtx, mut wrx) = mpsc::unbounded_channel();
-                if tx.send(ControlMsg::Watch(wtx)).await.is_err() {
+                let (watcher, mut wrx) = Watcher::channel();
+                if tx.send(ControlMsg::Watch(watcher)).await.is_err() {
                     return;
                 }
                 if wr.write_all(b"{\"ok\":true}\n").await.is_err() {
