@@ -173,7 +173,7 @@ pub struct RunArgs {
     /// The control function: what the control pty speaks, or the USB
     /// composition USB/IP boots in (`mbim`: 9, MBIM only, unless the
     /// profile's composition already has MBIM). Defaults to what the
-    /// profile's `usb_composition` implies; given, it overrides the profile
+    /// profile's `usb-composition` implies; given, it overrides the profile
     /// for this run. Not on `--transport ffs`.
     #[arg(long, value_enum)]
     composition: Option<Composition>,
@@ -238,8 +238,24 @@ pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
         None => Ok(Profile::default()),
         Some(p) => {
             let text = crate::file::read_text(p, "profile", crate::file::PROFILE_CAP)?;
+            warn_old_spellings(&text, p);
             Ok(Profile::from_toml(&text, &p.display().to_string())?)
         }
+    }
+}
+
+/// Names every key of a profile or scenario file still in the old
+/// snake_case spelling, which loads but is on its way out.
+pub fn warn_old_spellings(text: &str, path: &std::path::Path) {
+    for o in vmodem_core::key_spelling::to_kebab(text).1 {
+        eprintln!(
+            "vmodem: warning: {}:{}:{}: `{}` is the old spelling of `{}`",
+            path.display(),
+            o.line,
+            o.column,
+            o.old,
+            o.new
+        );
     }
 }
 
