@@ -137,7 +137,11 @@ mod tests {
         let e = Profile::from_toml(&old.replace("pin-retries = 3", "pin-retries = \"x\""), "o")
             .unwrap_err()
             .to_string();
-        let line = old.lines().position(|l| l.starts_with("pin-retries")).unwrap() + 1;
+        let line = old
+            .lines()
+            .position(|l| l.starts_with("pin-retries"))
+            .unwrap()
+            + 1;
         assert!(e.starts_with(&format!("o:{line}:15")), "{e}");
     }
 

@@ -371,5 +371,8 @@ fn the_log_puts_causes_before_effects() {
     let pin = first(r#""action":"verify-pin""#);
     let ready = first(r#""event":"sim","state":"ready""#);
     assert!(pin < ready, "{log}");
-    assert!(first(r#""state":"booted""#) < first(r#""event":"host""#), "{log}");
+    assert!(
+        first(r#""state":"booted""#) < first(r#""event":"host""#),
+        "{log}"
+    );
 }

@@ -416,7 +416,13 @@ mod tests {
             .unwrap()
             .render_long_help()
             .to_string();
-        for name in ["control", "notification", "data-in", "serial-at", "serial-nmea"] {
+        for name in [
+            "control",
+            "notification",
+            "data-in",
+            "serial-at",
+            "serial-nmea",
+        ] {
             assert!(e.contains(name), "{name} missing from {e}");
             assert!(help.contains(name), "{name} missing from {help}");
         }

@@ -234,7 +234,10 @@ mod tests {
         .unwrap();
         let t = render("ev", &log, None).unwrap();
         let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0], "Timeline of ev (simulated seconds since power-on)");
+        assert_eq!(
+            lines[0],
+            "Timeline of ev (simulated seconds since power-on)"
+        );
         assert_eq!(
             lines[1],
             "    1.500  vmodem  registration: registered on LTE"
@@ -315,7 +318,11 @@ mod tests {
             let what: Vec<&str> = t.lines().skip(1).map(|l| &l[19..]).collect();
             assert_eq!(
                 what,
-                ["scripted host: verify-pin", "SIM: ready", "registration: searching"]
+                [
+                    "scripted host: verify-pin",
+                    "SIM: ready",
+                    "registration: searching"
+                ]
             );
         }
     }
