@@ -8,6 +8,7 @@ mod acceptance;
 mod at;
 mod bootloader;
 mod capture;
+mod cli;
 mod ctl;
 mod dms;
 mod documented_commands;

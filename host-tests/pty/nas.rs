@@ -11,7 +11,7 @@ fn pinless(tag: &str) -> (Vmodem, TempDir) {
     let dir = tempdir(&format!("{tag}-profile"));
     let path = dir.0.join("nopin.toml");
     let text = vmodem_core::model::profile::DEFAULT_PROFILE
-        .replace("pin_enabled = true", "pin_enabled = false");
+        .replace("pin-enabled = true", "pin-enabled = false");
     std::fs::write(&path, text).unwrap();
     let m = Vmodem::start(tag, &["--profile", path.to_str().unwrap()]);
     m.wait_for(

@@ -124,11 +124,11 @@ vm_check "udev, D-Bus and ModemManager started" vm_start_stack --log-timestamps
 vm_check "udev rules reloaded with the port hints" udevadm control --reload
 
 # The shipped profile, without the failsafe and with one short down time.
-"$bin" profile default | sed -e 's/^failsafe_resets = .*/failsafe_resets = 0/' \
-  -e "s/^down_ms_m\(in\|ax\) = .*/down_ms_m\1 = $down_ms/" >"$profile"
-vm_check "soak profile: failsafe off" grep -qx 'failsafe_resets = 0' "$profile"
+"$bin" profile default | sed -e 's/^failsafe-resets = .*/failsafe-resets = 0/' \
+  -e "s/^down-ms-m\(in\|ax\) = .*/down-ms-m\1 = $down_ms/" >"$profile"
+vm_check "soak profile: failsafe off" grep -qx 'failsafe-resets = 0' "$profile"
 vm_check "soak profile: every reset off the bus for $down_ms ms" \
-  test "$(grep -cx "down_ms_m[ia][nx] = $down_ms" "$profile")" -eq 2
+  test "$(grep -cx "down-ms-m[ia][nx] = $down_ms" "$profile")" -eq 2
 vm_check "soak profile is valid" "$bin" profile check "$profile"
 
 # ModemManager's modem list as events: "(+) .../Modem/N", "(-) .../Modem/N".

@@ -163,9 +163,9 @@ field() { sed -n "s/^ *| *$1: \([^ ,]*\).*/\1/p" <<<"$bearer" | head -1; }
 addr="$(field address)" prefix="$(field prefix)" gw="$(field gateway)" dns="$(field dns)"
 net="$(field interface)"
 vm_check "connect: bearer address from the profile ($addr)" \
-  grep -qx "ipv4_address = \"$addr\"" "$profile"
+  grep -qx "ipv4-address = \"$addr\"" "$profile"
 vm_check "connect: bearer gateway from the profile ($gw)" \
-  grep -qx "ipv4_gateway = \"$gw\"" "$profile"
+  grep -qx "ipv4-gateway = \"$gw\"" "$profile"
 vm_check "connect: bearer has a DNS server ($dns)" test -n "$dns"
 vm_check "connect: the bearer's netdev ($net) is qmi_wwan's on vhci" \
   sh -c "readlink -f /sys/class/net/$net | grep -q vhci"

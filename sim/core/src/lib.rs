@@ -17,6 +17,7 @@ pub mod capture;
 pub mod control;
 pub mod fault;
 pub mod fuzzing;
+pub mod key_spelling;
 pub mod mbim;
 pub mod model;
 pub mod net;

@@ -116,29 +116,29 @@ fn profile_rejects_impossible_power_with_place() {
     let with = |from: &str, to: &str| DEFAULT_PROFILE.replace(from, to);
     for (from, to, why) in [
         (
-            "cable_ohms = 0.25",
-            "cable_ohms = -0.5",
+            "cable-ohms = 0.25",
+            "cable-ohms = -0.5",
             "expected zero or more",
         ),
         (
-            "capacitance_uf = 100.0",
-            "capacitance_uf = 0.0",
+            "capacitance-uf = 100.0",
+            "capacitance-uf = 0.0",
             "capacitance above zero",
         ),
         (
-            "brownout_volts = 3.3",
-            "brownout_volts = 6.0",
-            "between 0 and source_volts",
+            "brownout-volts = 3.3",
+            "brownout-volts = 6.0",
+            "between 0 and source-volts",
         ),
         ("[power]\n", "[power]\ncolour = 1\n", "colour"),
-        ("down_ms_min = 1000", "down_ms_min = 3000", "exceeds"),
+        ("down-ms-min = 1000", "down-ms-min = 3000", "exceeds"),
     ] {
         let e = Profile::from_toml(&with(from, to), "p.toml")
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("p.toml:") && e.contains(why), "{to}: {e}");
     }
-    let p = Profile::from_toml(&with("cable_ohms = 0.25", "cable_ohms = 1.5"), "p.toml").unwrap();
+    let p = Profile::from_toml(&with("cable-ohms = 0.25", "cable-ohms = 1.5"), "p.toml").unwrap();
     assert_eq!(p.power.cable_ohms, 1.5);
     assert_eq!(Profile::default().power, Default::default());
 }

@@ -20,12 +20,12 @@ fn setup() -> impl Strategy<Value = PowerSetup> {
         prop_oneof![Just(*r.start()), Just(*r.end()), r]
     };
     (
-        edge("source_volts"),
-        edge("cable_ohms"),
-        edge("connector_ohms"),
-        edge("capacitance_uf"),
+        edge("source-volts"),
+        edge("cable-ohms"),
+        edge("connector-ohms"),
+        edge("capacitance-uf"),
         0.05f64..0.95,
-        edge("brownout_holdoff_ms"),
+        edge("brownout-holdoff-ms"),
         prop::collection::vec(0.0f64..=10.0, 13),
     )
         .prop_map(|(source, cable, connector, cap, th, holdoff, a)| {

@@ -355,3 +355,24 @@ fn power_changes_outside_the_bounds_are_refused() {
     })
     .is_ok());
 }
+
+/// The log is in causal order: the host's request before what it caused,
+/// the module's boot before the host's first request.
+#[test]
+fn the_log_puts_causes_before_effects() {
+    let log = json(&run(&shipped("pin-reset.toml"), 7, 60));
+    let lines: Vec<&str> = log.lines().collect();
+    let first = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in {log}"))
+    };
+    let pin = first(r#""action":"verify-pin""#);
+    let ready = first(r#""event":"sim","state":"ready""#);
+    assert!(pin < ready, "{log}");
+    assert!(
+        first(r#""state":"booted""#) < first(r#""event":"host""#),
+        "{log}"
+    );
+}

@@ -48,6 +48,7 @@ enum Command {
     /// Run a scenario headless in simulated time with a scripted host;
     /// prints the event log as JSON lines.
     Simulate {
+        /// The scenario file (TOML, see docs/scenarios.md).
         file: PathBuf,
         /// Overrides the scenario's seed.
         #[arg(long)]
@@ -65,6 +66,7 @@ enum Command {
     /// Plot the module's supply voltage and current from an event log
     /// (SVG), with the resets and the boot-loader switch marked.
     Plot {
+        /// The event log (`vmodem simulate --supply` or `vmodem run --events`).
         events: PathBuf,
         /// Where to write the SVG.
         #[arg(short, long, default_value = "power.svg")]
@@ -76,6 +78,7 @@ enum Command {
     /// Print an event log as a timeline, one line per event, optionally
     /// beside ModemManager's view recorded during the run.
     Timeline {
+        /// The event log (`vmodem simulate` or `vmodem run --events`).
         events: PathBuf,
         /// Lines `<wall-ms> <text>` (see docs/demo.md).
         #[arg(long, value_name = "FILE")]
@@ -86,7 +89,10 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum ScenarioCommand {
     /// Check a scenario file (and its profile); errors name file:line:column.
-    Check { file: PathBuf },
+    Check {
+        /// The scenario file (TOML).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,7 +100,10 @@ enum ProfileCommand {
     /// Print the default profile, to copy and edit.
     Default,
     /// Check a profile file and report the first error with its place.
-    Check { file: PathBuf },
+    Check {
+        /// The profile file (TOML).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -164,7 +173,7 @@ pub struct RunArgs {
     /// The control function: what the control pty speaks, or the USB
     /// composition USB/IP boots in (`mbim`: 9, MBIM only, unless the
     /// profile's composition already has MBIM). Defaults to what the
-    /// profile's `usb_composition` implies; given, it overrides the profile
+    /// profile's `usb-composition` implies; given, it overrides the profile
     /// for this run. Not on `--transport ffs`.
     #[arg(long, value_enum)]
     composition: Option<Composition>,
@@ -229,8 +238,24 @@ pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
         None => Ok(Profile::default()),
         Some(p) => {
             let text = crate::file::read_text(p, "profile", crate::file::PROFILE_CAP)?;
+            warn_old_spellings(&text, p);
             Ok(Profile::from_toml(&text, &p.display().to_string())?)
         }
+    }
+}
+
+/// Names every key of a profile or scenario file still in the old
+/// snake_case spelling, which loads but is on its way out.
+pub fn warn_old_spellings(text: &str, path: &std::path::Path) {
+    for o in vmodem_core::key_spelling::to_kebab(text).1 {
+        eprintln!(
+            "vmodem: warning: {}:{}:{}: `{}` is the old spelling of `{}`",
+            path.display(),
+            o.line,
+            o.column,
+            o.old,
+            o.new
+        );
     }
 }
 
@@ -348,6 +373,74 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+
+    /// `vmodem …` paths of every subcommand and argument without a
+    /// description, rendering each command's help on the way.
+    fn undescribed(cmd: &mut clap::Command, path: &str, out: &mut Vec<String>) {
+        let help = cmd.render_long_help().to_string();
+        assert!(help.contains("Usage:"), "{path}: {help}");
+        if cmd.get_about().is_none() && cmd.get_long_about().is_none() {
+            out.push(format!("{path} (subcommand)"));
+        }
+        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            let described = arg.get_help().or(arg.get_long_help());
+            if described.is_none_or(|h| h.to_string().trim().is_empty()) {
+                out.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        // clap's own `help` subcommand mirrors the tree: checked once.
+        for sub in cmd.get_subcommands_mut().filter(|s| s.get_name() != "help") {
+            let p = format!("{path} {}", sub.get_name());
+            undescribed(sub, &p, out);
+        }
+    }
+
+    #[test]
+    fn every_subcommand_and_argument_is_described() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        undescribed(&mut cmd, "vmodem", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:?}");
+    }
+
+    #[test]
+    fn a_bad_stall_endpoint_is_refused_in_the_help_s_names() {
+        let e = Cli::try_parse_from(["vmodem", "ctl", "stall", "serial"]).unwrap_err();
+        let e = e.to_string();
+        assert!(e.contains("invalid value 'serial'"), "{e}");
+        let help = Cli::command()
+            .find_subcommand_mut("ctl")
+            .and_then(|c| c.find_subcommand_mut("stall"))
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for name in [
+            "control",
+            "notification",
+            "data-in",
+            "serial-at",
+            "serial-nmea",
+        ] {
+            assert!(e.contains(name), "{name} missing from {e}");
+            assert!(help.contains(name), "{name} missing from {help}");
+        }
+        let ok = Cli::try_parse_from(["vmodem", "ctl", "stall", "serial-dm"]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn the_help_check_names_what_lacks_a_description() {
+        let mut cmd = clap::Command::new("x")
+            .about("described")
+            .arg(clap::Arg::new("bare").long("bare"))
+            .subcommand(clap::Command::new("quiet"));
+        cmd.build();
+        let mut missing = Vec::new();
+        undescribed(&mut cmd, "x", &mut missing);
+        assert_eq!(missing, ["x bare", "x quiet (subcommand)"]);
+    }
 
     #[test]
     fn the_profile_composition_picks_the_control_function() {

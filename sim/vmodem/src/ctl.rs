@@ -26,7 +26,9 @@ enum CtlCommand {
     Watch,
     /// Firmware reset: off the bus, then a fresh boot.
     Reset {
-        #[arg(long)]
+        /// How long the module stays off the bus (default: drawn from the
+        /// profile's range with the seed).
+        #[arg(long, value_name = "MS")]
         down_ms: Option<u64>,
     },
     /// Firmware crash: silent until a power cycle.
@@ -35,74 +37,134 @@ enum CtlCommand {
     PowerCycle,
     /// USB disconnect without a reset.
     Disconnect {
-        #[arg(long)]
+        /// Come back by itself after this long (default: stay off until
+        /// `vmodem ctl reconnect`).
+        #[arg(long, value_name = "MS")]
         down_ms: Option<u64>,
     },
+    /// Back on the bus after a disconnect.
     Reconnect,
     /// Fall into the boot loader now.
     Bootloader,
+    /// Pull the SIM card out.
     SimRemove,
+    /// Put the SIM card back (it asks for its PIN again if enabled).
     SimInsert,
     /// The network drops the registration.
     Deregister,
     /// The serving network becomes (on) or stops being (off) a roaming one.
     Roaming {
+        /// `on`: roaming; `off`: home network.
         state: OnOff,
     },
     /// No usable signal for a while.
     SignalLoss {
-        #[arg(long)]
+        /// How long the signal stays away.
+        #[arg(long, value_name = "MS")]
         duration_ms: u64,
     },
     /// The network deactivates every bearer.
     BearerDrop,
     /// Mangle the next control responses.
     Responses {
+        /// What happens to each response.
         #[arg(long, value_enum)]
         mangle: MangleArg,
-        /// For `--mangle delay`.
+        /// The delay, for `--mangle delay`.
         #[arg(long)]
         ms: Option<u64>,
+        /// How many responses in a row are mangled.
         #[arg(long, default_value_t = 1)]
         count: u32,
     },
-    /// An endpoint stops completing transfers: control, notification,
-    /// data-in, data-out, serial-at, serial-dm, serial-nmea.
+    /// An endpoint stops completing transfers.
     Stall {
-        endpoint: String,
-        #[arg(long)]
+        /// Which transfer path stops.
+        #[arg(value_enum)]
+        endpoint: EndpointArg,
+        /// How long (default: until the next reset).
+        #[arg(long, value_name = "MS")]
         duration_ms: Option<u64>,
     },
     /// Change the power set-up (only the given values).
     Power {
-        #[arg(long)]
+        /// The supply's open-circuit voltage.
+        #[arg(long, value_name = "VOLTS")]
         source_volts: Option<f64>,
-        #[arg(long)]
+        /// The cable's resistance (both conductors).
+        #[arg(long, value_name = "OHMS")]
         cable_ohms: Option<f64>,
-        #[arg(long)]
+        /// The connectors' resistance.
+        #[arg(long, value_name = "OHMS")]
         connector_ohms: Option<f64>,
-        #[arg(long)]
+        /// The module's bulk capacitance.
+        #[arg(long, value_name = "MICROFARADS")]
         capacitance_uf: Option<f64>,
     },
     /// Any fault as JSON, as in a scenario's `inject` table:
     /// '{"fault":"reset","down-ms":1500}'.
     Fault {
+        /// One fault object, in the scenario file's vocabulary.
         json: String,
     },
 }
 
+/// The stallable endpoints, named as in a scenario's `stall` fault
+/// (`{serial = "at"}` is `serial-at` here).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EndpointArg {
+    /// Control responses (cdc-wdm reads get nothing).
+    Control,
+    /// The interrupt endpoint ("response available" notifications).
+    Notification,
+    /// Packets to the host.
+    DataIn,
+    /// Packets from the host.
+    DataOut,
+    /// The AT port.
+    SerialAt,
+    /// The DM/QCDM port.
+    SerialDm,
+    /// The NMEA port.
+    SerialNmea,
+    /// The boot loader's QDL port.
+    SerialDownload,
+}
+
+impl EndpointArg {
+    fn json(self) -> Value {
+        match self {
+            EndpointArg::Control => json!("control"),
+            EndpointArg::Notification => json!("notification"),
+            EndpointArg::DataIn => json!("data-in"),
+            EndpointArg::DataOut => json!("data-out"),
+            EndpointArg::SerialAt => json!({"serial": "at"}),
+            EndpointArg::SerialDm => json!({"serial": "dm"}),
+            EndpointArg::SerialNmea => json!({"serial": "nmea"}),
+            EndpointArg::SerialDownload => json!({"serial": "download"}),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum OnOff {
+    /// Roaming.
     On,
+    /// Home network.
     Off,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum MangleArg {
+    /// Held back for --ms.
     Delay,
+    /// Never sent.
     Drop,
+    /// Sent twice.
     Duplicate,
+    /// Cut to half its length.
     Truncate,
+    /// Sent with a transaction id the host never used.
     WrongTxn,
 }
 
@@ -142,11 +204,7 @@ fn fault(cmd: &CtlCommand) -> anyhow::Result<Option<Fault>> {
             endpoint,
             duration_ms,
         } => {
-            let ep = match endpoint.strip_prefix("serial-") {
-                Some(port) => json!({ "serial": port }),
-                None => json!(endpoint),
-            };
-            json!({"fault": "stall", "endpoint": ep, "duration-ms": duration_ms})
+            json!({"fault": "stall", "endpoint": endpoint.json(), "duration-ms": duration_ms})
         }
         CtlCommand::Power {
             source_volts,

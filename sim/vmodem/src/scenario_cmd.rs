@@ -9,6 +9,7 @@ use vmodem_core::time::Duration;
 /// A scenario file with the profile it names, loaded relative to it.
 pub fn load(path: &Path) -> anyhow::Result<(Scenario, Profile)> {
     let text = crate::file::read_text(path, "scenario", crate::file::SCENARIO_CAP)?;
+    crate::cli::warn_old_spellings(&text, path);
     let scenario = Scenario::from_toml(&text, &path.display().to_string())?;
     let profile = match &scenario.profile {
         None => Profile::default(),

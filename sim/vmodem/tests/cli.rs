@@ -35,11 +35,11 @@ fn default_profile_round_trips_through_check() {
 #[test]
 fn a_bad_profile_names_file_line_and_column() {
     let (_, text) = vmodem(&["profile", "default"]);
-    let bad = text.replace("pin_retries = 3", "pin_retries = \"three\"");
+    let bad = text.replace("pin-retries = 3", "pin-retries = \"three\"");
     let p = temp_file("bad.toml", &bad);
     let line = bad
         .lines()
-        .position(|l| l.starts_with("pin_retries"))
+        .position(|l| l.starts_with("pin-retries"))
         .unwrap()
         + 1;
     let (ok, out) = vmodem(&["profile", "check", p.to_str().unwrap()]);
@@ -61,4 +61,43 @@ fn a_missing_profile_is_a_clear_error() {
         out.contains("cannot read profile /nonexistent/unit.toml"),
         "{out}"
     );
+}
+
+#[test]
+fn the_default_profile_spells_every_key_in_kebab_case() {
+    let (ok, text) = vmodem(&["profile", "default"]);
+    assert!(ok);
+    let snake: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.split('=').next().unwrap().contains('_'))
+        .collect();
+    assert!(snake.is_empty(), "{snake:?}");
+    assert!(text.contains("\ncable-ohms = "), "{text}");
+}
+
+#[test]
+fn an_old_spelling_loads_with_a_warning_naming_file_line_and_new_spelling() {
+    let (_, text) = vmodem(&["profile", "default"]);
+    let old = text
+        .replace("cable-ohms = ", "cable_ohms = ")
+        .replace("pin-retries = ", "pin_retries = ");
+    let p = temp_file("old.toml", &old);
+    let line_of = |key: &str| old.lines().position(|l| l.starts_with(key)).unwrap() + 1;
+    let (ok, out) = vmodem(&["profile", "check", p.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    for (key, new) in [("pin_retries", "pin-retries"), ("cable_ohms", "cable-ohms")] {
+        let want = format!(
+            "vmodem: warning: {}:{}:1: `{key}` is the old spelling of `{new}`",
+            p.display(),
+            line_of(key)
+        );
+        assert!(out.contains(&want), "expected {want} in: {out}");
+    }
+    std::fs::remove_file(p).unwrap();
+    // The kebab-case file loads without a word.
+    let p = temp_file("new.toml", &text);
+    let (ok, out) = vmodem(&["profile", "check", p.to_str().unwrap()]);
+    assert!(ok && !out.contains("warning"), "{out}");
+    std::fs::remove_file(p).unwrap();
 }

@@ -61,7 +61,7 @@ fn a_scenario_names_its_profile_relative_to_itself() {
     let dir = temp("rel");
     std::fs::create_dir_all(&dir).unwrap();
     let (_, profile, _) = vmodem(&["profile", "default"]);
-    let bad = profile.replace("pin_retries = 3", "pin_retries = \"x\"");
+    let bad = profile.replace("pin-retries = 3", "pin-retries = \"x\"");
     std::fs::write(dir.join("unit.toml"), bad).unwrap();
     std::fs::write(dir.join("s.toml"), "profile = \"unit.toml\"\n").unwrap();
     let (ok, _, err) = vmodem(&["scenario", "check", dir.join("s.toml").to_str().unwrap()]);

@@ -20,7 +20,7 @@ pub const BOOT_TIME: Duration = Duration::from_millis(1000);
 
 /// The `[bootloader]` profile section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 pub struct BootloaderProfile {
     /// The QDL protocol version the boot loader speaks.
     pub qdl_version: u8,

@@ -131,7 +131,8 @@ pub enum Happening {
         volts: f64,
     },
     OperatingMode {
-        mode: u8,
+        /// libqmi's name: online, low-power, offline, …
+        mode: &'static str,
     },
     Sim {
         state: &'static str,
@@ -151,7 +152,7 @@ impl Happening {
     /// The log's view of a device event; signal updates are left out.
     pub(super) fn of(ev: &DeviceEvent, dev: &Device) -> Option<Happening> {
         Some(match *ev {
-            DeviceEvent::OperatingMode(m) => Happening::OperatingMode { mode: m as u8 },
+            DeviceEvent::OperatingMode(m) => Happening::OperatingMode { mode: m.name() },
             DeviceEvent::SimState(s) => Happening::Sim {
                 state: match s {
                     SimState::Absent => "absent",
@@ -179,5 +180,29 @@ impl Happening {
             }
             DeviceEvent::Signal => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::profile::Profile;
+    use crate::model::OperatingMode;
+
+    #[test]
+    fn operating_modes_are_logged_by_name() {
+        let dev = Device::new(Profile::default(), 1, Instant::from_millis(0));
+        for (mode, name) in [
+            (OperatingMode::Online, "online"),
+            (OperatingMode::LowPower, "low-power"),
+            (OperatingMode::PersistentLowPower, "persistent-low-power"),
+        ] {
+            let h = Happening::of(&DeviceEvent::OperatingMode(mode), &dev).unwrap();
+            let v = serde_json::to_value(&h).unwrap();
+            assert_eq!(
+                v,
+                serde_json::json!({"event": "operating-mode", "mode": name})
+            );
+        }
     }
 }

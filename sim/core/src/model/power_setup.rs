@@ -24,7 +24,7 @@ pub struct PowerSetup {
 
 /// Current drawn at the module's supply input, amps, per radio state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 pub struct LoadTable {
     /// Firmware not running (in reset, crashed).
     #[serde(deserialize_with = "amps")]
@@ -43,7 +43,7 @@ pub struct LoadTable {
 
 /// The load of one radio technology.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RatLoad {
     #[serde(deserialize_with = "amps")]
     pub search_amps: f64,
@@ -61,7 +61,7 @@ pub struct RatLoad {
 
 /// A transmit burst: this current instead of the state's, for this long.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Peak {
     #[serde(deserialize_with = "amps")]
     pub amps: f64,
@@ -119,11 +119,11 @@ impl PowerSetup {
     /// in its [`BOUNDS`] range; the error names the field and the range.
     pub fn check(&self) -> Result<(), String> {
         for (key, v) in [
-            ("source_volts", self.source_volts),
-            ("cable_ohms", self.cable_ohms),
-            ("connector_ohms", self.connector_ohms),
-            ("capacitance_uf", self.capacitance_uf),
-            ("brownout_holdoff_ms", self.brownout_holdoff_ms),
+            ("source-volts", self.source_volts),
+            ("cable-ohms", self.cable_ohms),
+            ("connector-ohms", self.connector_ohms),
+            ("capacitance-uf", self.capacitance_uf),
+            ("brownout-holdoff-ms", self.brownout_holdoff_ms),
         ] {
             check_bound(key, v)?;
         }
@@ -132,20 +132,20 @@ impl PowerSetup {
             || self.brownout_volts >= self.source_volts
         {
             return Err(format!(
-                "brownout_volts must lie between 0 and source_volts {} V, not {}",
+                "brownout-volts must lie between 0 and source-volts {} V, not {}",
                 self.source_volts, self.brownout_volts
             ));
         }
         let l = &self.load;
         let mut amps = vec![
-            ("load.off_amps", l.off_amps),
-            ("load.low_power_amps", l.low_power_amps),
-            ("load.idle_amps", l.idle_amps),
+            ("load.off-amps", l.off_amps),
+            ("load.low-power-amps", l.low_power_amps),
+            ("load.idle-amps", l.idle_amps),
         ];
         for (name, rat) in [("umts", &l.umts), ("lte", &l.lte)] {
             if rat.peak_period_ms <= rat.periodic_peak.ms {
                 return Err(format!(
-                    "load.{name}: peak_period_ms must exceed periodic_peak.ms"
+                    "load.{name}: peak-period-ms must exceed periodic-peak.ms"
                 ));
             }
             for v in [
@@ -196,31 +196,31 @@ pub struct Bound {
 /// capacitor outside 0.1 µF to 100 mF is not a module's bulk capacitor.
 pub const BOUNDS: [Bound; 5] = [
     Bound {
-        key: "source_volts",
+        key: "source-volts",
         min: 0.5,
         max: 30.0,
         unit: "V",
     },
     Bound {
-        key: "cable_ohms",
+        key: "cable-ohms",
         min: 0.0,
         max: 10.0,
         unit: "Ω",
     },
     Bound {
-        key: "connector_ohms",
+        key: "connector-ohms",
         min: 0.0,
         max: 10.0,
         unit: "Ω",
     },
     Bound {
-        key: "capacitance_uf",
+        key: "capacitance-uf",
         min: 0.1,
         max: 100_000.0,
         unit: "µF",
     },
     Bound {
-        key: "brownout_holdoff_ms",
+        key: "brownout-holdoff-ms",
         min: 0.0,
         max: 10_000.0,
         unit: "ms",
@@ -230,9 +230,9 @@ pub const BOUNDS: [Bound; 5] = [
 /// Currents of the load table, amps.
 pub const AMPS: std::ops::RangeInclusive<f64> = 0.0..=10.0;
 
-/// The bound of `key` (snake_case or with dashes).
+/// The bound of `key` (kebab-case, or the old snake_case).
 pub fn bound(key: &str) -> Option<Bound> {
-    let key = key.replace('-', "_");
+    let key = key.replace('_', "-");
     BOUNDS.iter().copied().find(|b| b.key == key)
 }
 
@@ -254,7 +254,7 @@ pub fn check_bound(key: &str, v: f64) -> Result<(), String> {
 
 /// The same fields without the cross-field checks, for `try_from`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 struct RawSetup {
     #[serde(deserialize_with = "volts")]
     source_volts: f64,

@@ -28,7 +28,7 @@ pub struct Profile {
 
 /// Where the simulated GNSS receiver finds itself.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 pub struct GpsProfile {
     /// Degrees, north positive.
     pub latitude: f64,
@@ -53,7 +53,7 @@ impl Default for GpsProfile {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Identity {
     pub manufacturer: String,
     pub model: String,
@@ -76,7 +76,7 @@ pub struct Identity {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SimProfile {
     pub iccid: String,
     pub imsi: String,
@@ -97,7 +97,7 @@ pub enum Technology {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct NetworkProfile {
     pub mcc: String,
     pub mnc: String,
@@ -119,7 +119,7 @@ pub struct NetworkProfile {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ApnProfile {
     pub name: String,
     pub ipv4_address: Ipv4Addr,
@@ -186,8 +186,12 @@ fn digits(v: &str, n: usize, m: usize, what: &str) -> Result<(), String> {
 
 impl Profile {
     /// Parses and validates a profile; `source` names the file in errors.
+    /// Keys in the old snake_case spelling are accepted
+    /// ([`crate::key_spelling`]).
     pub fn from_toml(text: &str, source: &str) -> Result<Profile, ProfileError> {
-        let p: Profile = toml::from_str(text).map_err(|e| {
+        // Same byte offsets as `text`: places stay those of the file.
+        let (kebab, _) = crate::key_spelling::to_kebab(text);
+        let p: Profile = toml::from_str(&kebab).map_err(|e| {
             let pos = e
                 .span()
                 .map(|s| line_col(text, s.start))
@@ -196,7 +200,7 @@ impl Profile {
             ProfileError::Syntax(format!("{pos}{}", e.message()))
         })?;
         p.validate().map_err(|(field, problem)| {
-            let place = match super::toml_place::place_of(text, &field) {
+            let place = match super::toml_place::place_of(&kebab, &field) {
                 Some((l, c)) => format!("{source}:{l}:{c}: "),
                 None => format!("{source}: "),
             };
@@ -225,8 +229,8 @@ impl Profile {
             )));
         }
         if !id.usb_compositions_supported.contains(&id.usb_composition) {
-            return Err(at("identity.usb_composition")(format!(
-                "expected one of usb_compositions_supported {:?}, not {}",
+            return Err(at("identity.usb-composition")(format!(
+                "expected one of usb-compositions-supported {:?}, not {}",
                 id.usb_compositions_supported, id.usb_composition
             )));
         }
@@ -256,20 +260,20 @@ impl Profile {
             ));
         }
         let mut u8_strings = vec![
-            ("network.operator_name".to_string(), &net.operator_name),
+            ("network.operator-name".to_string(), &net.operator_name),
             ("sim.spn".to_string(), &sim.spn),
         ];
         for (i, a) in net.apn.iter().enumerate() {
             let f = |k: &str| format!("network.apn.{i}.{k}");
             if a.ipv4_prefix > 32 {
                 return Err((
-                    f("ipv4_prefix"),
+                    f("ipv4-prefix"),
                     format!("expected a prefix length of 0 to 32, not {}", a.ipv4_prefix),
                 ));
             }
             if a.ipv6_prefix > 128 {
                 return Err((
-                    f("ipv6_prefix"),
+                    f("ipv6-prefix"),
                     format!(
                         "expected a prefix length of 0 to 128, not {}",
                         a.ipv6_prefix
@@ -301,18 +305,18 @@ impl Profile {
         }
         let others = [
             ("identity.revision", &id.revision),
-            ("identity.hardware_revision", &id.hardware_revision),
-            ("identity.imei_sv", &id.imei_sv),
+            ("identity.hardware-revision", &id.hardware_revision),
+            ("identity.imei-sv", &id.imei_sv),
             ("identity.esn", &id.esn),
             ("identity.meid", &id.meid),
             ("identity.serial", &id.serial),
-            ("identity.boot_version", &id.boot_version),
-            ("identity.amss_version", &id.amss_version),
+            ("identity.boot-version", &id.boot_version),
+            ("identity.amss-version", &id.amss_version),
             ("identity.sku", &id.sku),
             ("identity.carrier", &id.carrier),
-            ("identity.carrier_id", &id.carrier_id),
-            ("identity.pri_version", &id.pri_version),
-            ("identity.config_version", &id.config_version),
+            ("identity.carrier-id", &id.carrier_id),
+            ("identity.pri-version", &id.pri_version),
+            ("identity.config-version", &id.config_version),
             ("sim.msisdn", &sim.msisdn),
         ];
         for (field, v) in others {
@@ -338,7 +342,7 @@ impl Profile {
             )));
         }
         if !limits::ALTITUDE_M.contains(&gps.altitude_m) {
-            return Err(at("gps.altitude_m")(format!(
+            return Err(at("gps.altitude-m")(format!(
                 "expected metres from {} to {}, not {}",
                 limits::ALTITUDE_M.start(),
                 limits::ALTITUDE_M.end(),
@@ -346,8 +350,8 @@ impl Profile {
             )));
         }
         if self.bootloader.qdl_min_version > self.bootloader.qdl_version {
-            return Err(at("bootloader.qdl_min_version")(format!(
-                "expected at most qdl_version {}, not {}",
+            return Err(at("bootloader.qdl-min-version")(format!(
+                "expected at most qdl-version {}, not {}",
                 self.bootloader.qdl_version, self.bootloader.qdl_min_version
             )));
         }
@@ -474,9 +478,9 @@ mod tests {
         );
         let e = refused("mcc = \"", "mcc = \"1");
         assert!(e.contains("network.mcc: expected 3 decimal digits"), "{e}");
-        let e = refused("ipv4_prefix = 24", "ipv4_prefix = 33");
+        let e = refused("ipv4-prefix = 24", "ipv4-prefix = 33");
         assert!(
-            e.contains("network.apn.0.ipv4_prefix: expected a prefix length of 0 to 32, not 33"),
+            e.contains("network.apn.0.ipv4-prefix: expected a prefix length of 0 to 32, not 33"),
             "{e}"
         );
         let e = refused("latitude = 49.1666", "latitude = 91.0");
@@ -485,8 +489,8 @@ mod tests {
             "{e}"
         );
         // Non-finite numbers: TOML has nan and inf.
-        let e = refused("altitude_m = 10.0", "altitude_m = nan");
-        assert!(e.contains("gps.altitude_m: expected metres"), "{e}");
+        let e = refused("altitude-m = 10.0", "altitude-m = nan");
+        assert!(e.contains("gps.altitude-m: expected metres"), "{e}");
         let e = refused("longitude = -123.1336", "longitude = -inf");
         assert!(e.contains("gps.longitude"), "{e}");
     }

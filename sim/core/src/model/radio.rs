@@ -32,6 +32,21 @@ impl OperatingMode {
             _ => return None,
         })
     }
+    /// libqmi's name of the mode (`qmicli --dms-get-operating-mode`), as
+    /// the event log spells it.
+    pub fn name(self) -> &'static str {
+        use OperatingMode::*;
+        match self {
+            Online => "online",
+            LowPower => "low-power",
+            FactoryTest => "factory-test",
+            Offline => "offline",
+            Reset => "reset",
+            ShuttingDown => "shutting-down",
+            PersistentLowPower => "persistent-low-power",
+        }
+    }
+
     /// Whether the transmitter may be on.
     pub fn radio_on(self) -> bool {
         self == OperatingMode::Online

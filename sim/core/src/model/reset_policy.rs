@@ -31,7 +31,7 @@ impl Default for ResetPolicy {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 struct RawPolicy {
     down_ms_min: u64,
     down_ms_max: u64,
@@ -57,10 +57,10 @@ impl TryFrom<RawPolicy> for ResetPolicy {
     type Error = String;
     fn try_from(r: RawPolicy) -> Result<Self, String> {
         if r.down_ms_min > r.down_ms_max {
-            return Err("down_ms_min exceeds down_ms_max".into());
+            return Err("down-ms-min exceeds down-ms-max".into());
         }
         if r.failsafe_resets > 0 && r.failsafe_window_ms == 0 {
-            return Err("failsafe_window_ms must be above zero".into());
+            return Err("failsafe-window-ms must be above zero".into());
         }
         Ok(ResetPolicy {
             down_ms_min: r.down_ms_min,

@@ -131,8 +131,10 @@ impl Scenario {
                 message,
             }
         };
+        // Old snake_case keys are accepted (crate::key_spelling).
+        let (kebab, _) = crate::key_spelling::to_kebab(text);
         let raw: RawScenario =
-            toml::from_str(text).map_err(|e| place(e.span(), e.message().to_string()))?;
+            toml::from_str(&kebab).map_err(|e| place(e.span(), e.message().to_string()))?;
         let power = match raw.power {
             Some(p) => Some(power(p.into_inner()).map_err(|(s, m)| place(Some(s), m))?),
             None => None,

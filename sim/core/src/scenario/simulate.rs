@@ -88,6 +88,9 @@ pub fn simulate_inspecting(
 
 /// Passes frames, events and faults around until nothing moves.
 fn settle(modem: &mut Modem, director: &mut Director, host: &mut ScriptedHost, now: Instant) {
+    // What the module did by itself (boot, timers) comes before what the
+    // host does in answer.
+    director.after(modem, now);
     loop {
         let mut moved = false;
         host.handle_timeout(now);
@@ -96,6 +99,9 @@ fn settle(modem: &mut Modem, director: &mut Director, host: &mut ScriptedHost, n
             modem.handle_qmi(&f, now);
             moved = true;
         }
+        // The host's view of its request is logged before the effects the
+        // engine logs for it (`verify-pin` before `SIM: ready`).
+        moved |= answer_host(modem, director, host, now);
         director.after(modem, now);
         while let Some(ev) = modem.poll_event() {
             match ev {
@@ -108,26 +114,39 @@ fn settle(modem: &mut Modem, director: &mut Director, host: &mut ScriptedHost, n
             }
             moved = true;
         }
-        while let Some(f) = modem.poll_qmi() {
-            host.handle_frame(&f, now);
-            moved = true;
-        }
+        moved |= answer_host(modem, director, host, now);
         // Nobody listens on the serial ports or the data path here.
         for port in [SerialPort::At, SerialPort::Dm, SerialPort::Nmea] {
             while modem.poll_serial(port).is_some() {}
         }
         while modem.poll_data().is_some() {}
-        while let Some(a) = host.poll_action() {
-            director.log(
-                now,
-                What::Host {
-                    action: a.action.to_string(),
-                    ok: a.ok,
-                },
-            );
-        }
         if !moved {
             return;
         }
     }
+}
+
+/// Hands the module's responses to the host and logs what the host made
+/// of them; true when there were any.
+fn answer_host(
+    modem: &mut Modem,
+    director: &mut Director,
+    host: &mut ScriptedHost,
+    now: Instant,
+) -> bool {
+    let mut moved = false;
+    while let Some(f) = modem.poll_qmi() {
+        host.handle_frame(&f, now);
+        moved = true;
+    }
+    while let Some(a) = host.poll_action() {
+        director.log(
+            now,
+            What::Host {
+                action: a.action.to_string(),
+                ok: a.ok,
+            },
+        );
+    }
+    moved
 }

@@ -6,65 +6,98 @@ use super::events::{compact, Entry};
 use super::mm::View;
 use anyhow::bail;
 use std::fmt::Write;
+use vmodem_core::model::OperatingMode;
 
-/// The timeline as text. With `mm`, the log must carry `wall-ms`.
+/// The timeline as text, in the log's own order (the order the engine
+/// saw things happen: causes before effects), on one clock: simulated
+/// time, or with `mm` the wall clock, which ModemManager's view is merged
+/// in by. With `mm`, the log must carry `wall-ms`.
 pub fn render(name: &str, log: &[Entry], mm: Option<&[View]>) -> anyhow::Result<String> {
-    let wall = log.iter().all(|e| e.wall_ms.is_some()) && !log.is_empty();
-    if mm.is_some() && !wall {
-        bail!("{name}: records without `wall-ms` (a `vmodem simulate` log?): ModemManager's view cannot be placed beside them");
-    }
-    // (time in ms from the origin, who, what); stable-sorted by time.
-    let mut lines: Vec<(i64, &str, String)> = Vec::new();
-    let origin = match wall {
-        true => log
-            .iter()
-            .filter_map(|e| e.wall_ms)
-            .chain(mm.unwrap_or_default().iter().map(|v| v.wall_ms))
-            .min()
-            .unwrap_or(0) as i64,
-        false => 0,
+    let clock = match mm {
+        None => Clock::Simulated,
+        Some(_) if log.is_empty() || log.iter().any(|e| e.wall_ms.is_none()) => {
+            bail!("{name}: records without `wall-ms` (a `vmodem simulate` log?): ModemManager's view cannot be placed beside them")
+        }
+        Some(views) => Clock::Wall {
+            origin: log
+                .iter()
+                .filter_map(|e| e.wall_ms)
+                .chain(views.iter().map(|v| v.wall_ms))
+                .min()
+                .unwrap_or(0),
+        },
     };
+    let mut s = String::new();
+    let _ = writeln!(s, "Timeline of {name} ({})", clock.name());
+    let line = |s: &mut String, ms: i64, who: &str, what: &str| {
+        let _ = writeln!(s, "{:>9.3}  {who:<6}  {what}", ms as f64 / 1000.0);
+    };
+    let mut views = mm.unwrap_or_default().iter().peekable();
     let mut supply = Supply::default();
     for e in log {
-        let t = match e.wall_ms {
-            Some(w) if wall => w as i64 - origin,
-            _ => e.t_ms as i64,
-        };
-        match describe(e, &mut supply)? {
-            Some(what) => lines.push((t, "vmodem", what)),
-            None => continue,
+        let t = clock.at(e);
+        // ModemManager saw these before this record was written.
+        while let Some(v) = views.next_if(|v| clock.of_wall(v.wall_ms) < t) {
+            line(&mut s, clock.of_wall(v.wall_ms), "MM", &v.text);
+        }
+        if let Some(what) = describe(e, t, &mut supply)? {
+            line(&mut s, t, "vmodem", &what);
         }
     }
-    for v in mm.unwrap_or_default() {
-        lines.push((v.wall_ms as i64 - origin, "MM", v.text.clone()));
+    for v in views {
+        line(&mut s, clock.of_wall(v.wall_ms), "MM", &v.text);
     }
-    lines.sort_by_key(|l| l.0);
-    let mut s = String::new();
-    let clock = match wall {
-        true => "wall-clock seconds since the first record",
-        false => "simulated seconds",
-    };
-    let _ = writeln!(s, "Timeline of {name} ({clock})");
-    for (t, who, what) in &lines {
-        let _ = writeln!(s, "{:>9.3}  {who:<6}  {what}", *t as f64 / 1000.0);
-    }
-    if let Some(line) = supply.summary() {
-        let _ = writeln!(s, "{line}");
+    if let Some(summary) = supply.summary() {
+        let _ = writeln!(s, "{summary}");
     }
     Ok(s)
 }
 
-/// The extremes of the supply records, instead of listing them.
+/// The one clock a page is drawn on.
+#[derive(Clone, Copy)]
+enum Clock {
+    /// The engine's: ms since the modem was powered.
+    Simulated,
+    /// Unix ms, shown from the first record of either source.
+    Wall { origin: u64 },
+}
+
+impl Clock {
+    fn name(self) -> &'static str {
+        match self {
+            Clock::Simulated => "simulated seconds since power-on",
+            Clock::Wall { .. } => "wall-clock seconds since the first record",
+        }
+    }
+
+    /// A record's time in ms on this clock.
+    fn at(self, e: &Entry) -> i64 {
+        match (self, e.wall_ms) {
+            (Clock::Wall { .. }, Some(w)) => self.of_wall(w),
+            _ => e.t_ms as i64,
+        }
+    }
+
+    fn of_wall(self, wall_ms: u64) -> i64 {
+        match self {
+            Clock::Wall { origin } => wall_ms as i64 - origin as i64,
+            Clock::Simulated => 0,
+        }
+    }
+}
+
+/// The extremes of the supply records, instead of listing them; times on
+/// the page's clock.
 #[derive(Default)]
 struct Supply {
     samples: usize,
-    lowest: Option<(f64, f64)>,
-    highest_amps: Option<(f64, f64)>,
+    lowest: Option<(f64, i64)>,
+    highest_amps: Option<(f64, i64)>,
 }
 
 impl Supply {
-    fn add(&mut self, e: &Entry) -> anyhow::Result<()> {
-        let (v, a, t) = (e.num("volts")?, e.num("amps")?, e.secs());
+    fn add(&mut self, e: &Entry, t: i64) -> anyhow::Result<()> {
+        let (v, a) = (e.num("volts")?, e.num("amps")?);
         self.samples += 1;
         if self.lowest.is_none_or(|(lv, _)| v < lv) {
             self.lowest = Some((v, t));
@@ -78,17 +111,19 @@ impl Supply {
     fn summary(&self) -> Option<String> {
         let ((v, tv), (a, ta)) = (self.lowest?, self.highest_amps?);
         Some(format!(
-            "supply: {} samples (see `vmodem plot`); lowest {v:.2} V at {tv:.3} s, highest {a:.2} A at {ta:.3} s (simulated)",
-            self.samples
+            "supply: {} samples (see `vmodem plot`); lowest {v:.2} V at {:.3} s, highest {a:.2} A at {:.3} s",
+            self.samples,
+            tv as f64 / 1000.0,
+            ta as f64 / 1000.0,
         ))
     }
 }
 
 /// One record in words; `None` for what is summarised instead.
-fn describe(e: &Entry, supply: &mut Supply) -> anyhow::Result<Option<String>> {
+fn describe(e: &Entry, t: i64, supply: &mut Supply) -> anyhow::Result<Option<String>> {
     Ok(Some(match e.event.as_str() {
         "supply" => {
-            supply.add(e)?;
+            supply.add(e, t)?;
             return Ok(None);
         }
         "state" => format!("state: {}", e.text("state")?),
@@ -131,7 +166,7 @@ fn describe(e: &Entry, supply: &mut Supply) -> anyhow::Result<Option<String>> {
             e.num("window_ms")? / 1000.0
         ),
         "load" => format!("load: {} ({:.2} V)", e.text("state")?, e.num("volts")?),
-        "operating-mode" => format!("operating mode {}", e.value("mode")?),
+        "operating-mode" => format!("operating mode: {}", mode_name(e.value("mode")?)),
         "sim" => format!("SIM: {}", e.text("state")?),
         "registration" => {
             let mut s = format!("registration: {}", e.text("state")?);
@@ -155,6 +190,19 @@ fn describe(e: &Entry, supply: &mut Supply) -> anyhow::Result<Option<String>> {
         // A record this version does not know: shown, not refused.
         other => other.to_string(),
     }))
+}
+
+/// libqmi's name of an operating mode; logs of older versions carry the
+/// QMI number.
+fn mode_name(v: &serde_json::Value) -> String {
+    let known = v
+        .as_u64()
+        .and_then(|n| u8::try_from(n).ok())
+        .and_then(OperatingMode::from_u8);
+    match known {
+        Some(m) => m.name().to_string(),
+        None => compact(v),
+    }
 }
 
 /// `scenario step 2`, `scenario` (the [power] set-up), `control`.
@@ -186,7 +234,10 @@ mod tests {
         .unwrap();
         let t = render("ev", &log, None).unwrap();
         let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0], "Timeline of ev (simulated seconds)");
+        assert_eq!(
+            lines[0],
+            "Timeline of ev (simulated seconds since power-on)"
+        );
         assert_eq!(
             lines[1],
             "    1.500  vmodem  registration: registered on LTE"
@@ -227,6 +278,74 @@ mod tests {
         assert_eq!(who, ["MM", "vmodem", "MM", "vmodem", "MM"]);
         assert!(t.lines().next().unwrap().contains("wall-clock"));
         assert!(t.contains("    2.500  vmodem  RESET (cause: brownout)"));
+    }
+
+    #[test]
+    fn one_clock_per_page_simulated_unless_modemmanager_is_beside() {
+        // A `vmodem run` log: wall-clock and simulated times disagree.
+        let text = r#"{"t-ms":1000,"wall-ms":5000000,"event":"state","state":"booted"}
+{"t-ms":3000,"wall-ms":5004000,"event":"supply","volts":4.0,"amps":0.5}
+{"t-ms":4000,"wall-ms":5005000,"event":"sim","state":"ready"}"#;
+        let log = parse(text, "ev").unwrap();
+        let t = render("ev", &log, None).unwrap();
+        assert!(t.starts_with("Timeline of ev (simulated seconds since power-on)\n"));
+        assert!(t.contains("    1.000  vmodem  state: booted\n"), "{t}");
+        assert!(t.contains("    4.000  vmodem  SIM: ready\n"), "{t}");
+        assert!(t.contains("lowest 4.00 V at 3.000 s"), "{t}");
+        assert!(!t.contains("wall"), "{t}");
+        let view = mm::parse("5000000 no modem\n", "mm").unwrap();
+        let t = render("ev", &log, Some(&view)).unwrap();
+        assert!(t.starts_with("Timeline of ev (wall-clock seconds since the first record)\n"));
+        assert!(t.contains("    0.000  vmodem  state: booted\n"), "{t}");
+        assert!(t.contains("    5.000  vmodem  SIM: ready\n"), "{t}");
+        assert!(t.contains("lowest 4.00 V at 4.000 s"), "{t}");
+        assert!(!t.contains("simulated"), "{t}");
+    }
+
+    #[test]
+    fn causes_stay_before_effects() {
+        // Same millisecond, and a wall clock that stepped back: the log's
+        // order is the engine's, and the page keeps it.
+        let log = parse(
+            r#"{"t-ms":0,"wall-ms":2000,"event":"host","action":"verify-pin","ok":true}
+{"t-ms":0,"wall-ms":1999,"event":"sim","state":"ready"}
+{"t-ms":0,"wall-ms":1999,"event":"registration","state":"searching","rat":null,"roaming":false}"#,
+            "ev",
+        )
+        .unwrap();
+        for mm in [None, Some(&[][..])] {
+            let t = render("ev", &log, mm).unwrap();
+            let what: Vec<&str> = t.lines().skip(1).map(|l| &l[19..]).collect();
+            assert_eq!(
+                what,
+                [
+                    "scripted host: verify-pin",
+                    "SIM: ready",
+                    "registration: searching"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn operating_modes_are_named() {
+        let log = parse(
+            r#"{"t-ms":0,"event":"operating-mode","mode":"low-power"}
+{"t-ms":1,"event":"operating-mode","mode":6}
+{"t-ms":2,"event":"operating-mode","mode":99}"#,
+            "ev",
+        )
+        .unwrap();
+        let t = render("ev", &log, None).unwrap();
+        let what: Vec<&str> = t.lines().skip(1).map(|l| &l[19..]).collect();
+        assert_eq!(
+            what,
+            [
+                "operating mode: low-power",
+                "operating mode: persistent-low-power",
+                "operating mode: 99"
+            ]
+        );
     }
 
     #[test]

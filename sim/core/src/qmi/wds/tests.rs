@@ -219,8 +219,8 @@ fn ipv6_call_and_family_refused_by_network() {
 
     // An APN without IPv6, in a dual-stack profile.
     let text = DEFAULT_PROFILE
-        .replace("ipv6_address = \"2001:db8:64::2\"\n", "")
-        .replace("ipv6_gateway = \"2001:db8:64::1\"\n", "");
+        .replace("ipv6-address = \"2001:db8:64::2\"\n", "")
+        .replace("ipv6-gateway = \"2001:db8:64::1\"\n", "");
     let mut h = Host::with_profile(Profile::from_toml(&text, "t").unwrap(), true);
     let c = h.alloc();
     let a = h.wds(c, START_NETWORK, vec![Tlv::new(0x19, [6])]);
