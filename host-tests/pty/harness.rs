@@ -26,6 +26,24 @@ pub fn gadget_mode() -> bool {
     std::env::var("VMODEM_TRANSPORT").is_ok_and(|t| t == "ffs")
 }
 
+/// Appends the running test's name to `$VMODEM_OVER_USB_LOG`, if set: the
+/// VM tier counts a test as run over USB only if it is listed there, that
+/// is, only if it started a gadget (libtest names each test's thread after
+/// the test).
+fn record_over_usb() {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("VMODEM_OVER_USB_LOG") else {
+        return;
+    };
+    let name = std::thread::current().name().unwrap_or("?").to_owned();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("open {path:?}: {e}"));
+    writeln!(f, "{name}").unwrap_or_else(|e| panic!("write {path:?}: {e}"));
+}
+
 /// A directory removed on drop.
 pub struct TempDir(pub PathBuf);
 impl Drop for TempDir {
@@ -187,6 +205,7 @@ impl Vmodem {
             .expect("start vmodem");
         wait_until(Duration::from_secs(30), || link.exists())
             .expect("the host never created /dev/cdc-wdm0 for the gadget");
+        record_over_usb();
         Vmodem {
             child,
             link,

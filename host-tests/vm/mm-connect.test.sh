@@ -6,6 +6,8 @@
 # bearer disconnects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A missing tool is a failure of its own; the checks that use it fail too.
+vm_need python3 || true
 bin="$PWD/target/release/vmodem"
 profile="sim/core/profiles/em7305.toml"
 pv() { sed -n "s/^$1 = \"\\(.*\\)\"/\\1/p" "$profile" | head -1; }
