@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::time::Duration;
-use vmodem_core::bootloader::qdl::{QdlError, Request, Response};
+use vmodem_core::serial::download::qdl::{QdlError, Request, Response};
 use vmodem_core::wire::hdlc;
 
 /// Sends one framed request; returns the reply, or `None` if none came

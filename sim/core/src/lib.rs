@@ -7,15 +7,19 @@
 //! - [`control`]: the control-socket protocol and the status it reports.
 //! - [`Modem`]: the engine: frames and time in, frames and events out.
 //! - [`capture`]: usbmon pcap records of the USB transfers.
-//! - [`fuzzing`]: fuzz target bodies and the invariants they check.
+//! - `fuzzing` (cargo feature `fuzzing`): fuzz target bodies and the
+//!   invariants they check.
 //!
 //! Nothing here reads a clock, a socket or a global RNG: time comes in as
 //! [`time::Instant`] arguments and randomness from a seed.
+
+#![forbid(unsafe_code)]
 
 pub mod bootloader;
 pub mod capture;
 pub mod control;
 pub mod fault;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod key_spelling;
 pub mod mbim;
