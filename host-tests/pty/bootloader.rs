@@ -40,7 +40,7 @@ fn qdl_on_the_dm_link_in_bootloader_mode() {
         return; // the VM tier's bootloader.test.sh covers the gadget
     }
     let dir = tempdir("bootloader");
-    let link = dir.0.join("dm");
+    let link = dir.path().join("dm");
     let _m = Vmodem::start(
         "bootloader",
         &["--start-in-bootloader", "--dm-link", link.to_str().unwrap()],

@@ -44,23 +44,14 @@ fn record_over_usb() {
     writeln!(f, "{name}").unwrap_or_else(|e| panic!("write {path:?}: {e}"));
 }
 
-/// A directory removed on drop.
-pub struct TempDir(pub PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use tempfile::TempDir;
 
+/// A fresh directory for one test, removed when the `TempDir` drops.
 pub fn tempdir(tag: &str) -> TempDir {
-    let p = std::env::temp_dir().join(format!(
-        "vmodem-test-{tag}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    TempDir(p)
+    tempfile::Builder::new()
+        .prefix(&format!("vmodem-test-{tag}-"))
+        .tempdir()
+        .expect("create a temporary directory")
 }
 
 impl Vmodem {
@@ -71,7 +62,7 @@ impl Vmodem {
             return Self::start_gadget(tag, extra);
         }
         let dir = tempdir(tag);
-        let link = dir.0.join("qmi");
+        let link = dir.path().join("qmi");
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
             .args(["run", "--transport", "pty", "--link"])
             .arg(&link)
@@ -103,7 +94,7 @@ impl Vmodem {
     pub fn start_mbim(tag: &str, extra: &[&str]) -> Vmodem {
         require_tool("mbimcli", "libmbim-utils");
         let dir = tempdir(tag);
-        let link = dir.0.join("mbim");
+        let link = dir.path().join("mbim");
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
             .args([
                 "run",

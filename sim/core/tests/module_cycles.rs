@@ -216,7 +216,11 @@ fn describe(g: &Graph, scc: &[String]) -> String {
     let mut prev: BTreeMap<&str, &str> = BTreeMap::new();
     let mut queue = std::collections::VecDeque::from([start]);
     'search: while let Some(v) = queue.pop_front() {
-        for w in g[v].keys().map(String::as_str).filter(|w| inside.contains(w)) {
+        for w in g[v]
+            .keys()
+            .map(String::as_str)
+            .filter(|w| inside.contains(w))
+        {
             if w == start {
                 prev.insert("", v);
                 break 'search;
@@ -258,7 +262,11 @@ fn top_level_modules_form_no_cycle() {
         .filter(|c| !known.contains(c))
         .map(|c| format!("{}: {}", c.join(" <-> "), describe(&g, c)))
         .collect();
-    assert!(new.is_empty(), "module cycles in sim/core:\n{}", new.join("\n"));
+    assert!(
+        new.is_empty(),
+        "module cycles in sim/core:\n{}",
+        new.join("\n")
+    );
     let gone: Vec<String> = known
         .iter()
         .filter(|c| !found.contains(c))
