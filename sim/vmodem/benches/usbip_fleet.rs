@@ -34,6 +34,25 @@ const SEND_ENCAPSULATED: [u8; 6] = [0x21, 0, 0, 0, 8, 0];
 const GET_ENCAPSULATED: [u8; 8] = [0xA1, 1, 0, 0, 8, 0, 0x00, 0x10];
 const SET_CONFIGURATION_1: [u8; 8] = [0, 9, 1, 0, 0, 0, 0, 0];
 
+/// `cargo bench` passes --bench and gets the full table; `cargo test
+/// --benches` passes nothing and gets one short run that checks the bench
+/// still works.
+#[derive(clap::Parser)]
+struct Cli {
+    /// Modems per run, comma-separated [bench: 1,16,64,128,256; test: 4].
+    #[arg(long, value_delimiter = ',')]
+    modems: Option<Vec<u32>>,
+    /// Seconds measured per run [bench: 3; test: 0.3].
+    #[arg(long)]
+    secs: Option<f64>,
+    /// Runs per modem count, of which the median is shown [bench: 5; test: 1].
+    #[arg(long)]
+    runs: Option<usize>,
+    /// What `cargo bench` passes to every bench target.
+    #[arg(long)]
+    bench: bool,
+}
+
 struct Args {
     modems: Vec<u32>,
     secs: f64,
@@ -41,39 +60,16 @@ struct Args {
 }
 
 fn args() -> Args {
-    let all: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo bench` passes --bench; `cargo test --benches` does not, and
-    // then one short run checks that the bench still works.
-    let mut a = match all.iter().any(|a| a == "--bench") {
-        true => Args {
-            modems: vec![1, 16, 64, 128, 256],
-            secs: 3.0,
-            runs: 5,
-        },
-        false => Args {
-            modems: vec![4],
-            secs: 0.3,
-            runs: 1,
-        },
+    let cli = <Cli as clap::Parser>::parse();
+    let (modems, secs, runs) = match cli.bench {
+        true => (vec![1, 16, 64, 128, 256], 3.0, 5),
+        false => (vec![4], 0.3, 1),
     };
-    let mut it = all.into_iter();
-    while let Some(k) = it.next() {
-        let mut v = || it.next().unwrap_or_default();
-        match k.as_str() {
-            "--modems" => {
-                a.modems = v()
-                    .split(',')
-                    .map(|n| n.parse().expect("--modems 1,16,64"))
-                    .collect()
-            }
-            "--secs" => a.secs = v().parse().expect("--secs SECONDS"),
-            "--runs" => a.runs = v().parse().expect("--runs N"),
-            // What cargo bench passes to every bench target.
-            "--bench" => {}
-            other => panic!("unknown argument {other}"),
-        }
+    Args {
+        modems: cli.modems.unwrap_or(modems),
+        secs: cli.secs.unwrap_or(secs),
+        runs: cli.runs.unwrap_or(runs),
     }
-    a
 }
 
 /// The vmodem under test; killed on drop.
