@@ -94,9 +94,9 @@ vm_check "ModemManager started" vm_start_mm
 vm_check "ModemManager lists the modem" vm_wait_for 180 listed
 base="$(count_events reset)"
 for i in 1 2 3 4; do
-  vm_check "failsafe: ctl reset #$i, back as 9041" bounce reset --down-ms 1000
+  vm_check "failsafe: ctl reset #$i, back as 9041" bounce reset --down-ms 200
 done
-vm_check "failsafe: ctl reset #5" ctl reset --down-ms 1000
+vm_check "failsafe: ctl reset #5" ctl reset --down-ms 200
 vm_check "failsafe: tripped (events log)" vm_wait_for 30 sh -c "[ \$(jq -c 'select(.event==\"failsafe\")' $ev | wc -l) -ge 1 ]"
 vm_check "failsafe: five more resets logged" test "$(count_events reset)" -ge "$((base + 5))"
 vm_check "failsafe: 1199:9040 enumerated" vm_wait_for 60 lsusb -d 1199:9040
