@@ -33,8 +33,10 @@ mkdir -p target
 echo "== cargo test (unit, property and pty tiers)"
 cargo test --workspace --locked 2>&1 | tee target/test.log
 # Every bench once, in test mode: a bench that no longer runs fails here.
+# (`--bench '*'` is `--benches` without the lib and bins, whose unit tests
+# ran above.)
 echo "== cargo test --benches"
-cargo test --workspace --locked --benches 2>&1 | tee target/bench-test.log
+cargo test --workspace --locked --bench '*' 2>&1 | tee target/bench-test.log
 # libtest's "N ignored" are skips; a bench in test mode prints no such line.
 cargo_counts=$(cat target/test.log target/bench-test.log |
   awk '/^test result:/ { p += $4; f += $6; s += $8 } END { print p + 0, f + 0, s + 0 }')
@@ -49,7 +51,9 @@ else
   echo "== VM tier"
   cargo build --release --locked -p vmodem --bins --examples
   mkdir -p target/vm
-  cargo test -p vmodem --test pty --no-run --locked 2>&1 \
+  # --workspace, as above: with -p the crates' features differ and cargo
+  # would build vmodem and its tests again.
+  cargo test --workspace --test pty --no-run --locked 2>&1 \
     | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | sed "s|^|$PWD/|" > target/vm/pty-tests
   vm_rc=0
   scripts/vm/test.sh 2>&1 | tee target/vm.log || vm_rc=$?

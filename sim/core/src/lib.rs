@@ -9,6 +9,8 @@
 //! - [`capture`]: usbmon pcap records of the USB transfers.
 //! - `fuzzing` (cargo feature `fuzzing`): fuzz target bodies and the
 //!   invariants they check.
+//! - `testkit` (cargo feature `testkit`): USB/IP URBs and IP packets as a
+//!   host builds them, for tests and benches.
 //!
 //! Nothing here reads a clock, a socket or a global RNG: time comes in as
 //! [`time::Instant`] arguments and randomness from a seed.
@@ -28,6 +30,8 @@ pub mod net;
 pub mod qmi;
 pub mod scenario;
 pub mod serial;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod time;
 pub mod usb;
 pub mod usbip;
