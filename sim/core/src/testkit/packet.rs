@@ -1,6 +1,6 @@
 //! IP packets as a host's stack sends them, with valid checksums.
 
-use crate::net::checksum;
+use super::checksum;
 use std::net::Ipv4Addr;
 
 /// The bearer's IPv4 address and gateway in the default profile.
