@@ -48,9 +48,8 @@ vm_check() {
 
 # vm_wait_for TIMEOUT_S CMD...: polls CMD (quietly) every 0.2 s until it
 # succeeds; returns 1 once TIMEOUT_S has passed. Not faster: each try
-# starts processes, and under TCG a tighter loop takes the guest's CPU
-# from what it waits for (faults-failsafe's down times measured late with
-# 0.05 s).
+# starts processes, which under TCG cost more than the pause, and a
+# tighter loop takes the guest's CPU from what it waits for.
 vm_wait_for() {
   local deadline=$((SECONDS + $1))
   shift
