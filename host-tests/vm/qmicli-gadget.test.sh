@@ -22,7 +22,7 @@ log="$VM_RESULTS/qmicli-gadget.log"
 over_usb="$VM_RESULTS/qmicli-gadget.over-usb"
 rm -f "$over_usb"
 touch "$over_usb"
-pty_only='^(at|bootloader|mbim|usbip)::|^capture::tshark_'
+pty_only='^(at|bootloader|mbim|usbip|hostile_usbip)::|^capture::tshark_'
 skips=()
 while read -r name; do
   [ -n "$name" ] || continue
