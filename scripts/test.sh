@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test tier that this machine can run: formatting and lints,
-# unit and property tests, and the pty tier against the real qmicli.
-# Installs what the tests need (Debian packages) when it is missing.
+# unit and property tests, the benches once each in test mode, the pty tier
+# against the real qmicli, and the VM tier. Installs what the tests need
+# (Debian packages) when it is missing. Ends with one line,
+# "all: N passed, N failed, N skipped", over every tier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,29 +32,38 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 mkdir -p target
 echo "== cargo test (unit, property and pty tiers)"
 cargo test --workspace --locked 2>&1 | tee target/test.log
-cargo_counts=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' target/test.log)
+# Every bench once, in test mode: a bench that no longer runs fails here.
+# (`--bench '*'` is `--benches` without the lib and bins, whose unit tests
+# ran above.)
+echo "== cargo test --benches"
+cargo test --workspace --locked --bench '*' 2>&1 | tee target/bench-test.log
+# libtest's "N ignored" are skips; a bench in test mode prints no such line.
+cargo_counts=$(cat target/test.log target/bench-test.log |
+  awk '/^test result:/ { p += $4; f += $6; s += $8 } END { print p + 0, f + 0, s + 0 }')
 
 # The VM tier: real kernel drivers (qcserial, qmi_wwan, cdc_wdm) and
 # ModemManager against vmodem as a USB gadget, inside qemu. It needs root
 # for its packages; VMODEM_SKIP_VM=1 leaves it out on a machine without.
-vm_counts="0 0"
+vm_counts="0 0 0"
 if [ "${VMODEM_SKIP_VM:-0}" = 1 ]; then
   echo "== VM tier left out (VMODEM_SKIP_VM=1)"
 else
   echo "== VM tier"
   cargo build --release --locked -p vmodem --bins --examples
   mkdir -p target/vm
-  cargo test -p vmodem --test pty --no-run --locked 2>&1 \
+  # --workspace, as above: with -p the crates' features differ and cargo
+  # would build vmodem and its tests again.
+  cargo test --workspace --test pty --no-run --locked 2>&1 \
     | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | sed "s|^|$PWD/|" > target/vm/pty-tests
   vm_rc=0
   scripts/vm/test.sh 2>&1 | tee target/vm.log || vm_rc=$?
-  vm_counts=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' target/vm.log | tail -1)
-  [ -n "$vm_counts" ] || vm_counts="0 1"
-  [ "$vm_rc" -eq 0 ] || { read -r p f <<<"$vm_counts"; [ "$f" -gt 0 ] || vm_counts="$p 1"; }
+  vm_counts=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' target/vm.log | tail -1)
+  [ -n "$vm_counts" ] || vm_counts="0 1 0"
+  [ "$vm_rc" -eq 0 ] || { read -r p f s <<<"$vm_counts"; [ "$f" -gt 0 ] || vm_counts="$p 1 $s"; }
 fi
 
 # One plain summary line over every tier.
-read -r cp cf <<<"$cargo_counts"
-read -r vp vf <<<"$vm_counts"
-echo "all: $((cp + vp)) passed, $((cf + vf)) failed"
+read -r cp cf cs <<<"$cargo_counts"
+read -r vp vf vs <<<"$vm_counts"
+echo "all: $((cp + vp)) passed, $((cf + vf)) failed, $((cs + vs)) skipped"
 [ $((cf + vf)) -eq 0 ]

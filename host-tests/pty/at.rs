@@ -57,7 +57,7 @@ pub(crate) fn at(pty: &mut File, line: &str) -> String {
 #[test]
 fn at_port_identity_and_pin_shared_with_qmi() {
     let dir = tempdir("at-port");
-    let link = dir.0.join("at");
+    let link = dir.path().join("at");
     let m = Vmodem::start("at", &["--at-link", link.to_str().unwrap()]);
     let mut pty = open(&link);
 
@@ -116,7 +116,7 @@ fn at_port_identity_and_pin_shared_with_qmi() {
 #[test]
 fn dm_port_answers_the_modemmanager_qcdm_probe() {
     let dir = tempdir("dm-port");
-    let link = dir.0.join("dm");
+    let link = dir.path().join("dm");
     let _m = Vmodem::start("dm", &["--dm-link", link.to_str().unwrap()]);
     let mut pty = open(&link);
 

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::time::Duration;
-use vmodem_core::bootloader::qdl::{QdlError, Request, Response};
+use vmodem_core::serial::download::qdl::{QdlError, Request, Response};
 use vmodem_core::wire::hdlc;
 
 /// Sends one framed request; returns the reply, or `None` if none came
@@ -40,7 +40,7 @@ fn qdl_on_the_dm_link_in_bootloader_mode() {
         return; // the VM tier's bootloader.test.sh covers the gadget
     }
     let dir = tempdir("bootloader");
-    let link = dir.0.join("dm");
+    let link = dir.path().join("dm");
     let _m = Vmodem::start(
         "bootloader",
         &["--start-in-bootloader", "--dm-link", link.to_str().unwrap()],

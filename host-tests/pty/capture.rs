@@ -14,8 +14,8 @@ use vmodem_core::wire::ServiceId;
 /// Runs qmicli --dms-get-model and an AT command with a capture on.
 fn captured_session(tag: &str) -> (TempDir, std::path::PathBuf) {
     let dir = tempdir(&format!("{tag}-files"));
-    let pcap = dir.0.join("session.pcap");
-    let at = dir.0.join("at");
+    let pcap = dir.path().join("session.pcap");
+    let at = dir.path().join("at");
     let m = Vmodem::start(
         tag,
         &[
@@ -156,7 +156,7 @@ fn tshark_decodes_an_mbim_connect() {
         return;
     }
     let dir = tempdir("capture-mbim-files");
-    let pcap = dir.0.join("mbim.pcap");
+    let pcap = dir.path().join("mbim.pcap");
     let v = Vmodem::start_mbim("capture-mbim", &["--pcap", pcap.to_str().unwrap()]);
     v.mbim_ok(&["--enter-pin=1234"]);
     v.mbim_wait_for(

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 #[test]
 fn a_log_file_has_no_colour_codes() {
     let dir = tempdir("cli-colour");
-    let log_path = dir.0.join("stderr.log");
-    let link = dir.0.join("qmi");
+    let log_path = dir.path().join("stderr.log");
+    let link = dir.path().join("qmi");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
         .args(["run", "--transport", "pty", "--link"])

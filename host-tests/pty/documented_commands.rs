@@ -106,14 +106,14 @@ struct Scratch {
 impl Scratch {
     fn new() -> Scratch {
         let dir = tempdir("documented");
-        let bin = dir.0.join("bin");
+        let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_vmodem"), bin.join("vmodem")).unwrap();
-        let work = dir.0.join("work");
+        let work = dir.path().join("work");
         std::fs::create_dir(&work).unwrap();
         std::os::unix::fs::symlink(repo().join("scenarios"), work.join("scenarios")).unwrap();
         // `--control` without a path and `vmodem ctl` meet here.
-        let runtime = dir.0.join("run");
+        let runtime = dir.path().join("run");
         std::fs::create_dir(&runtime).unwrap();
         Scratch { dir, bin, runtime }
     }
@@ -123,7 +123,7 @@ impl Scratch {
         let mut c = Command::new("sh");
         c.arg("-c")
             .arg(cmd)
-            .current_dir(self.dir.0.join("work"))
+            .current_dir(self.dir.path().join("work"))
             .env("PATH", format!("{}:{path}", self.bin.display()))
             .env("XDG_RUNTIME_DIR", &self.runtime);
         c

@@ -26,23 +26,32 @@ pub fn gadget_mode() -> bool {
     std::env::var("VMODEM_TRANSPORT").is_ok_and(|t| t == "ffs")
 }
 
-/// A directory removed on drop.
-pub struct TempDir(pub PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Appends the running test's name to `$VMODEM_OVER_USB_LOG`, if set: the
+/// VM tier counts a test as run over USB only if it is listed there, that
+/// is, only if it started a gadget (libtest names each test's thread after
+/// the test).
+fn record_over_usb() {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("VMODEM_OVER_USB_LOG") else {
+        return;
+    };
+    let name = std::thread::current().name().unwrap_or("?").to_owned();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("open {path:?}: {e}"));
+    writeln!(f, "{name}").unwrap_or_else(|e| panic!("write {path:?}: {e}"));
 }
 
+pub use tempfile::TempDir;
+
+/// A fresh directory for one test, removed when the `TempDir` drops.
 pub fn tempdir(tag: &str) -> TempDir {
-    let p = std::env::temp_dir().join(format!(
-        "vmodem-test-{tag}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    TempDir(p)
+    tempfile::Builder::new()
+        .prefix(&format!("vmodem-test-{tag}-"))
+        .tempdir()
+        .expect("create a temporary directory")
 }
 
 impl Vmodem {
@@ -53,7 +62,7 @@ impl Vmodem {
             return Self::start_gadget(tag, extra);
         }
         let dir = tempdir(tag);
-        let link = dir.0.join("qmi");
+        let link = dir.path().join("qmi");
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
             .args(["run", "--transport", "pty", "--link"])
             .arg(&link)
@@ -85,7 +94,7 @@ impl Vmodem {
     pub fn start_mbim(tag: &str, extra: &[&str]) -> Vmodem {
         require_tool("mbimcli", "libmbim-utils");
         let dir = tempdir(tag);
-        let link = dir.0.join("mbim");
+        let link = dir.path().join("mbim");
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
             .args([
                 "run",
@@ -187,6 +196,7 @@ impl Vmodem {
             .expect("start vmodem");
         wait_until(Duration::from_secs(30), || link.exists())
             .expect("the host never created /dev/cdc-wdm0 for the gadget");
+        record_over_usb();
         Vmodem {
             child,
             link,

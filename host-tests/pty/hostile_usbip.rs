@@ -39,7 +39,7 @@ impl Limited {
 
     /// The same with the paths of its arguments in `dir`, kept with it.
     fn start_in(dir: TempDir, fd_limit: u32, args: &[&str]) -> Limited {
-        let log = dir.0.join("vmodem.log");
+        let log = dir.path().join("vmodem.log");
         let child = Command::new("sh")
             .arg("-c")
             .arg(format!("ulimit -n {fd_limit} && exec \"$0\" \"$@\""))
@@ -288,8 +288,8 @@ fn call(sock: &Path, request: &str) -> serde_json::Value {
 
 fn start_pty_with_control(tag: &str, fd_limit: u32) -> (Limited, std::path::PathBuf) {
     let dir = tempdir(tag);
-    let sock = dir.0.join("control.sock");
-    let link = dir.0.join("qmi");
+    let sock = dir.path().join("control.sock");
+    let link = dir.path().join("qmi");
     let mut v = Limited::start_in(
         dir,
         fd_limit,
@@ -418,7 +418,7 @@ fn control_accept_survives_running_out_of_descriptors() {
 #[test]
 fn control_and_link_paths_never_clobber_other_files() {
     let dir = tempdir("clobber");
-    let keep = dir.0.join("notes.txt");
+    let keep = dir.path().join("notes.txt");
     std::fs::write(&keep, "mine").unwrap();
     for flag in ["--control", "--link"] {
         let out = output_within(
@@ -441,7 +441,7 @@ fn ctl_refuses_a_socket_of_another_user() {
         return;
     }
     let dir = tempdir("foreign");
-    let sock = dir.0.join("control.sock");
+    let sock = dir.path().join("control.sock");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     std::os::unix::fs::chown(&sock, Some(4242), None).unwrap();
     let out = output_within(
@@ -462,9 +462,9 @@ fn ctl_refuses_a_socket_of_another_user() {
 #[test]
 fn bare_control_and_ctl_meet_at_the_default_path() {
     let dir = tempdir("bare-control");
-    let runtime = dir.0.join("run");
+    let runtime = dir.path().join("run");
     std::fs::create_dir(&runtime).unwrap();
-    let link = dir.0.join("qmi");
+    let link = dir.path().join("qmi");
     let mut v = Command::new(env!("CARGO_BIN_EXE_vmodem"))
         .env("XDG_RUNTIME_DIR", &runtime)
         .args(["run", "--link"])

@@ -153,7 +153,7 @@ fn field<'a>(text: &'a str, key: &str) -> &'a str {
 #[test]
 fn bad_cable_resets_only_once_the_radio_attaches() {
     let dir = tempdir("mbim-bad-cable-log");
-    let events = dir.0.join("events.jsonl");
+    let events = dir.path().join("events.jsonl");
     let scenario = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../scenarios/mbim-no-reset.toml"

@@ -9,7 +9,7 @@ const REGISTER_LIMIT: Duration = Duration::from_secs(10);
 /// file lives as long as the modem.
 fn pinless(tag: &str) -> (Vmodem, TempDir) {
     let dir = tempdir(&format!("{tag}-profile"));
-    let path = dir.0.join("nopin.toml");
+    let path = dir.path().join("nopin.toml");
     let text = vmodem_core::model::profile::DEFAULT_PROFILE
         .replace("pin-enabled = true", "pin-enabled = false");
     std::fs::write(&path, text).unwrap();

@@ -9,7 +9,7 @@ use std::time::Duration;
 fn pin_reset_locks_the_sim_again_after_the_reset() {
     // Its own directory: the harness keeps one per modem under the tag.
     let dir = tempdir("scenario-pin-reset-log");
-    let events = dir.0.join("events.jsonl");
+    let events = dir.path().join("events.jsonl");
     let scenario = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../scenarios/pin-reset.toml"

@@ -12,9 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use vmodem_core::model::identity::luhn_valid;
 use vmodem_core::model::Profile;
+use vmodem_core::testkit::usbip::{UsbipHost, SET_CONFIGURATION_1};
 use vmodem_core::usb::descriptors;
 use vmodem_core::usb::{NtbParameters, UsbPersonality};
-use vmodem_core::usbip::{status, Op, Pdu, RetSubmit, Submit, Unlink, HEADER_LEN};
+use vmodem_core::usbip::{status, Op, Pdu, RetSubmit, HEADER_LEN};
 use vmodem_core::wire::mbim;
 use vmodem_core::wire::qmi::{Message, MessageKind};
 use vmodem_core::wire::tlv::Tlv;
@@ -76,10 +77,7 @@ fn op(addr: &str, req: Op) -> (TcpStream, Op) {
 /// The host side of an imported connection.
 struct Host {
     t: TcpStream,
-    seq: u32,
-    dir_in: HashMap<u32, bool>,
-    /// Completions read while waiting for another one.
-    early: HashMap<u32, RetSubmit>,
+    urbs: UsbipHost,
     /// The interrupt IN URB kept pending for RESPONSE_AVAILABLE, as
     /// cdc-wdm keeps one.
     notify: Option<u32>,
@@ -90,48 +88,30 @@ impl Host {
         t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         Host {
             t,
-            seq: 0,
-            dir_in: HashMap::new(),
-            early: HashMap::new(),
+            urbs: UsbipHost::new(),
             notify: None,
         }
     }
 
     fn submit(&mut self, ep: u8, dir_in: bool, setup: [u8; 8], length: u32, data: &[u8]) -> u32 {
-        self.seq += 1;
-        self.dir_in.insert(self.seq, dir_in);
-        let s = Submit {
-            seqnum: self.seq,
-            devid: 0x10002,
-            dir_in,
-            ep,
-            transfer_flags: 0,
-            transfer_buffer_length: length,
-            start_frame: 0,
-            number_of_packets: 0,
-            interval: 0,
-            setup,
-            data: data.to_vec(),
-            iso: vec![],
-        };
-        self.t.write_all(&Pdu::Submit(s).emit()).unwrap();
-        self.seq
+        let (id, bytes) = self.urbs.submit(ep, dir_in, setup, length, data);
+        self.t.write_all(&bytes).unwrap();
+        id
+    }
+
+    fn unlink(&mut self, ep: u8, dir_in: bool, target: u32) -> u32 {
+        let (id, bytes) = self.urbs.unlink(ep, dir_in, target);
+        self.t.write_all(&bytes).unwrap();
+        id
     }
 
     fn recv(&mut self) -> Pdu {
         let mut h = [0u8; HEADER_LEN];
         self.t.read_exact(&mut h).unwrap();
-        let seq = u32::from_be_bytes(h[4..8].try_into().unwrap());
-        let is_ret_submit = h[3] == 3;
-        let dir_in = is_ret_submit && self.dir_in.get(&seq).copied().unwrap_or(false);
         let mut all = h.to_vec();
-        if dir_in {
-            let n = u32::from_be_bytes(h[24..28].try_into().unwrap()) as usize;
-            let mut d = vec![0u8; n];
-            self.t.read_exact(&mut d).unwrap();
-            all.extend_from_slice(&d);
-        }
-        Pdu::parse(&all, dir_in).unwrap().0
+        all.resize(HEADER_LEN + self.urbs.payload_len(&h), 0);
+        self.t.read_exact(&mut all[HEADER_LEN..]).unwrap();
+        self.urbs.parse(&all).unwrap()
     }
 
     fn ret(&mut self) -> RetSubmit {
@@ -143,7 +123,7 @@ impl Host {
 
     /// The completion of URB `id`, keeping others that come first.
     fn ret_for(&mut self, id: u32) -> RetSubmit {
-        if let Some(r) = self.early.remove(&id) {
+        if let Some(r) = self.urbs.take(id) {
             return r;
         }
         loop {
@@ -151,7 +131,7 @@ impl Host {
             if r.seqnum == id {
                 return r;
             }
-            self.early.insert(r.seqnum, r);
+            self.urbs.keep(r);
         }
     }
 
@@ -187,7 +167,7 @@ impl Host {
             other => panic!("import {busid}: {other:?}"),
         }
         let mut h = Host::new(t);
-        let id = h.submit(0, false, [0, 9, 1, 0, 0, 0, 0, 0], 0, &[]);
+        let id = h.submit(0, false, SET_CONFIGURATION_1, 0, &[]);
         assert_eq!(h.ret().seqnum, id);
         h
     }
@@ -300,7 +280,7 @@ fn usbip_host_lists_imports_and_talks_qmi() {
     assert_eq!(d.data, descriptors::device(&p));
     let c = h.control_in([0x80, 6, 0, 2, 0, 0, 0xff, 0]);
     assert_eq!(c.data.len(), 160);
-    let id = h.submit(0, false, [0, 9, 1, 0, 0, 0, 0, 0], 0, &[]);
+    let id = h.submit(0, false, SET_CONFIGURATION_1, 0, &[]);
     assert_eq!(h.ret().seqnum, id);
 
     // QMI CTL Get Version Info over EP0; the answer is announced first.
@@ -331,31 +311,15 @@ fn usbip_host_lists_imports_and_talks_qmi() {
 
     // A bulk IN with nothing to read stays pending until unlinked.
     let pending = h.submit(6, true, [0; 8], 2048, &[]);
-    h.seq += 1;
-    let unlink = Unlink {
-        seqnum: h.seq,
-        devid: 0x10002,
-        dir_in: true,
-        ep: 6,
-        unlink_seqnum: pending,
-    };
-    h.t.write_all(&Pdu::Unlink(unlink).emit()).unwrap();
+    let unlink = h.unlink(6, true, pending);
     match h.recv() {
-        Pdu::RetUnlink(u) => assert_eq!((u.seqnum, u.status), (h.seq, status::ECONNRESET)),
+        Pdu::RetUnlink(u) => assert_eq!((u.seqnum, u.status), (unlink, status::ECONNRESET)),
         other => panic!("{other:?}"),
     }
     // Unlinking what already completed answers 0.
-    h.seq += 1;
-    let late = Unlink {
-        seqnum: h.seq,
-        devid: 0x10002,
-        dir_in: false,
-        ep: 0,
-        unlink_seqnum: send,
-    };
-    h.t.write_all(&Pdu::Unlink(late).emit()).unwrap();
+    let late = h.unlink(0, false, send);
     match h.recv() {
-        Pdu::RetUnlink(u) => assert_eq!((u.seqnum, u.status), (h.seq, 0)),
+        Pdu::RetUnlink(u) => assert_eq!((u.seqnum, u.status), (late, 0)),
         other => panic!("{other:?}"),
     }
 
@@ -589,5 +553,8 @@ fn usbip_serves_the_mbim_composition() {
         h.mbim(&caps, 3),
         mbim::Message::CommandDone { .. }
     ));
-    assert!(!h.early.contains_key(&pending), "the bulk IN stays pending");
+    assert!(
+        !h.urbs.completed_early(pending),
+        "the bulk IN stays pending"
+    );
 }

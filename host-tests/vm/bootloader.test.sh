@@ -7,6 +7,8 @@
 # Needs target/release/vmodem (scripts/test.sh builds it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A missing tool is a failure of its own; the checks that use it fail too.
+vm_need usbreset qmi-firmware-update || true
 bin="$PWD/target/release/vmodem"
 py=/usr/bin/python3
 

@@ -57,6 +57,8 @@ if [ -x "$rtt" ]; then
   out="$("$rtt" /dev/cdc-wdm0 300 2>&1 || true)"
   echo "# bench: $out"
   vm_check "CTL Sync round trips through the kernel" grep -q "median" <<<"$out"
+else
+  vm_skip "CTL Sync round trips through the kernel" "no target/release/examples/qmi_rtt: cargo build --release --examples"
 fi
 
 # The AT port is the one on interface 3.

@@ -3,11 +3,13 @@
 # root, cwd = project root). Logs go to $VM_RESULTS, the writable export the
 # host keeps after the VM is gone (target/vm/results/ by default).
 #
-# Reporting: each check prints "ok - NAME" or "not ok - NAME"; vm_done
-# prints "vm: N passed, M failed" and returns non-zero on any failure.
+# Reporting: each check prints "ok - NAME", "not ok - NAME" or
+# "SKIP - NAME (REASON)"; vm_done prints "vm: N passed, M failed, K skipped"
+# and returns non-zero on any failure.
 
 VM_PASS=0
 VM_FAIL=0
+VM_SKIP=0
 : "${VM_RESULTS:?lib.sh runs inside the VM (scripts/vm/run.sh)}"
 
 vm_ok() { VM_PASS=$((VM_PASS + 1)); echo "ok - $1"; }
@@ -15,6 +17,22 @@ vm_not_ok() {
   VM_FAIL=$((VM_FAIL + 1))
   echo "not ok - $1"
   [ $# -lt 2 ] || echo "#   $2"
+}
+# vm_skip NAME REASON: a check that could not run here, counted as skipped
+# (never as passed).
+vm_skip() { VM_SKIP=$((VM_SKIP + 1)); echo "SKIP - $1 ($2)"; }
+
+# vm_need TOOL...: scripts/vm/setup.sh installs every tool a test uses; one
+# that is missing anyway is a failure, named, rather than checks that
+# quietly pass without it. Returns non-zero if one is missing.
+vm_need() {
+  local t rc=0
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 && continue
+    vm_not_ok "$t installed" "missing: scripts/vm/setup.sh installs it"
+    rc=1
+  done
+  return "$rc"
 }
 
 # vm_check NAME CMD...: one check from one command's exit status. The
@@ -29,7 +47,9 @@ vm_check() {
 }
 
 # vm_wait_for TIMEOUT_S CMD...: polls CMD (quietly) every 0.2 s until it
-# succeeds; returns 1 once TIMEOUT_S has passed.
+# succeeds; returns 1 once TIMEOUT_S has passed. Not faster: each try
+# starts processes, which under TCG cost more than the pause, and a
+# tighter loop takes the guest's CPU from what it waits for.
 vm_wait_for() {
   local deadline=$((SECONDS + $1))
   shift
@@ -123,27 +143,70 @@ vm_gadget_remove() {
   rmdir "$g"
 }
 
-# vm_done: the closing line. Under scripts/vm/batch.sh (VM_COUNTS set) the
-# counts go to that file and batch.sh prints the one summary for the run.
-# vm_vhci_dev: the bus id of a 1199:9041 imported through USB/IP (under
-# vhci_hcd's root hub, not dummy_hcd's).
-vm_vhci_dev() {
+# vm_vhci_device: "BUSID VID:PID" of the device imported through USB/IP
+# (under vhci_hcd's root hub, not dummy_hcd's; the root hub itself is not
+# one).
+vm_vhci_device() {
   local d
-  for d in /sys/bus/usb/devices/*; do
-    [ "$(cat "$d/idVendor" 2>/dev/null)" = 1199 ] || continue
-    [ "$(cat "$d/idProduct")" = 9041 ] || continue
-    case "$(readlink -f "$d")" in *vhci*) echo "${d##*/}"; return 0 ;; esac
+  for d in /sys/bus/usb/devices/[0-9]*; do
+    [ -f "$d/idVendor" ] || continue
+    case "$(readlink -f "$d")" in *vhci*) ;; *) continue ;; esac
+    echo "${d##*/} $(cat "$d/idVendor"):$(cat "$d/idProduct")"
+    return 0
   done
   return 1
 }
+# vm_vhci_is VID:PID: that device is the one imported.
+vm_vhci_is() { vm_vhci_device | grep -q " $1\$"; }
+# vm_vhci_dev: the bus id of a 1199:9041 imported through USB/IP.
+vm_vhci_dev() {
+  local d
+  d="$(vm_vhci_device)" || return 1
+  [ "${d#* }" = 1199:9041 ] || return 1
+  echo "${d%% *}"
+}
 
+# --- ModemManager, through mmcli --------------------------------------------
+# mmcli colours some states; these compare plain text. Here-strings, not
+# pipes, where grep -q could close a pipe early and fail it.
+vm_plain() { sed 's/\x1b\[[0-9;]*m//g'; }
+vm_modem_ids() { mmcli -L 2>/dev/null | vm_plain | sed -n 's|.*/Modem/\([0-9]*\).*|\1|p'; }
+vm_modem() { mmcli -m "$1" 2>&1 | vm_plain; }
+vm_sim_of() { vm_modem "$1" | sed -n 's|.*primary sim path: .*/SIM/\([0-9]*\).*|\1|p'; }
+# vm_new_modem [OLD]: a modem other than OLD is listed (a new object after a
+# re-enumeration); without OLD, any modem.
+vm_new_modem() {
+  local ids
+  ids="$(vm_modem_ids)"
+  [ -n "$ids" ] && grep -vx "${1:--}" <<<"$ids" >/dev/null
+}
+vm_modem_gone() { ! mmcli -m "$1" >/dev/null 2>&1; }
+vm_locked() { grep -q "lock: sim-pin" <<<"$(vm_modem "$1")"; }
+vm_unlocked() { ! vm_locked "$1"; }
+vm_state_is() { grep -qE "^ *\| +state: $2" <<<"$(vm_modem "$1")"; }
+vm_tech_is() { grep -q "access tech: $2" <<<"$(vm_modem "$1")"; }
+
+# vm_count_events FILE EVENT: how many records of a JSON-lines events log
+# (vmodem --events; FILE - for stdin) are that event. A missing or empty log,
+# or a jq that is missing or cannot read it, prints nothing and fails, so
+# `test "$(vm_count_events ...)" -eq 0` cannot pass without a log.
+vm_count_events() {
+  local log out
+  if [ "$1" = - ]; then log="$(cat)"; else log="$(cat "$1" 2>/dev/null)"; fi
+  [ -n "$log" ] || { echo "#   no events in $1" >&2; return 1; }
+  out="$(jq -c --arg e "$2" 'select(.event == $e)' <<<"$log")" || return 1
+  if [ -z "$out" ]; then echo 0; else printf '%s\n' "$out" | wc -l; fi
+}
+
+# vm_done: the closing line. Under scripts/vm/batch.sh (VM_COUNTS set) the
+# counts go to that file and batch.sh prints the one summary for the run.
 vm_done() {
   vm_stop_mm
   if [ -n "${VM_COUNTS:-}" ]; then
-    echo "$VM_PASS $VM_FAIL" > "$VM_COUNTS"
-    echo "# ${0##*/}: $VM_PASS passed, $VM_FAIL failed"
+    echo "$VM_PASS $VM_FAIL $VM_SKIP" > "$VM_COUNTS"
+    echo "# ${0##*/}: $VM_PASS passed, $VM_FAIL failed, $VM_SKIP skipped"
   else
-    echo "vm: $VM_PASS passed, $VM_FAIL failed"
+    echo "vm: $VM_PASS passed, $VM_FAIL failed, $VM_SKIP skipped"
   fi
   [ "$VM_FAIL" -eq 0 ]
 }

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# ModemManager end to end: the PIN-locked SIM is unlocked (a wrong PIN
-# first costs a try), the modem enables and registers on LTE with the
-# profile's operator, a bearer connects with the simulated addresses, a
-# refused APN gets a proper error, signal polling shows figures, and the
-# bearer disconnects.
+# ModemManager end to end: 1.20 finds the gadget and takes it for an EM7305
+# (the sierra plugin, a QMI primary port, an AT port, the profile's
+# identity); the PIN-locked SIM is unlocked (a wrong PIN first costs a
+# try), the modem enables and registers on LTE with the profile's
+# operator, a bearer connects with the simulated addresses, a refused APN
+# gets a proper error, signal polling shows figures, the bearer
+# disconnects, and ModemManager drops the modem when it leaves the bus.
+# (One file, one detection: under TCG ModemManager's probing costs tens of
+# seconds each time.)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A missing tool is a failure of its own; the checks that use it fail too.
+vm_need python3 || true
 bin="$PWD/target/release/vmodem"
 profile="sim/core/profiles/em7305.toml"
 pv() { sed -n "s/^$1 = \"\\(.*\\)\"/\\1/p" "$profile" | head -1; }
@@ -13,11 +19,30 @@ pv() { sed -n "s/^$1 = \"\\(.*\\)\"/\\1/p" "$profile" | head -1; }
 vm_check "udev, D-Bus and ModemManager started" vm_start_stack
 "$bin" run --transport ffs >"$VM_RESULTS/vmodem-connect.log" 2>&1 &
 pid=$!
+vm_check "host created /dev/cdc-wdm0" vm_wait_path 30 /dev/cdc-wdm0
+t0=$SECONDS
 listed() { mmcli -L 2>/dev/null | grep -q '/Modem/'; }
-vm_check "ModemManager lists the modem" vm_wait_for 120 listed
-m="$(mmcli -L | sed -n 's|.*/Modem/\([0-9]*\).*|\1|p' | head -1)"
-# mmcli colours some states; compare plain text.
-modem() { mmcli -m "$m" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
+if vm_wait_for 120 listed; then
+  vm_ok "ModemManager lists the modem"
+  echo "# bench: ModemManager detection took $((SECONDS - t0)) s (TCG)"
+else
+  vm_not_ok "ModemManager lists the modem" "$(mmcli -L 2>&1 | tr '\n' ';')"
+fi
+m="$(vm_modem_ids | head -1)"
+modem() { vm_modem "$m"; }
+
+# What ModemManager makes of the module.
+info="$(modem)"
+printf '%s\n' "$info" >"$VM_RESULTS/mmcli-m.txt"
+printf '%s\n' "$info" | head -40 | sed 's/^/#   /'
+vm_check "manufacturer Sierra Wireless" grep -q "manufacturer: Sierra Wireless" <<<"$info"
+vm_check "model EM7305" grep -q "model: EM7305" <<<"$info"
+vm_check "firmware revision from the profile" grep -q "revision: $(pv revision | cut -d' ' -f1)" <<<"$info"
+vm_check "equipment id is the IMEI" grep -q "equipment id: $(pv imei)" <<<"$info"
+vm_check "plugin sierra" grep -q "plugin: sierra" <<<"$info"
+vm_check "QMI primary port cdc-wdm0" grep -q "primary port: cdc-wdm0" <<<"$info"
+vm_check "ports list the QMI port" grep -q "cdc-wdm0 (qmi)" <<<"$info"
+vm_check "ports list an AT port" grep -qE "ttyUSB[0-9] \(at\)" <<<"$info"
 sim="$(modem | sed -n 's|.*primary sim path: .*/SIM/\([0-9]*\).*|\1|p')"
 vm_check "modem is locked (sim-pin)" grep -q "lock: sim-pin" <<<"$(modem)"
 
@@ -90,10 +115,11 @@ rx="$(cat /sys/class/net/wwan0/statistics/rx_packets)"
 vm_check "wwan0 received packets ($rx)" test "$rx" -ge 12
 
 # Signal polling.
-vm_check "signal-setup=5" mmcli -m "$m" --signal-setup=5
-sleep 6
+# The model's signal moves every second; ModemManager polls every 2 s.
+vm_check "signal-setup=2" mmcli -m "$m" --signal-setup=2
+sleep 3
 sig1="$(mmcli -m "$m" --signal-get 2>&1)"
-sleep 6
+sleep 3
 sig2="$(mmcli -m "$m" --signal-get 2>&1)"
 printf '%s\n' "$sig1" | sed -n '/LTE/,$p' | sed 's/^/#   /'
 vm_check "signal-get shows LTE RSRP" grep -q "rsrp: -" <<<"$sig1"
@@ -117,4 +143,5 @@ vm_check "back on LTE" vm_wait_for 30 on_lte
 
 kill -TERM "$pid"
 vm_check "vmodem exits on SIGTERM" vm_wait_for 10 sh -c "! kill -0 $pid"
+vm_check "ModemManager drops the modem when it leaves the bus" vm_wait_for 30 vm_modem_gone "$m"
 vm_done

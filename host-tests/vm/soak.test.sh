@@ -23,6 +23,8 @@
 # Needs target/release/vmodem.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A missing tool is a failure of its own; the checks that use it fail too.
+vm_need jq || true
 bin="$PWD/target/release/vmodem"
 sock=/tmp/vmodem-soak.sock
 ev="$VM_RESULTS/soak.jsonl"
@@ -35,8 +37,6 @@ budget_s="${VMODEM_SOAK_BUDGET_S:-1800}"
 down_ms="${VMODEM_SOAK_DOWN_MS:-200}"
 
 ctl() { "$bin" ctl --socket "$sock" "$@"; }
-plain() { sed 's/\x1b\[[0-9;]*m//g'; }
-modem_ids() { mmcli -L 2>/dev/null | plain | sed -n 's|.*/Modem/\([0-9]*\).*|\1|p'; }
 
 # Inside the loop nothing starts a process but `vmodem ctl`: a process
 # start costs a good part of a second in a loaded TCG guest.
@@ -152,7 +152,7 @@ else
   vm_not_ok "ModemManager lists the modem"
   vm_done
 fi
-ports="$(mmcli -m "$m" 2>&1 | plain | sed -n '/ports:/,/^ *-/p')"
+ports="$(mmcli -m "$m" 2>&1 | vm_plain | sed -n '/ports:/,/^ *-/p')"
 printf '%s\n' "$ports" | sed 's/^/#   /'
 vm_check "ModemManager took the hints: a qcdm port" grep -q "ttyUSB[0-9]* (qcdm)" <<<"$ports"
 vm_check "ModemManager took the hints: a gps port" grep -q "ttyUSB[0-9]* (gps)" <<<"$ports"
@@ -201,7 +201,7 @@ if [ -z "$failed" ]; then
 else
   vm_not_ok "$cycles resets, each re-detected as a new modem object" "$failed"
 fi
-vm_check "ModemManager lists just the last modem" test "$(modem_ids)" = "$m"
+vm_check "ModemManager lists just the last modem" test "$(vm_modem_ids)" = "$m"
 per=$(((end_ms - start_ms) / (done_cycles > 0 ? done_cycles : 1)))
 echo "# soak: $done_cycles cycles in $(((end_ms - start_ms) / 1000)) s, $per ms per cycle"
 printf '%s\n' "${timing[@]}" | awk '{ print $4 }' | sort -n | awk '

@@ -5,6 +5,8 @@
 # beyond "traffic flowed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A missing tool is a failure of its own; the checks that use it fail too.
+vm_need python3 || true
 bin="$PWD/target/release/vmodem"
 q() { qmicli -d /dev/cdc-wdm0 "$@"; }
 

@@ -112,7 +112,7 @@ kill "$loop" 2>/dev/null || true
 kill -TERM "$pid"
 vm_check "vmodem exits on SIGTERM" vm_wait_for 10 sh -c "! kill -0 $pid"
 # The capture: MBIM control and NTB data decode without malformed packets.
-vm_check "tshark installed (scripts/test.sh installs it)" command -v tshark
+vm_check "tshark installed (scripts/vm/setup.sh installs it)" command -v tshark
 all="$(tshark -r "$pcap" -V 2>/dev/null || true)"
 printf '%s\n' "$all" >"$VM_RESULTS/usbip-mbim.tshark.txt"
 vm_check "tshark: MBIM COMMAND_DONE for CONNECT" grep -q "CID: CONNECT (12)" <<<"$all"

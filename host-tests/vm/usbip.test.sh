@@ -61,6 +61,9 @@ rtt="$PWD/target/release/examples/qmi_rtt"
 if [ -x "$rtt" ]; then
   out="$("$rtt" /dev/cdc-wdm0 300 2>&1 || true)"
   echo "# bench: usbip: $out"
+  vm_check "CTL Sync round trips over USB/IP" grep -q "median" <<<"$out"
+else
+  vm_skip "CTL Sync round trips over USB/IP" "no target/release/examples/qmi_rtt: cargo build --release --examples"
 fi
 
 at_tty="$(ls "/sys/bus/usb/devices/$dev:1.3/" 2>/dev/null | grep -m1 '^ttyUSB' || true)"

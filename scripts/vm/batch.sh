@@ -4,7 +4,9 @@
 # another in this one boot. Each file's checks count; a file that exits
 # non-zero without a failed check counts as one failure. Between files it
 # clears what a file may have left (ModemManager, gadgets) so each starts
-# from the same state. Totals go to $VM_RESULTS/summary ("N M").
+# from the same state. Totals go to $VM_RESULTS/summary ("PASSED FAILED
+# SKIPPED"), and one line per file ("FILE SECONDS PASSED FAILED SKIPPED") to
+# $VM_RESULTS/files, which scripts/vm/test.sh prints as the timing table.
 set -uo pipefail
 . host-tests/vm/lib.sh
 
@@ -13,10 +15,11 @@ if [ ${#files[@]} -eq 0 ]; then
   files=(host-tests/vm/smoke.sh)
   for f in host-tests/vm/*.test.sh; do [ -e "$f" ] && files+=("$f"); done
 fi
-rm -f "$VM_RESULTS/summary"
+rm -f "$VM_RESULTS/summary" "$VM_RESULTS/files"
 
 pass=0
 fail=0
+skip=0
 for f in "${files[@]}"; do
   name="${f##*/}"
   echo "# === $name"
@@ -24,18 +27,21 @@ for f in "${files[@]}"; do
   t0=$SECONDS
   rc=0
   VM_COUNTS="$counts" bash "$f" || rc=$?
-  p=0 m=0
-  [ -s "$counts" ] && read -r p m < "$counts"
+  p=0 m=0 s=0
+  [ -s "$counts" ] && read -r p m s < "$counts"
+  s="${s:-0}"
   if [ "$rc" -ne 0 ] && [ "$m" -eq 0 ]; then
     echo "not ok - $name exited $rc before reporting a failure"
     m=$((m + 1))
   fi
   echo "# $name: $((SECONDS - t0)) s"
+  echo "$name $((SECONDS - t0)) $p $m $s" >> "$VM_RESULTS/files"
   pass=$((pass + p))
   fail=$((fail + m))
+  skip=$((skip + s))
   # Isolation: nothing a file started or built outlives it.
   for pid in $(pidof ModemManager usbipd 2>/dev/null); do kill "$pid" 2>/dev/null; done
   for gd in "$VM_GADGETS"/*; do [ -d "$gd" ] && vm_gadget_remove "${gd##*/}"; done
 done
-echo "$pass $fail" > "$VM_RESULTS/summary"
+echo "$pass $fail $skip" > "$VM_RESULTS/summary"
 [ "$fail" -eq 0 ]

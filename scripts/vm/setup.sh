@@ -10,8 +10,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="$root/target/vm"
 
+# Every tool a VM test runs comes from here (host-tests/vm/lib.sh's vm_need
+# fails a test whose tool is missing): jq reads the events logs, tshark the
+# captures, usbutils has lsusb and usbreset, iproute2 ip and ss.
 pkgs=(qemu-system-x86 busybox-static python3 cpio kmod xz-utils zstd
-      libqmi-utils libmbim-utils modemmanager usbutils udev dbus usbip)
+      libqmi-utils libmbim-utils modemmanager usbutils udev dbus usbip
+      jq tshark iproute2 procps)
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -32,6 +36,9 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   apt_update
   echo "vm-setup: installing ${missing[*]}"
+  # wireshark-common would ask whether non-root users may capture: no.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" |
+    "${sudo_cmd[@]}" debconf-set-selections
   # Recommends would pull in GUIs, firmware and policy kits the tier never uses.
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The VM tier: installs what it needs (scripts/vm/setup.sh), boots one VM and
 # runs host-tests/vm/smoke.sh and every host-tests/vm/*.test.sh in it, then
-# prints "vm: N passed, M failed" as its last line. Exit non-zero on any
-# failure, a panic or a timeout.
+# prints a table of each file's seconds and counts, the tier's total time,
+# and "vm: N passed, M failed, K skipped" as its last line. Exit non-zero on
+# any failure, a panic or a timeout.
 #
 # It builds nothing: a test that needs vmodem runs target/release/vmodem,
 # which the caller builds first (cargo build --release). The guest sees the
@@ -38,13 +39,15 @@ fi
 timeout_s="${VM_TIMEOUT:-4200}"
 
 start=$SECONDS
-pass=0 fail=0
+pass=0 fail=0 skip=0
+table=()
 for group in "${groups[@]}"; do
   rc=0
   # shellcheck disable=SC2086 # a group is a space-separated file list
   scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh $group || rc=$?
-  p=0 m=0
-  [ -s "$results/summary" ] && read -r p m < "$results/summary"
+  p=0 m=0 s=0
+  [ -s "$results/summary" ] && read -r p m s < "$results/summary"
+  [ -s "$results/files" ] && mapfile -t -O "${#table[@]}" table < "$results/files"
   if [ "$rc" -ne 0 ] && [ "$m" -eq 0 ]; then
     # The VM died, timed out or batch.sh failed without a counted failure.
     echo "not ok - VM run of $group (exit $rc; see target/vm/results/console.log)"
@@ -52,8 +55,13 @@ for group in "${groups[@]}"; do
   fi
   pass=$((pass + p))
   fail=$((fail + m))
+  skip=$((skip + ${s:-0}))
   echo "# boot: $(cat "$results/timing" 2>/dev/null || echo "no timing")"
 done
+# The budget in view: every file's time, slowest first.
+echo "# file  seconds  passed failed skipped"
+[ ${#table[@]} -eq 0 ] || printf '%s\n' "${table[@]}" | sort -k2,2nr |
+  awk '{ printf "# %-28s %5d  %4d %4d %4d\n", $1, $2, $3, $4, $5 }'
 echo "# vm tier: $((SECONDS - start)) s for ${#files[@]} files in ${#groups[@]} boot(s)"
-echo "vm: $pass passed, $fail failed"
+echo "vm: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

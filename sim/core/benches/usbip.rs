@@ -7,24 +7,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use vmodem_core::model::Profile;
 use vmodem_core::usb::{PortRole, TransferKind, Urb, UsbDevice, UsbPersonality};
-use vmodem_core::usbip::{Decoder, Pdu, RetSubmit, Submit};
+use vmodem_core::usbip::{Decoder, Pdu, RetSubmit};
 
 fn submit(seqnum: u32, dir_in: bool, ep: u8, data: Vec<u8>, length: u32) -> Vec<u8> {
-    Pdu::Submit(Submit {
-        seqnum,
-        devid: 0x10002,
-        dir_in,
-        ep,
-        transfer_flags: 0,
-        transfer_buffer_length: length,
-        start_frame: 0,
-        number_of_packets: 0,
-        interval: 0,
-        setup: [0; 8],
-        data,
-        iso: vec![],
-    })
-    .emit()
+    vmodem_core::testkit::usbip::submit(seqnum, ep, dir_in, [0; 8], length, &data)
 }
 
 fn configured() -> UsbDevice {

@@ -71,7 +71,7 @@ pub struct Modem {
     serial: SerialPorts,
     mbim: crate::mbim::Function,
     /// The boot loader's download port, while the boot loader runs.
-    bootloader: Option<crate::bootloader::DownloadPort>,
+    bootloader: Option<crate::serial::download::DownloadPort>,
 }
 
 impl Modem {
@@ -493,7 +493,7 @@ impl Modem {
     }
 
     /// The boot loader's download port, while the boot loader runs.
-    pub fn download_port(&self) -> Option<&crate::bootloader::DownloadPort> {
+    pub fn download_port(&self) -> Option<&crate::serial::download::DownloadPort> {
         self.bootloader.as_ref()
     }
 

@@ -7,15 +7,21 @@
 //! - [`control`]: the control-socket protocol and the status it reports.
 //! - [`Modem`]: the engine: frames and time in, frames and events out.
 //! - [`capture`]: usbmon pcap records of the USB transfers.
-//! - [`fuzzing`]: fuzz target bodies and the invariants they check.
+//! - `fuzzing` (cargo feature `fuzzing`): fuzz target bodies and the
+//!   invariants they check.
+//! - `testkit` (cargo feature `testkit`): USB/IP URBs and IP packets as a
+//!   host builds them, for tests and benches.
 //!
 //! Nothing here reads a clock, a socket or a global RNG: time comes in as
 //! [`time::Instant`] arguments and randomness from a seed.
+
+#![forbid(unsafe_code)]
 
 pub mod bootloader;
 pub mod capture;
 pub mod control;
 pub mod fault;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod key_spelling;
 pub mod mbim;
@@ -24,6 +30,8 @@ pub mod net;
 pub mod qmi;
 pub mod scenario;
 pub mod serial;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod time;
 pub mod usb;
 pub mod usbip;

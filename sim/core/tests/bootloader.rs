@@ -2,9 +2,9 @@
 //! the application's serial functions, leaves one QDL port, survives
 //! host resets, and only a power cycle brings the application back.
 
-use vmodem_core::bootloader::qdl::{Request, Response};
 use vmodem_core::fault::Fault;
 use vmodem_core::model::Profile;
+use vmodem_core::serial::download::qdl::{Request, Response};
 use vmodem_core::time::{Duration, Instant};
 use vmodem_core::wire::hdlc::{self, Deframer};
 use vmodem_core::wire::qmi::Message;

@@ -166,15 +166,6 @@ fn serial_and_data_floods_stay_bounded() {
 }
 
 fn ping_gateway() -> Vec<u8> {
-    use vmodem_core::net::checksum;
-    let mut icmp = vec![8, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3, 4];
-    let c = checksum::of(&icmp);
-    icmp[2..4].copy_from_slice(&c.to_be_bytes());
-    let mut p = vec![
-        0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 1, 0, 0, 10, 64, 0, 2, 10, 64, 0, 1,
-    ];
-    let c = checksum::of(&p);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    p.extend_from_slice(&icmp);
-    p
+    use vmodem_core::testkit::packet::{icmpv4_echo, BEARER_V4, ECHO_REQUEST, GATEWAY_V4};
+    icmpv4_echo(BEARER_V4, GATEWAY_V4, ECHO_REQUEST, &[1, 2, 3, 4])
 }

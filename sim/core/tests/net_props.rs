@@ -5,7 +5,8 @@
 use proptest::prelude::*;
 use std::net::Ipv6Addr;
 use vmodem_core::model::{Device, IpFamily, Profile};
-use vmodem_core::net::{checksum, PacketNetwork};
+use vmodem_core::net::PacketNetwork;
+use vmodem_core::testkit::checksum;
 use vmodem_core::time::Instant;
 
 /// A registered device with IPv4 and IPv6 bearers, framing per WDA value.

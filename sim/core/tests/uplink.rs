@@ -2,22 +2,13 @@
 //! and delivered when on, and gone with the bearers on a firmware reset.
 
 use vmodem_core::model::{IpFamily, Profile};
-use vmodem_core::net::checksum;
+use vmodem_core::testkit::packet;
 use vmodem_core::time::Instant;
 use vmodem_core::Modem;
 
 /// An IPv4 ICMP echo (request or reply) with valid checksums.
 fn icmp(src: [u8; 4], dst: [u8; 4], ty: u8) -> Vec<u8> {
-    let mut icmp = vec![ty, 0, 0, 0, 0, 1, 0, 1, 9, 9];
-    let c = checksum::of(&icmp);
-    icmp[2..4].copy_from_slice(&c.to_be_bytes());
-    let mut p = vec![0x45, 0, 0, 30, 0, 0, 0x40, 0, 64, 1, 0, 0];
-    p.extend_from_slice(&src);
-    p.extend_from_slice(&dst);
-    let c = checksum::of(&p);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    p.extend_from_slice(&icmp);
-    p
+    packet::icmpv4_echo(src.into(), dst.into(), ty, &[9, 9])
 }
 
 fn connected() -> Modem {

@@ -11,14 +11,14 @@
 //! The hosts share one thread, so on a small machine they and the server
 //! compete for the same cores: the figures are a floor for the server.
 
-use std::collections::{HashMap, HashSet};
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use vmodem_core::usbip::{Op, Pdu, RetSubmit, Submit, HEADER_LEN, OP_HEADER_LEN};
+use vmodem_core::testkit::usbip::{UsbipHost, SET_CONFIGURATION_1};
+use vmodem_core::usbip::{Op, Pdu, RetSubmit, HEADER_LEN, OP_HEADER_LEN};
 use vmodem_core::wire::qmi::{Message, MessageKind};
 use vmodem_core::wire::ServiceId;
 
@@ -32,7 +32,25 @@ const RESPONSE_AVAILABLE: [u8; 8] = [0xA1, 1, 0, 0, 8, 0, 0, 0];
 /// Interface 8's CDC-WDM requests; wLength 4096 as cdc-wdm asks.
 const SEND_ENCAPSULATED: [u8; 6] = [0x21, 0, 0, 0, 8, 0];
 const GET_ENCAPSULATED: [u8; 8] = [0xA1, 1, 0, 0, 8, 0, 0x00, 0x10];
-const SET_CONFIGURATION_1: [u8; 8] = [0, 9, 1, 0, 0, 0, 0, 0];
+
+/// `cargo bench` passes --bench and gets the full table; `cargo test
+/// --benches` passes nothing and gets one short run that checks the bench
+/// still works.
+#[derive(clap::Parser)]
+struct Cli {
+    /// Modems per run, comma-separated [bench: 1,16,64,128,256; test: 4].
+    #[arg(long, value_delimiter = ',')]
+    modems: Option<Vec<u32>>,
+    /// Seconds measured per run [bench: 3; test: 0.3].
+    #[arg(long)]
+    secs: Option<f64>,
+    /// Runs per modem count, of which the median is shown [bench: 5; test: 1].
+    #[arg(long)]
+    runs: Option<usize>,
+    /// What `cargo bench` passes to every bench target.
+    #[arg(long)]
+    bench: bool,
+}
 
 struct Args {
     modems: Vec<u32>,
@@ -41,39 +59,16 @@ struct Args {
 }
 
 fn args() -> Args {
-    let all: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo bench` passes --bench; `cargo test --benches` does not, and
-    // then one short run checks that the bench still works.
-    let mut a = match all.iter().any(|a| a == "--bench") {
-        true => Args {
-            modems: vec![1, 16, 64, 128, 256],
-            secs: 3.0,
-            runs: 5,
-        },
-        false => Args {
-            modems: vec![4],
-            secs: 0.3,
-            runs: 1,
-        },
+    let cli = <Cli as clap::Parser>::parse();
+    let (modems, secs, runs) = match cli.bench {
+        true => (vec![1, 16, 64, 128, 256], 3.0, 5),
+        false => (vec![4], 0.3, 1),
     };
-    let mut it = all.into_iter();
-    while let Some(k) = it.next() {
-        let mut v = || it.next().unwrap_or_default();
-        match k.as_str() {
-            "--modems" => {
-                a.modems = v()
-                    .split(',')
-                    .map(|n| n.parse().expect("--modems 1,16,64"))
-                    .collect()
-            }
-            "--secs" => a.secs = v().parse().expect("--secs SECONDS"),
-            "--runs" => a.runs = v().parse().expect("--runs N"),
-            // What cargo bench passes to every bench target.
-            "--bench" => {}
-            other => panic!("unknown argument {other}"),
-        }
+    Args {
+        modems: cli.modems.unwrap_or(modems),
+        secs: cli.secs.unwrap_or(secs),
+        runs: cli.runs.unwrap_or(runs),
     }
-    a
 }
 
 /// The vmodem under test; killed on drop.
@@ -154,10 +149,7 @@ struct Host {
     rx: BufReader<OwnedReadHalf>,
     tx: OwnedWriteHalf,
     out: Vec<u8>,
-    seq: u32,
-    /// IN URBs not completed yet: their RET_SUBMIT carries data.
-    ins: HashSet<u32>,
-    early: HashMap<u32, RetSubmit>,
+    urbs: UsbipHost,
 }
 
 impl Host {
@@ -181,9 +173,7 @@ impl Host {
             rx,
             tx,
             out: Vec::new(),
-            seq: 0,
-            ins: HashSet::new(),
-            early: HashMap::new(),
+            urbs: UsbipHost::new(),
         };
         let id = h.queue(0, false, SET_CONFIGURATION_1, 0, &[]);
         h.flush().await?;
@@ -192,26 +182,9 @@ impl Host {
     }
 
     fn queue(&mut self, ep: u8, dir_in: bool, setup: [u8; 8], length: u32, data: &[u8]) -> u32 {
-        self.seq += 1;
-        if dir_in {
-            self.ins.insert(self.seq);
-        }
-        let s = Submit {
-            seqnum: self.seq,
-            devid: 0x10002,
-            dir_in,
-            ep,
-            transfer_flags: 0,
-            transfer_buffer_length: length,
-            start_frame: 0,
-            number_of_packets: 0,
-            interval: 0,
-            setup,
-            data: data.to_vec(),
-            iso: vec![],
-        };
-        self.out.extend_from_slice(&Pdu::Submit(s).emit());
-        self.seq
+        let (id, bytes) = self.urbs.submit(ep, dir_in, setup, length, data);
+        self.out.extend_from_slice(&bytes);
+        id
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
@@ -222,28 +195,23 @@ impl Host {
 
     /// The completion of URB `id`, keeping others that come first.
     async fn wait(&mut self, id: u32) -> std::io::Result<RetSubmit> {
-        if let Some(r) = self.early.remove(&id) {
+        if let Some(r) = self.urbs.take(id) {
             return Ok(r);
         }
         loop {
             let mut head = [0u8; HEADER_LEN];
             self.rx.read_exact(&mut head).await?;
-            let seq = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
-            let dir_in = self.ins.remove(&seq);
             let mut all = head.to_vec();
-            if dir_in {
-                let n = u32::from_be_bytes([head[24], head[25], head[26], head[27]]) as usize;
-                all.resize(HEADER_LEN + n, 0);
-                self.rx.read_exact(&mut all[HEADER_LEN..]).await?;
-            }
-            let r = match Pdu::parse(&all, dir_in) {
-                Ok((Pdu::RetSubmit(r), _)) => r,
+            all.resize(HEADER_LEN + self.urbs.payload_len(&head), 0);
+            self.rx.read_exact(&mut all[HEADER_LEN..]).await?;
+            let r = match self.urbs.parse(&all) {
+                Ok(Pdu::RetSubmit(r)) => r,
                 other => return Err(std::io::Error::other(format!("{other:?}"))),
             };
             if r.seqnum == id {
                 return Ok(r);
             }
-            self.early.insert(r.seqnum, r);
+            self.urbs.keep(r);
         }
     }
 

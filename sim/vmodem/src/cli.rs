@@ -54,7 +54,7 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Simulated time to run: 90s, 10m, 1h30m.
-        #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse)]
+        #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = duration)]
         duration: std::time::Duration,
         /// Also log the module's supply (volts, amps) at every breakpoint,
         /// for `vmodem plot`.
@@ -370,10 +370,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A duration on the command line ("90s", "10m", "1h30m", "250ms").
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}`: {e}: expected a duration such as 90s, 10m, 1h30m or 250ms"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_in_the_documented_forms() {
+        assert_eq!(duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(duration("2s500ms"), Ok(Duration::from_millis(2500)));
+        for t in ["", "10", "m", "10x", "-5s", "99999999999999999999h"] {
+            assert!(duration(t).is_err(), "{t}");
+        }
+    }
 
     /// `vmodem …` paths of every subcommand and argument without a
     /// description, rendering each command's help on the way.

@@ -4,7 +4,6 @@ mod accept;
 mod cli;
 mod control;
 mod ctl;
-mod duration;
 mod file;
 mod report;
 mod scenario_cmd;

@@ -1,15 +1,8 @@
 //! The boot loader (USB 1199:9040): what an EM7305 becomes when its
-//! failsafe trips after repeated resets. One serial port speaking QDL
-//! (9x15) or, when the profile says so, opening with Sahara (9x50+).
-//! Sans-IO: [`DownloadPort`] takes bytes and gives framed replies.
+//! failsafe trips after repeated resets: its profile section and boot
+//! time. Its one serial port, the download port speaking QDL (9x15) or
+//! opening with Sahara (9x50+), is [`crate::serial::download`].
 //! docs/bootloader.md describes what is modelled and where it comes from.
-
-mod port;
-pub mod qdl;
-pub mod sahara;
-pub mod unframed;
-
-pub use port::{DownloadPort, DownloadStats, OpenImage};
 
 use crate::time::Duration;
 use serde::Deserialize;
@@ -42,6 +35,3 @@ impl Default for BootloaderProfile {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

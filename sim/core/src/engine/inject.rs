@@ -237,7 +237,7 @@ impl Modem {
     /// port, nothing of the application.
     pub fn enter_bootloader(&mut self, now: Instant) {
         self.life = Life::BootLoader;
-        self.bootloader = Some(crate::bootloader::DownloadPort::new(
+        self.bootloader = Some(crate::serial::download::DownloadPort::new(
             self.device.profile.bootloader,
         ));
         self.events.push_back(Event::ReturnToBus {

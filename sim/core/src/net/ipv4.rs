@@ -1,11 +1,14 @@
 //! IPv4: ICMP echo and UDP (echo, DNS) toward the simulated network.
 
-use super::{checksum, dns, in_prefix, DNS_PORT, ECHO_NET_V4, UDP_ECHO_PORT};
+use super::{dns, udp, DNS_PORT, ECHO_NET_V4, UDP_ECHO_PORT};
 use crate::model::{Bearer, IpFamily};
+use smoltcp::phy::ChecksumCapabilities;
+use smoltcp::wire::{
+    Icmpv4Message, Icmpv4Packet, IpProtocol, Ipv4Cidr, Ipv4Packet, Ipv4Repr, UdpPacket,
+    IPV4_HEADER_LEN,
+};
 use std::net::Ipv4Addr;
 
-const ICMP: u8 = 1;
-const UDP: u8 = 17;
 const REPLY_TTL: u8 = 64;
 
 /// The IPv4 bearer whose address sent `src`.
@@ -15,106 +18,83 @@ fn bearer_of(bearers: &[Bearer], src: Ipv4Addr) -> Option<&Bearer> {
         .find(|b| b.family == IpFamily::V4 && b.settings.ipv4_address == src)
 }
 
+/// Whether `a` lies in `net`/`prefix`.
+fn in_prefix(a: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
+    Ipv4Cidr::new(net, prefix.min(32)).contains_addr(&a)
+}
+
 /// Whether `dst` is a host of the simulated network for this bearer.
 pub fn reachable(b: &Bearer, dst: Ipv4Addr) -> bool {
     let s = &b.settings;
     dst != s.ipv4_address
         && (dst == s.ipv4_gateway
             || s.ipv4_dns.contains(&dst)
-            || in_prefix(&dst.octets(), &s.ipv4_address.octets(), s.ipv4_prefix)
-            || in_prefix(&dst.octets(), &ECHO_NET_V4.0.octets(), ECHO_NET_V4.1))
+            || in_prefix(dst, s.ipv4_address, s.ipv4_prefix)
+            || in_prefix(dst, ECHO_NET_V4.0, ECHO_NET_V4.1))
+}
+
+/// A checked IPv4 packet: lengths consistent, header checksum valid.
+pub fn checked(pkt: &[u8]) -> Option<Ipv4Packet<&[u8]>> {
+    let ip = Ipv4Packet::new_checked(pkt).ok()?;
+    (ip.version() == 4 && ip.verify_checksum()).then_some(ip)
 }
 
 pub fn answer(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
-    if pkt.len() < 20 {
-        return None;
-    }
-    let ihl = (pkt[0] & 0x0f) as usize * 4;
-    let total = u16::from_be_bytes([pkt[2], pkt[3]]) as usize;
-    if ihl < 20 || total < ihl || total > pkt.len() || checksum::of(&pkt[..ihl]) != 0 {
-        return None;
-    }
+    let ip = checked(pkt)?;
     // Fragments are not reassembled: the simulated hosts drop them.
-    if u16::from_be_bytes([pkt[6], pkt[7]]) & 0x3fff != 0 || pkt[8] == 0 {
+    if ip.more_frags() || ip.frag_offset() != 0 || ip.hop_limit() == 0 {
         return None;
     }
-    let src = Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]);
-    let dst = Ipv4Addr::new(pkt[16], pkt[17], pkt[18], pkt[19]);
+    let (src, dst) = (ip.src_addr(), ip.dst_addr());
     let b = bearer_of(bearers, src)?;
     if !reachable(b, dst) {
         return None;
     }
-    let payload = &pkt[ihl..total];
-    let reply = match pkt[9] {
-        ICMP => icmp_echo(payload)?,
-        UDP => udp(b, src, dst, payload)?,
+    let reply = match ip.next_header() {
+        IpProtocol::Icmp => icmp_echo(ip.payload())?,
+        IpProtocol::Udp => {
+            let u = UdpPacket::new_checked(ip.payload()).ok()?;
+            if !u.verify_checksum(&src.into(), &dst.into()) {
+                return None;
+            }
+            let data = match u.dst_port() {
+                UDP_ECHO_PORT => u.payload().to_vec(),
+                DNS_PORT if b.settings.ipv4_dns.contains(&dst) => {
+                    dns::answer(&b.settings, u.payload())?
+                }
+                _ => return None,
+            };
+            udp::reply(dst.into(), src.into(), &u, &data)
+        }
         _ => return None,
     };
-    Some(build(dst, src, pkt[9], &reply))
+    Some(build(dst, src, ip.next_header(), &reply))
 }
 
 fn icmp_echo(icmp: &[u8]) -> Option<Vec<u8>> {
-    if icmp.len() < 8 || icmp[0] != 8 || checksum::of(icmp) != 0 {
+    let p = Icmpv4Packet::new_checked(icmp).ok()?;
+    if p.msg_type() != Icmpv4Message::EchoRequest || !p.verify_checksum() {
         return None;
     }
     let mut r = icmp.to_vec();
-    r[0] = 0; // echo reply
-    r[2..4].fill(0);
-    let c = checksum::of(&r);
-    r[2..4].copy_from_slice(&c.to_be_bytes());
-    Some(r)
-}
-
-fn udp(b: &Bearer, src: Ipv4Addr, dst: Ipv4Addr, u: &[u8]) -> Option<Vec<u8>> {
-    if u.len() < 8 {
-        return None;
-    }
-    let len = u16::from_be_bytes([u[4], u[5]]) as usize;
-    if len < 8 || len > u.len() {
-        return None;
-    }
-    let u = &u[..len];
-    let sum = u16::from_be_bytes([u[6], u[7]]);
-    if sum != 0 {
-        let s = checksum::pseudo_v4(src.octets(), dst.octets(), UDP, len);
-        if checksum::finish(checksum::add(s, u)) != 0 {
-            return None;
-        }
-    }
-    let (sport, dport) = (
-        u16::from_be_bytes([u[0], u[1]]),
-        u16::from_be_bytes([u[2], u[3]]),
-    );
-    let data = match dport {
-        UDP_ECHO_PORT => u[8..].to_vec(),
-        DNS_PORT if b.settings.ipv4_dns.contains(&dst) => dns::answer(&b.settings, &u[8..])?,
-        _ => return None,
-    };
-    let mut r = Vec::with_capacity(8 + data.len());
-    r.extend_from_slice(&dport.to_be_bytes());
-    r.extend_from_slice(&sport.to_be_bytes());
-    r.extend_from_slice(&((8 + data.len()) as u16).to_be_bytes());
-    r.extend_from_slice(&[0, 0]);
-    r.extend_from_slice(&data);
-    let s = checksum::pseudo_v4(dst.octets(), src.octets(), UDP, r.len());
-    let c = match checksum::finish(checksum::add(s, &r)) {
-        0 => 0xffff,
-        c => c,
-    };
-    r[6..8].copy_from_slice(&c.to_be_bytes());
+    let mut p = Icmpv4Packet::new_unchecked(&mut r[..]);
+    p.set_msg_type(Icmpv4Message::EchoReply);
+    p.fill_checksum();
     Some(r)
 }
 
 /// An IPv4 packet from `src` to `dst` carrying `payload`.
-pub fn build(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, payload: &[u8]) -> Vec<u8> {
-    let total = 20 + payload.len();
-    let mut p = Vec::with_capacity(total);
-    p.extend_from_slice(&[0x45, 0, 0, 0, 0, 0, 0x40, 0, REPLY_TTL, proto, 0, 0]);
-    p[2..4].copy_from_slice(&(total as u16).to_be_bytes());
-    p.extend_from_slice(&src.octets());
-    p.extend_from_slice(&dst.octets());
-    let c = checksum::of(&p);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    p.extend_from_slice(payload);
+pub fn build(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, payload: &[u8]) -> Vec<u8> {
+    let repr = Ipv4Repr {
+        src_addr: src,
+        dst_addr: dst,
+        next_header: proto,
+        payload_len: payload.len(),
+        hop_limit: REPLY_TTL,
+    };
+    let mut p = vec![0; IPV4_HEADER_LEN + payload.len()];
+    let mut ip = Ipv4Packet::new_unchecked(&mut p[..]);
+    repr.emit(&mut ip, &ChecksumCapabilities::default());
+    ip.payload_mut().copy_from_slice(payload);
     p
 }

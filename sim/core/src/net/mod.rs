@@ -16,19 +16,24 @@
 //! beyond the simulated network is handed out for forwarding, and what
 //! comes back is delivered (see [`uplink`]). Otherwise, and for everything
 //! the uplink does not take, packets are dropped and counted.
+//!
+//! Packets are read and written through smoltcp's checked views and
+//! representations (`smoltcp::wire`): no accessor reads past a length
+//! that `new_checked` has not verified.
 
-pub mod checksum;
 pub mod dns;
 mod ethernet;
 mod ipv4;
 mod ipv6;
 pub mod ndisc;
+mod udp;
 pub mod uplink;
 
 pub use ethernet::MODEM_MAC;
 
 pub use crate::model::DataStats;
 use crate::model::{Bearer, Device};
+use smoltcp::wire::IpVersion;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
@@ -191,24 +196,16 @@ impl PacketNetwork {
 /// Answers one bare IP packet, if the network has an answer; `framing`
 /// says whether neighbour discovery carries link-layer addresses.
 pub(crate) fn answer_ip(bearers: &[Bearer], pkt: &[u8], framing: Framing) -> Option<Vec<u8>> {
-    match pkt.first()? >> 4 {
-        4 => ipv4::answer(bearers, pkt),
-        6 => ipv6::answer(bearers, pkt, framing),
-        _ => None,
+    match ip_version(pkt)? {
+        IpVersion::Ipv4 => ipv4::answer(bearers, pkt),
+        IpVersion::Ipv6 => ipv6::answer(bearers, pkt, framing),
     }
 }
 
-fn in_prefix(a: &[u8], net: &[u8], prefix: u8) -> bool {
-    let full = prefix as usize / 8;
-    let rest = prefix % 8;
-    if a[..full] != net[..full] {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    a[full] & mask == net[full] & mask
+/// The IP version of a packet, from its first nibble.
+fn ip_version(pkt: &[u8]) -> Option<IpVersion> {
+    pkt.first()?;
+    IpVersion::of_packet(pkt).ok()
 }
 
 #[cfg(test)]

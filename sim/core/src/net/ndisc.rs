@@ -12,6 +12,11 @@
 use super::ipv6::{reachable, HOP_LIMIT};
 use super::{Framing, MODEM_MAC};
 use crate::model::Bearer;
+use smoltcp::time::Duration;
+use smoltcp::wire::{
+    Icmpv6Packet, NdiscNeighborFlags, NdiscPrefixInfoFlags, NdiscPrefixInformation, NdiscRepr,
+    NdiscRouterFlags, RawHardwareAddress,
+};
 use std::net::Ipv6Addr;
 
 /// The router's link-local address: the source of its advertisements.
@@ -50,23 +55,24 @@ pub struct Reply {
 }
 
 /// Answers a Router or Neighbour Solicitation whose IPv6 header and
-/// checksum were already checked; `None` for anything else or invalid.
+/// checksum were already checked; `None` for anything else or invalid
+/// (an option of length zero or running past the end included).
 pub fn answer(
     b: &Bearer,
     src: Ipv6Addr,
     dst: Ipv6Addr,
     hop_limit: u8,
-    icmp: &[u8],
+    icmp: &Icmpv6Packet<&[u8]>,
     framing: Framing,
 ) -> Option<Reply> {
-    if hop_limit != NDP_HOP_LIMIT || icmp.len() < 8 || icmp[1] != 0 {
+    if hop_limit != NDP_HOP_LIMIT || icmp.msg_code() != 0 {
         return None;
     }
-    match icmp[0] {
-        ROUTER_SOLICITATION => {
-            let source_lla = options(&icmp[8..])?;
+    let lladdr = (framing == Framing::Ethernet).then(|| RawHardwareAddress::from_bytes(&MODEM_MAC));
+    match NdiscRepr::parse(icmp).ok()? {
+        NdiscRepr::RouterSolicit { lladdr: source_lla } => {
             // An unspecified source must not claim a link-layer address.
-            if src.is_unspecified() && source_lla {
+            if src.is_unspecified() && source_lla.is_some() {
                 return None;
             }
             if dst != ALL_ROUTERS && !is_router(b, dst) {
@@ -76,15 +82,11 @@ pub fn answer(
             Some(Reply {
                 src: ROUTER_LINK_LOCAL,
                 dst: to,
-                icmp: advertisement(b, framing)?,
+                icmp: emit(advertisement(b, lladdr)?),
             })
         }
-        NEIGHBOR_SOLICITATION => {
-            if icmp.len() < 24 {
-                return None;
-            }
-            let target = Ipv6Addr::from(<[u8; 16]>::try_from(&icmp[8..24]).ok()?);
-            options(&icmp[24..])?;
+        NdiscRepr::NeighborSolicit { target_addr, .. } => {
+            let target = target_addr;
             // Duplicate address detection: the prefix is the host's.
             if target.is_multicast() || src.is_unspecified() {
                 return None;
@@ -96,20 +98,19 @@ pub fn answer(
             if !router && !reachable(b, src, target) {
                 return None;
             }
-            let mut flags = NA_SOLICITED | NA_OVERRIDE;
+            let mut flags = NdiscNeighborFlags::SOLICITED | NdiscNeighborFlags::OVERRIDE;
             if router {
-                flags |= NA_ROUTER;
+                flags |= NdiscNeighborFlags::ROUTER;
             }
-            let mut na = vec![NEIGHBOR_ADVERTISEMENT, 0, 0, 0, flags, 0, 0, 0];
-            na.extend_from_slice(&target.octets());
-            if framing == Framing::Ethernet {
-                na.extend_from_slice(&[OPT_TARGET_LLA, 1]);
-                na.extend_from_slice(&MODEM_MAC);
-            }
+            let na = NdiscRepr::NeighborAdvert {
+                flags,
+                target_addr: target,
+                lladdr,
+            };
             Some(Reply {
                 src: target,
                 dst: src,
-                icmp: na,
+                icmp: emit(na),
             })
         }
         _ => None,
@@ -122,46 +123,39 @@ fn is_router(b: &Bearer, a: Ipv6Addr) -> bool {
 }
 
 /// The Router Advertisement for bearer `b`.
-fn advertisement(b: &Bearer, framing: Framing) -> Option<Vec<u8>> {
+fn advertisement(b: &Bearer, lladdr: Option<RawHardwareAddress>) -> Option<NdiscRepr<'static>> {
     let s = &b.settings;
     let own = s.ipv6_address?;
     let len = s.ipv6_prefix.min(128);
     let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
-    let prefix = Ipv6Addr::from(u128::from(own) & mask);
+    // Lifetimes infinite: the prefix lasts as long as the bearer.
+    let infinite = Duration::from_secs(u64::from(u32::MAX));
     // Hop limit for the host, no managed/other configuration flags (no
     // DHCPv6 in a PDN), router lifetime; reachable time and retransmission
     // timer unspecified.
-    let mut ra = vec![ROUTER_ADVERTISEMENT, 0, 0, 0, HOP_LIMIT, 0];
-    ra.extend_from_slice(&ROUTER_LIFETIME_S.to_be_bytes());
-    ra.extend_from_slice(&[0; 8]);
-    if framing == Framing::Ethernet {
-        ra.extend_from_slice(&[OPT_SOURCE_LLA, 1]);
-        ra.extend_from_slice(&MODEM_MAC);
-    }
-    ra.extend_from_slice(&[OPT_MTU, 1, 0, 0]);
-    ra.extend_from_slice(&s.mtu.to_be_bytes());
-    // Lifetimes infinite: the prefix lasts as long as the bearer.
-    ra.extend_from_slice(&[OPT_PREFIX, 4, len, PREFIX_AUTONOMOUS]);
-    ra.extend_from_slice(&u32::MAX.to_be_bytes());
-    ra.extend_from_slice(&u32::MAX.to_be_bytes());
-    ra.extend_from_slice(&[0; 4]);
-    ra.extend_from_slice(&prefix.octets());
-    Some(ra)
+    Some(NdiscRepr::RouterAdvert {
+        hop_limit: HOP_LIMIT,
+        flags: NdiscRouterFlags::empty(),
+        router_lifetime: Duration::from_secs(u64::from(ROUTER_LIFETIME_S)),
+        reachable_time: Duration::ZERO,
+        retrans_time: Duration::ZERO,
+        lladdr,
+        mtu: Some(s.mtu),
+        prefix_info: Some(NdiscPrefixInformation {
+            prefix_len: len,
+            flags: NdiscPrefixInfoFlags::ADDRCONF,
+            valid_lifetime: infinite,
+            preferred_lifetime: infinite,
+            prefix: Ipv6Addr::from(u128::from(own) & mask),
+        }),
+    })
 }
 
-/// Walks the options (RFC 4861 4.6): `None` if one has length zero or runs
-/// past the end, else whether a source link-layer address is among them.
-fn options(mut o: &[u8]) -> Option<bool> {
-    let mut source_lla = false;
-    while !o.is_empty() {
-        let len = *o.get(1)? as usize * 8;
-        if len == 0 || len > o.len() {
-            return None;
-        }
-        source_lla |= o[0] == OPT_SOURCE_LLA;
-        o = &o[len..];
-    }
-    Some(source_lla)
+/// The ICMPv6 bytes of a neighbour discovery message, checksum zero.
+fn emit(repr: NdiscRepr<'_>) -> Vec<u8> {
+    let mut icmp = vec![0; repr.buffer_len()];
+    repr.emit(&mut Icmpv6Packet::new_unchecked(&mut icmp[..]));
+    icmp
 }
 
 /// The solicited-node multicast address of `a` (RFC 4291 2.7.1).

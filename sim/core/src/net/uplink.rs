@@ -17,15 +17,16 @@
 //! TTL (hop limit) drops by one, and a packet that would reach zero is
 //! dropped. Headers must be well formed; IPv4 header checksums must hold.
 
-use super::{checksum, ipv4, ipv6};
+use super::{ip_version, ipv4, ipv6};
 use crate::model::{Bearer, IpFamily};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use smoltcp::wire::{IpVersion, Ipv4Packet, Ipv6Packet};
 
 /// The IP packet to forward for a packet from the host, if it goes up.
 pub fn outbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
-    match pkt.first()? >> 4 {
-        4 => {
-            let (src, dst, total) = v4_header(pkt)?;
+    match ip_version(pkt)? {
+        IpVersion::Ipv4 => {
+            let ip = ipv4::checked(pkt)?;
+            let (src, dst) = (ip.src_addr(), ip.dst_addr());
             let b = bearers
                 .iter()
                 .find(|b| b.family == IpFamily::V4 && b.settings.ipv4_address == src)?;
@@ -34,10 +35,11 @@ pub fn outbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
                 || dst.is_multicast()
                 || dst.is_broadcast();
             let leaves = !ipv4::reachable(b, dst) && dst != src && !special;
-            leaves.then(|| hop_v4(&pkt[..total]))?
+            leaves.then(|| hop_v4(ip))?
         }
-        6 => {
-            let (src, dst, total) = v6_header(pkt)?;
+        IpVersion::Ipv6 => {
+            let ip = ipv6::checked(pkt)?;
+            let (src, dst) = (ip.src_addr(), ip.dst_addr());
             if src.is_unicast_link_local() || src.is_unspecified() {
                 return None;
             }
@@ -48,82 +50,56 @@ pub fn outbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
                 || dst.is_multicast()
                 || dst.is_unicast_link_local();
             let leaves = !inside && !special;
-            leaves.then(|| hop_v6(&pkt[..total]))?
+            leaves.then(|| hop_v6(ip))?
         }
-        _ => None,
     }
 }
 
 /// The IP packet to deliver to the host for a packet from the uplink.
 pub fn inbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
-    match pkt.first()? >> 4 {
-        4 => {
-            let (_, dst, total) = v4_header(pkt)?;
+    match ip_version(pkt)? {
+        IpVersion::Ipv4 => {
+            let ip = ipv4::checked(pkt)?;
+            let dst = ip.dst_addr();
             bearers
                 .iter()
                 .any(|b| b.family == IpFamily::V4 && b.settings.ipv4_address == dst)
-                .then(|| hop_v4(&pkt[..total]))?
+                .then(|| hop_v4(ip))?
         }
-        6 => {
-            let (_, dst, total) = v6_header(pkt)?;
+        IpVersion::Ipv6 => {
+            let ip = ipv6::checked(pkt)?;
+            let dst = ip.dst_addr();
             bearers
                 .iter()
                 .any(|b| b.family == IpFamily::V6 && ipv6::on_prefix(b, dst))
-                .then(|| hop_v6(&pkt[..total]))?
+                .then(|| hop_v6(ip))?
         }
-        _ => None,
     }
 }
 
-/// Source, destination and total length of a well-formed IPv4 header.
-fn v4_header(p: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr, usize)> {
-    if p.len() < 20 {
+/// One router hop for IPv4: TTL down by one, header checksum redone; the
+/// packet cut to its total length.
+fn hop_v4(ip: Ipv4Packet<&[u8]>) -> Option<Vec<u8>> {
+    if ip.hop_limit() <= 1 {
         return None;
     }
-    let ihl = (p[0] & 0x0f) as usize * 4;
-    let total = u16::from_be_bytes([p[2], p[3]]) as usize;
-    if ihl < 20 || total < ihl || total > p.len() || checksum::of(&p[..ihl]) != 0 {
-        return None;
-    }
-    let src = Ipv4Addr::new(p[12], p[13], p[14], p[15]);
-    let dst = Ipv4Addr::new(p[16], p[17], p[18], p[19]);
-    Some((src, dst, total))
-}
-
-/// Source, destination and total length of a well-formed IPv6 header.
-fn v6_header(p: &[u8]) -> Option<(Ipv6Addr, Ipv6Addr, usize)> {
-    if p.len() < 40 {
-        return None;
-    }
-    let total = 40 + u16::from_be_bytes([p[4], p[5]]) as usize;
-    if total > p.len() {
-        return None;
-    }
-    let src = Ipv6Addr::from(<[u8; 16]>::try_from(&p[8..24]).ok()?);
-    let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&p[24..40]).ok()?);
-    Some((src, dst, total))
-}
-
-/// One router hop for IPv4: TTL down by one, header checksum redone.
-fn hop_v4(p: &[u8]) -> Option<Vec<u8>> {
-    if p[8] <= 1 {
-        return None;
-    }
-    let mut out = p.to_vec();
-    out[8] -= 1;
-    let ihl = (out[0] & 0x0f) as usize * 4;
-    out[10..12].fill(0);
-    let c = checksum::of(&out[..ihl]);
-    out[10..12].copy_from_slice(&c.to_be_bytes());
+    let len = usize::from(ip.total_len());
+    let mut out = ip.into_inner()[..len].to_vec();
+    let mut p = Ipv4Packet::new_unchecked(&mut out[..]);
+    p.set_hop_limit(p.hop_limit() - 1);
+    p.fill_checksum();
     Some(out)
 }
 
-/// One router hop for IPv6: hop limit down by one.
-fn hop_v6(p: &[u8]) -> Option<Vec<u8>> {
-    if p[7] <= 1 {
+/// One router hop for IPv6: hop limit down by one; the packet cut to its
+/// payload length.
+fn hop_v6(ip: Ipv6Packet<&[u8]>) -> Option<Vec<u8>> {
+    if ip.hop_limit() <= 1 {
         return None;
     }
-    let mut out = p.to_vec();
-    out[7] -= 1;
+    let len = ip.total_len();
+    let mut out = ip.into_inner()[..len].to_vec();
+    let mut p = Ipv6Packet::new_unchecked(&mut out[..]);
+    p.set_hop_limit(p.hop_limit() - 1);
     Some(out)
 }

@@ -1,9 +1,11 @@
 //! The three serial functions of composition 6 beside QMI: DM (interface 0,
 //! QCDM), NMEA (interface 2) and AT (interface 3). The engine owns one
 //! [`SerialPorts`] next to its QMI services; all of them share its one
-//! [`Device`].
+//! [`Device`]. The boot loader's one serial function, its download port,
+//! is [`download`].
 
 pub mod at;
+pub mod download;
 pub mod nmea;
 pub mod qcdm;
 

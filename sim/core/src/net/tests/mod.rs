@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{IpFamily, Profile};
+use crate::testkit::checksum;
 use crate::time::Instant;
 
 mod ndisc;
@@ -25,7 +26,7 @@ pub(super) fn ping_v4(dst: &str, payload: &[u8]) -> Vec<u8> {
     icmp.extend_from_slice(payload);
     let c = checksum::of(&icmp);
     icmp[2..4].copy_from_slice(&c.to_be_bytes());
-    ipv4::build(v4("10.64.0.2"), v4(dst), 1, &icmp)
+    crate::testkit::packet::ipv4(v4("10.64.0.2"), v4(dst), 1, &icmp)
 }
 
 fn udp_v4(dst: &str, dport: u16, data: &[u8]) -> Vec<u8> {
@@ -36,7 +37,7 @@ fn udp_v4(dst: &str, dport: u16, data: &[u8]) -> Vec<u8> {
     let s = checksum::pseudo_v4(v4("10.64.0.2").octets(), v4(dst).octets(), 17, u.len());
     let c = checksum::finish(checksum::add(s, &u));
     u[6..8].copy_from_slice(&c.to_be_bytes());
-    ipv4::build(v4("10.64.0.2"), v4(dst), 17, &u)
+    crate::testkit::packet::ipv4(v4("10.64.0.2"), v4(dst), 17, &u)
 }
 
 pub(super) fn exchange(d: &Device, pkt: &[u8]) -> Option<Vec<u8>> {

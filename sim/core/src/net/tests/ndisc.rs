@@ -2,9 +2,9 @@
 //! the advertisements checked.
 
 use super::{connected, exchange};
-use crate::net::checksum;
 use crate::net::ndisc::*;
 use crate::net::MODEM_MAC;
+use crate::testkit::checksum;
 use std::net::Ipv6Addr;
 
 const HOST_MAC: [u8; 6] = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc];

@@ -2,7 +2,8 @@
 
 use super::ndisc::{ipv6, v6};
 use super::{connected, ping_v4, valid_v4};
-use crate::net::{checksum, PacketNetwork, MODEM_MAC};
+use crate::net::{PacketNetwork, MODEM_MAC};
+use crate::testkit::checksum;
 
 const HOST_MAC: [u8; 6] = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc];
 
@@ -17,7 +18,7 @@ fn pong_from(src: [u8; 4], dst: [u8; 4], ttl: u8) -> Vec<u8> {
     let mut icmp = vec![0, 0, 0, 0, 0x12, 0x34, 0, 1, b'b', b'a', b'c', b'k'];
     let c = checksum::of(&icmp);
     icmp[2..4].copy_from_slice(&c.to_be_bytes());
-    let mut p = crate::net::ipv4::build(src.into(), dst.into(), 1, &icmp);
+    let mut p = crate::testkit::packet::ipv4(src.into(), dst.into(), 1, &icmp);
     p[8] = ttl;
     p[10..12].fill(0);
     let c = checksum::of(&p[..20]);

@@ -9,25 +9,20 @@ pub struct Uuid(pub [u8; 16]);
 
 impl Uuid {
     /// Basic Connect: the service every MBIM function offers.
-    pub const BASIC_CONNECT: Uuid = Uuid([
-        0xa2, 0x89, 0xcc, 0x33, 0xbc, 0xbb, 0x8b, 0x4f, 0xb6, 0xb0, 0x13, 0x3e, 0xc2, 0xaa, 0xe6,
-        0xdf,
-    ]);
+    pub const BASIC_CONNECT: Uuid = Uuid::text(uuid::uuid!("a289cc33-bcbb-8b4f-b6b0-133ec2aae6df"));
     /// Context type "none": the host leaves the choice to the function.
-    pub const CONTEXT_NONE: Uuid = Uuid([
-        0xb4, 0x3f, 0x75, 0x8c, 0xa5, 0x60, 0x4b, 0x46, 0xb3, 0x5e, 0xc5, 0x86, 0x96, 0x41, 0xfb,
-        0x54,
-    ]);
+    pub const CONTEXT_NONE: Uuid = Uuid::text(uuid::uuid!("b43f758c-a560-4b46-b35e-c5869641fb54"));
     /// Context type "internet".
-    pub const CONTEXT_INTERNET: Uuid = Uuid([
-        0x7e, 0x5e, 0x2a, 0x7e, 0x4e, 0x6f, 0x72, 0x72, 0x73, 0x6b, 0x65, 0x6e, 0x7e, 0x5e, 0x2a,
-        0x7e,
-    ]);
+    pub const CONTEXT_INTERNET: Uuid =
+        Uuid::text(uuid::uuid!("7e5e2a7e-4e6f-7272-736b-656e7e5e2a7e"));
     /// QMI over MBIM, which ModemManager looks for in Device Services.
-    pub const QMI: Uuid = Uuid([
-        0xd1, 0xa3, 0x0b, 0xc2, 0xf9, 0x7a, 0x6e, 0x43, 0xbf, 0x65, 0xc7, 0xe2, 0x4f, 0xb0, 0xf0,
-        0xd3,
-    ]);
+    pub const QMI: Uuid = Uuid::text(uuid::uuid!("d1a30bc2-f97a-6e43-bf65-c7e24fb0f0d3"));
+
+    /// The MBIM specification writes its UUIDs in the order of the bytes on
+    /// the wire, which is `uuid`'s (RFC 4122) order too.
+    const fn text(u: uuid::Uuid) -> Uuid {
+        Uuid(u.into_bytes())
+    }
 
     /// Reads 16 bytes; `None` if fewer are given.
     pub fn from_slice(b: &[u8]) -> Option<Uuid> {
@@ -37,13 +32,7 @@ impl Uuid {
 
 impl core::fmt::Display for Uuid {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                f.write_str("-")?;
-            }
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        uuid::Uuid::from_bytes(self.0).hyphenated().fmt(f)
     }
 }
 
@@ -67,6 +56,11 @@ mod tests {
         assert_eq!(
             Uuid::BASIC_CONNECT.to_string(),
             "a289cc33-bcbb-8b4f-b6b0-133ec2aae6df"
+        );
+        assert_eq!(
+            Uuid::BASIC_CONNECT.0[..4],
+            [0xa2, 0x89, 0xcc, 0x33],
+            "the first group is not byte-swapped"
         );
         assert_eq!(Uuid::from_slice(&[0; 15]), None);
     }

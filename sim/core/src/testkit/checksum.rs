@@ -1,5 +1,7 @@
 //! The Internet checksum (RFC 1071), over IPv4 headers and the pseudo
-//! headers of ICMPv6 and UDP.
+//! headers of ICMPv6 and UDP: written apart from the wire crate the
+//! network uses, so that tests check its checksums against another
+//! implementation.
 
 /// Adds `data` to a running one's-complement sum.
 pub fn add(mut sum: u32, data: &[u8]) -> u32 {

@@ -7,7 +7,7 @@
 use super::qdl::{self, Command, Packet, QdlError, Request, Response};
 use super::sahara;
 use super::unframed::{self, Header, WriteHeader};
-use super::BootloaderProfile;
+use crate::bootloader::BootloaderProfile;
 use crate::serial::Outbox;
 use crate::time::Instant;
 use crate::wire::hdlc::{self, Deframer, FrameError, FLAG};

@@ -1,6 +1,7 @@
 use super::qdl::{Command, QdlError, Request, Response, HELLO_RSP_LEN};
 use super::unframed::{Header, HeaderError, WriteHeader, HEADER_LEN};
 use super::*;
+use crate::bootloader::BootloaderProfile;
 use crate::wire::hdlc::{self, Deframer};
 
 /// Frames a request the way qmi-firmware-update does: leading flag too.
