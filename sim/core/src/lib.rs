@@ -23,7 +23,6 @@ pub mod control;
 pub mod fault;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
-pub mod key_spelling;
 pub mod mbim;
 pub mod model;
 pub mod net;

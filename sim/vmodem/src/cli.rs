@@ -247,7 +247,7 @@ pub fn load_profile(path: Option<&PathBuf>) -> anyhow::Result<Profile> {
 /// Names every key of a profile or scenario file still in the old
 /// snake_case spelling, which loads but is on its way out.
 pub fn warn_old_spellings(text: &str, path: &std::path::Path) {
-    for o in vmodem_core::key_spelling::to_kebab(text).1 {
+    for o in vmodem_core::model::key_spelling::to_kebab(text).1 {
         eprintln!(
             "vmodem: warning: {}:{}:{}: `{}` is the old spelling of `{}`",
             path.display(),

@@ -13,6 +13,7 @@ mod data_stats;
 mod faults;
 pub mod hardware;
 pub mod identity;
+pub mod key_spelling;
 mod pdp;
 pub mod power;
 pub mod power_setup;

@@ -187,10 +187,10 @@ fn digits(v: &str, n: usize, m: usize, what: &str) -> Result<(), String> {
 impl Profile {
     /// Parses and validates a profile; `source` names the file in errors.
     /// Keys in the old snake_case spelling are accepted
-    /// ([`crate::key_spelling`]).
+    /// ([`crate::model::key_spelling`]).
     pub fn from_toml(text: &str, source: &str) -> Result<Profile, ProfileError> {
         // Same byte offsets as `text`: places stay those of the file.
-        let (kebab, _) = crate::key_spelling::to_kebab(text);
+        let (kebab, _) = crate::model::key_spelling::to_kebab(text);
         let p: Profile = toml::from_str(&kebab).map_err(|e| {
             let pos = e
                 .span()

@@ -131,8 +131,8 @@ impl Scenario {
                 message,
             }
         };
-        // Old snake_case keys are accepted (crate::key_spelling).
-        let (kebab, _) = crate::key_spelling::to_kebab(text);
+        // Old snake_case keys are accepted (crate::model::key_spelling).
+        let (kebab, _) = crate::model::key_spelling::to_kebab(text);
         let raw: RawScenario =
             toml::from_str(&kebab).map_err(|e| place(e.span(), e.message().to_string()))?;
         let power = match raw.power {

@@ -3,7 +3,7 @@
 //! snake_case (`cable_ohms`); they still load, and the caller can name
 //! every old spelling, with its place, to warn about it.
 
-use crate::model::profile::line_col;
+use super::profile::line_col;
 use std::borrow::Cow;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
