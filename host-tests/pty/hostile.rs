@@ -168,8 +168,8 @@ fn version_request(txn: u16) -> Vec<u8> {
 #[test]
 fn a_host_that_stops_reading_qmi_sees_whole_frames_and_an_overrun() {
     let dir = tempdir("hostile-qmi");
-    let link = dir.0.join("qmi");
-    let events = dir.0.join("events.jsonl");
+    let link = dir.path().join("qmi");
+    let events = dir.path().join("events.jsonl");
     let mut run = Run::start(
         &[
             "--link",
@@ -219,8 +219,8 @@ fn a_host_that_stops_reading_qmi_sees_whole_frames_and_an_overrun() {
 #[test]
 fn a_slow_mbim_host_reads_400_answers_whole() {
     let dir = tempdir("hostile-mbim");
-    let link = dir.0.join("mbim");
-    let events = dir.0.join("events.jsonl");
+    let link = dir.path().join("mbim");
+    let events = dir.path().join("events.jsonl");
     let mut run = Run::start(
         &[
             "--composition",
@@ -286,8 +286,8 @@ fn a_slow_mbim_host_reads_400_answers_whole() {
 #[test]
 fn ten_thousand_at_commands_get_ten_thousand_answers() {
     let dir = tempdir("hostile-at");
-    let link = dir.0.join("qmi");
-    let at_link = dir.0.join("at");
+    let link = dir.path().join("qmi");
+    let at_link = dir.path().join("at");
     let mut run = Run::start(
         &[
             "--link",
