@@ -12,6 +12,7 @@ mod cli;
 mod ctl;
 mod dms;
 mod documented_commands;
+mod hostile;
 mod hostile_usbip;
 mod mbim;
 mod nas;

@@ -417,21 +417,40 @@ impl Modem {
     /// Takes bytes the host wrote to a serial port (a bulk OUT transfer or
     /// a read from a pty). A rebooting firmware does not hear them.
     pub fn handle_serial(&mut self, port: SerialPort, bytes: &[u8], now: Instant) {
+        self.serial_in(port, bytes, now, false);
+    }
+
+    /// Like [`Modem::handle_serial`], but takes only what the port can
+    /// answer without dropping output, as a bulk OUT endpoint NAKs while
+    /// the device's buffers are full; returns the bytes taken. The
+    /// transport offers the rest again once the host has read.
+    pub fn offer_serial(&mut self, port: SerialPort, bytes: &[u8], now: Instant) -> usize {
+        self.serial_in(port, bytes, now, true)
+    }
+
+    fn serial_in(&mut self, port: SerialPort, bytes: &[u8], now: Instant, bounded: bool) -> usize {
         self.handle_timeout(now);
         if self.life == Life::BootLoader && port == SerialPort::Download {
-            return self.handle_download(bytes, now);
+            self.handle_download(bytes, now);
+            return bytes.len();
         }
         if self.life != Life::Running || port == SerialPort::Download {
             self.stats.ignored_while_booting += 1;
-            return;
+            return bytes.len();
         }
-        self.serial.handle(port, bytes, &mut self.device, now);
+        let taken = if bounded {
+            self.serial.offer(port, bytes, &mut self.device, now)
+        } else {
+            self.serial.handle(port, bytes, &mut self.device, now);
+            bytes.len()
+        };
         self.flush_events();
         if self.device.reset_requested {
             self.reset(now);
         }
         self.flush_events();
         self.sync_power(now);
+        taken
     }
 
     /// Takes one MBIM control transfer from the host (an MBIM

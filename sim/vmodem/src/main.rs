@@ -4,6 +4,7 @@ mod accept;
 mod cli;
 mod control;
 mod ctl;
+mod driver;
 mod file;
 mod report;
 mod scenario_cmd;

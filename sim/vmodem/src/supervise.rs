@@ -82,6 +82,17 @@ impl Supervisor {
         self.flush();
     }
 
+    /// A transport dropped a whole frame of `bytes` for a host that did
+    /// not read `port`: a "host overrun" in the event log.
+    pub fn host_overrun(&mut self, port: &str, bytes: usize, now: Instant) {
+        let what = vmodem_core::scenario::What::HostOverrun {
+            port: port.into(),
+            bytes: bytes as u64,
+        };
+        self.director.log(now, what);
+        self.flush();
+    }
+
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.director.poll_timeout()
     }

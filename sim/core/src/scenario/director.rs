@@ -58,6 +58,10 @@ pub enum What {
     Host { action: String, ok: bool },
     /// The module's supply at a breakpoint (only when traced, for plots).
     Supply { volts: f64, amps: f64 },
+    /// A transport dropped a whole frame for the host on `port` (`qmi`,
+    /// `mbim`, `at`, `dm`, `nmea`, `download`, `data`) because the host
+    /// did not read and the port's queue was at its bound.
+    HostOverrun { port: String, bytes: u64 },
     /// What the engine itself recorded: resets and their causes, leaving
     /// and returning to the bus, brownouts, the failsafe, load changes...
     #[serde(untagged)]

@@ -61,6 +61,22 @@ impl SerialPorts {
         }
     }
 
+    /// Takes what the port can answer without dropping output; returns
+    /// the bytes taken (see [`AtPort::offer`]).
+    pub fn offer(
+        &mut self,
+        port: SerialPort,
+        bytes: &[u8],
+        dev: &mut Device,
+        now: Instant,
+    ) -> usize {
+        match port {
+            SerialPort::Dm => self.dm.offer(bytes, &dev.profile, now),
+            SerialPort::At => self.at.offer(bytes, dev, now),
+            SerialPort::Nmea | SerialPort::Download => bytes.len(),
+        }
+    }
+
     pub fn poll(&mut self, port: SerialPort) -> Option<Vec<u8>> {
         match port {
             SerialPort::Dm => self.dm.poll(),

@@ -256,6 +256,14 @@ impl UsbDevice {
         true
     }
 
+    /// Chunks and bytes waiting for the host on the IN endpoint of `kind`
+    /// on `role`'s interface.
+    pub fn queued_in(&self, role: PortRole, kind: TransferKind) -> (usize, usize) {
+        self.in_endpoint(role, kind)
+            .and_then(|ep| self.in_data.get(&ep))
+            .map_or((0, 0), |q| (q.len(), q.iter().map(Vec::len).sum()))
+    }
+
     /// A new URB from the host.
     pub fn submit(&mut self, urb: Urb) {
         let ep = urb.endpoint;

@@ -107,6 +107,17 @@ impl PortRole {
             PortRole::Qmi | PortRole::Mbim | PortRole::MbimData => None,
         }
     }
+
+    /// The serial interface behind an engine serial port.
+    pub fn of_serial(port: crate::SerialPort) -> PortRole {
+        use crate::SerialPort;
+        match port {
+            SerialPort::Dm => PortRole::Dm,
+            SerialPort::Nmea => PortRole::Nmea,
+            SerialPort::At => PortRole::At,
+            SerialPort::Download => PortRole::Download,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

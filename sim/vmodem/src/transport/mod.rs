@@ -4,9 +4,14 @@ pub mod capture;
 pub mod ffs;
 mod gadget;
 mod link;
+mod outq;
 pub mod pty;
 pub mod tun;
 pub mod usbip;
+
+/// wMaxCommand that qmi_wwan registers for cdc-wdm: the USB transports'
+/// control channel.
+pub const QMI_MAX_COMMAND: usize = 4096;
 
 /// Sleeps until `wake`, or forever when nothing is scheduled.
 pub async fn sleep_until(wake: Option<tokio::time::Instant>) {
@@ -14,4 +19,16 @@ pub async fn sleep_until(wake: Option<tokio::time::Instant>) {
         Some(w) => tokio::time::sleep_until(w).await,
         None => std::future::pending().await,
     }
+}
+
+/// Completes on Ctrl-C or SIGTERM (registered now, so neither is missed).
+pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    })
 }

@@ -17,7 +17,9 @@
 
 use super::capture::Capture;
 use super::link::Link;
-use crate::supervise::{Options, Supervisor};
+use super::outq::{self, Bound, OutQueue, CONTROL_BOUND, SERIAL_BOUND};
+use crate::driver::{self, Clock, ControlKind, Driver, Overrun, Paused, Transport};
+use crate::supervise::Options;
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::pty::{openpty, OpenptyResult};
@@ -25,14 +27,13 @@ use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
+use tokio::io::{Interest, Ready};
 use tracing::{debug, info, trace, warn};
 use vmodem_core::model::Profile;
-use vmodem_core::time::Instant;
-use vmodem_core::usb::{PortRole, UsbPersonality};
+use vmodem_core::usb::{HostTraffic, PortRole, UsbPersonality};
 use vmodem_core::wire::mbim::stream::Deframer as MbimDeframer;
 use vmodem_core::wire::qmux::Deframer;
-use vmodem_core::{Event, Modem, Personality, SerialPort};
+use vmodem_core::{Modem, Personality, SerialPort};
 
 /// What the control pty speaks: the composition's control function.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -75,7 +76,9 @@ impl Pty {
         fcntl(&master, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
         let link = link.map(|l| Link::create(&l, &path)).transpose()?;
         // SAFETY: the AsyncFd owns the fd, so it stays open while registered.
-        let master = unsafe { AsyncFd::register_with_interest(master, Interest::READABLE)? };
+        let master = unsafe {
+            AsyncFd::register_with_interest(master, Interest::READABLE | Interest::WRITABLE)?
+        };
         Ok(Pty {
             master,
             _slave: slave,
@@ -83,28 +86,82 @@ impl Pty {
             _link: link,
         })
     }
+}
 
-    /// Reads what the host wrote, or `None` if nothing was ready after all.
-    async fn read(&self, buf: &mut [u8]) -> anyhow::Result<Option<usize>> {
-        let mut guard = self.master.readable().await?;
-        match guard.try_io(|f| nix::unistd::read(f.get_ref(), buf).map_err(Into::into)) {
-            Ok(Ok(n)) => Ok(Some(n)),
-            Ok(Err(e)) => Err(e).context("reading a pty"),
-            Err(_would_block) => Ok(None),
+/// Bytes read from a pty at once.
+const READ_CHUNK: usize = 4096;
+
+/// One pty with the output waiting for its host.
+struct Port {
+    pty: Pty,
+    out: OutQueue,
+}
+
+impl Port {
+    fn open(link: Option<PathBuf>, bound: Bound) -> anyhow::Result<Port> {
+        Ok(Port {
+            pty: Pty::open(link)?,
+            out: OutQueue::new(bound),
+        })
+    }
+
+    /// Writes what waits, and reads into `buf` unless `read` is false;
+    /// returns the bytes read, if any. Never completes with nothing to do.
+    async fn io(&mut self, read: bool, buf: &mut [u8]) -> anyhow::Result<Option<usize>> {
+        let write = !self.out.is_empty();
+        let interest = match (read, write) {
+            (true, true) => Interest::READABLE | Interest::WRITABLE,
+            (true, false) => Interest::READABLE,
+            (false, true) => Interest::WRITABLE,
+            (false, false) => return std::future::pending().await,
+        };
+        let mut guard = self.pty.master.ready(interest).await?;
+        let ready = guard.ready();
+        if write && ready.is_writable() {
+            match self.out.write_to(self.pty.master.get_ref()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    guard.clear_ready_matching(Ready::WRITABLE);
+                }
+                Err(e) => {
+                    warn!(
+                        "writing {}: {e}: dropping its output",
+                        self.pty.path.display()
+                    );
+                    self.out.clear();
+                }
+            }
+        }
+        if read && ready.is_readable() {
+            match nix::unistd::read(self.pty.master.get_ref(), buf) {
+                Ok(n) => return Ok(Some(n)),
+                Err(nix::errno::Errno::EAGAIN) => guard.clear_ready_matching(Ready::READABLE),
+                Err(e) => return Err(e).context("reading a pty"),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes what the pty takes now, without waiting.
+    fn write_now(&mut self) {
+        if let Err(e) = self.out.write_to(self.pty.master.get_ref()) {
+            if e.kind() != std::io::ErrorKind::WouldBlock {
+                warn!(
+                    "writing {}: {e}: dropping its output",
+                    self.pty.path.display()
+                );
+                self.out.clear();
+            }
         }
     }
 }
 
-/// Reads from an optional pty; never completes when there is none.
-async fn read_opt(pty: Option<&Pty>) -> anyhow::Result<Option<Vec<u8>>> {
-    let Some(p) = pty else {
-        return std::future::pending().await;
-    };
-    let mut buf = vec![0u8; 4096];
-    Ok(p.read(&mut buf).await?.map(|n| {
-        buf.truncate(n);
-        buf
-    }))
+/// Reads and writes an optional port; never completes when there is none.
+async fn io_opt(p: Option<&mut Port>, read: bool, buf: &mut [u8]) -> anyhow::Result<Option<usize>> {
+    match p {
+        Some(p) => p.io(read, buf).await,
+        None => std::future::pending().await,
+    }
 }
 
 pub fn run(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
@@ -112,14 +169,6 @@ pub fn run(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::
         .enable_all()
         .build()?;
     rt.block_on(serve(profile, seed, links, opts))
-}
-
-/// The firmware function behind the DM link.
-fn dm_port(modem: &Modem) -> SerialPort {
-    match modem.personality() {
-        Some(Personality::BootLoader) => SerialPort::Download,
-        _ => SerialPort::Dm,
-    }
 }
 
 /// The personality a capture shows: the profile's composition, reduced
@@ -144,184 +193,261 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     let mut capture = Capture::create(opts.pcap.as_deref(), &captured(&profile, &links))?;
     capture.record(|c, ts| c.enumeration(ts));
     // Serial ports first: once the QMI link exists, every link does.
-    let dm = links.dm.map(|l| Pty::open(Some(l))).transpose()?;
-    let nmea = links.nmea.map(|l| Pty::open(Some(l))).transpose()?;
-    let at = links.at.map(|l| Pty::open(Some(l))).transpose()?;
-    let qmi = Pty::open(links.qmi)?;
-    let epoch = tokio::time::Instant::now();
-    let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
-    let mut modem = Modem::new(profile, seed, now());
-    if opts.start_in_bootloader {
-        modem.enter_bootloader(now());
-        while modem.poll_event().is_some() {}
-    }
-    let mut sup = Supervisor::start(opts, seed, now())?;
-    sup.attach(&mut modem);
+    let dm = links
+        .dm
+        .map(|l| Port::open(Some(l), SERIAL_BOUND))
+        .transpose()?;
+    let nmea = (links.nmea)
+        .map(|l| Port::open(Some(l), SERIAL_BOUND))
+        .transpose()?;
+    let at = links
+        .at
+        .map(|l| Port::open(Some(l), SERIAL_BOUND))
+        .transpose()?;
+    let control = Port::open(links.qmi, CONTROL_BOUND)?;
+    let shutdown = super::shutdown_signal()?;
+    let clock = Clock(tokio::time::Instant::now());
+    let mut driver = Driver::start(profile, seed, opts, clock)?;
     // A pty does not tell us when the host opens it, so the NMEA port
-    // counts as open from the start; what nobody reads is dropped.
+    // counts as open from the start.
     if nmea.is_some() {
-        modem.set_serial_open(SerialPort::Nmea, true, now());
+        driver.set_serial_open(SerialPort::Nmea, true);
     }
-    let mut deframer = Deframer::new();
-    let mut mbim_deframer = MbimDeframer::new();
-    // Bytes the deframers dropped to resync, as last logged.
-    let mut dropped_logged = 0;
-    let mbim = links.control == Control::Mbim;
+    let kind = match links.control {
+        Control::Qmi => ControlKind::Qmi,
+        Control::Mbim => ControlKind::Mbim,
+    };
     println!(
         "vmodem: {} on {} (EM7305, seed {seed})",
-        if mbim { "MBIM" } else { "QMI" },
-        qmi.path.display()
+        if kind == ControlKind::Mbim {
+            "MBIM"
+        } else {
+            "QMI"
+        },
+        control.pty.path.display()
     );
     for (name, p) in [("DM", &dm), ("NMEA", &nmea), ("AT", &at)] {
         if let Some(p) = p {
-            println!("vmodem: {name} on {}", p.path.display());
+            println!("vmodem: {name} on {}", p.pty.path.display());
         }
     }
-    if modem.personality() == Some(Personality::BootLoader) {
+    let bootloader = driver.personality() == Personality::BootLoader;
+    if bootloader {
         match &dm {
-            Some(p) => println!("vmodem: boot loader 1199:9040, QDL on {}", p.path.display()),
+            Some(p) => println!(
+                "vmodem: boot loader 1199:9040, QDL on {}",
+                p.pty.path.display()
+            ),
             None => warn!("boot loader without --dm-link: its download port is unreachable"),
         }
     }
-    let mut buf = vec![0u8; 16384];
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
-        // A deframer's idle deadline too: a stalled partial frame is
-        // abandoned then, and a request behind it answered.
-        let resync = if mbim {
-            mbim_deframer.poll_timeout()
-        } else {
-            deframer.poll_timeout()
-        };
-        let wake = [modem.poll_timeout(), sup.poll_timeout(), resync]
-            .into_iter()
-            .flatten()
-            .min()
-            .map(|t| epoch + std::time::Duration::from_millis(t.millis()));
-        let sleep = super::sleep_until(wake);
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
-            _ = sigterm.recv() => break,
-            _ = sleep => modem.handle_timeout(now()),
-            Some(msg) = sup.next_control() => sup.handle_control(msg, &mut modem, now()),
-            r = qmi.read(&mut buf) => {
-                match r? {
-                    Some(n) if mbim => mbim_deframer.push(&buf[..n], now()),
-                    Some(n) => deframer.push(&buf[..n], now()),
-                    None => {}
-                }
-            }
-            r = read_opt(at.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::At, r?, now()),
-            r = read_opt(dm.as_ref()) => {
-                let port = dm_port(&modem);
-                serial_in(&mut modem, &mut capture, port, r?, now())
-            }
-            r = read_opt(nmea.as_ref()) => serial_in(&mut modem, &mut capture, SerialPort::Nmea, r?, now()),
-        }
-        // Frames are taken after every wake, not only after a read: the
-        // idle deadline may have abandoned a partial frame.
-        while let Some(t) = mbim_deframer.next_transfer(now()) {
-            trace!(bytes = ?t, "host →");
-            capture.record(|c, ts| c.control_request(ts, &t));
-            modem.handle_mbim(&t, now());
-        }
-        while let Some(frame) = deframer.next_frame(now()) {
-            trace!(bytes = ?frame, "host →");
-            sup.on_request(&frame, now());
-            capture.record(|c, ts| c.control_request(ts, &frame));
-            modem.handle_qmi(&frame, now());
-        }
-        let dropped = deframer.stats().dropped_bytes + mbim_deframer.stats().dropped_bytes;
-        if dropped > dropped_logged {
-            warn!(
-                bytes = dropped - dropped_logged,
-                total = dropped,
-                "control stream: bytes dropped to resync (docs/architecture.md, Resync)"
-            );
-            dropped_logged = dropped;
-        }
-        sup.after(&mut modem, now());
-        while let Some(ev) = modem.poll_event() {
-            // The link stays; the engine itself stops answering while the
-            // module is away and holds what a stall or a delay holds.
-            match ev {
-                Event::LeaveBus { cause } => info!(?cause, "off the bus"),
-                Event::ReturnToBus { personality } => {
-                    info!(?personality, "back on the bus");
-                    if personality == Personality::BootLoader {
-                        // A pty cannot tell when the host opens it: a
-                        // Sahara boot loader greets at once.
-                        modem.set_serial_open(SerialPort::Download, true, now());
-                    }
-                }
-            }
-        }
-        while let Some(frame) = modem.poll_qmi().or_else(|| modem.poll_mbim()) {
-            trace!(bytes = ?frame, "← modem");
-            capture.record(|c, ts| c.control_response(ts, &frame));
-            write_all(qmi.master.get_ref(), &frame);
-        }
-        for (port, pty) in [
-            (SerialPort::Dm, &dm),
-            (SerialPort::Download, &dm),
-            (SerialPort::Nmea, &nmea),
-            (SerialPort::At, &at),
-        ] {
-            while let Some(bytes) = modem.poll_serial(port) {
-                if let Some(p) = pty {
-                    trace!(?port, bytes = ?bytes, "← modem");
-                    capture.record(|c, ts| c.serial(ts, port, true, &bytes));
-                    write_serial(p.master.get_ref(), &bytes);
-                }
-            }
-        }
-    }
+    let ptys = Ptys {
+        control,
+        kind,
+        at,
+        dm,
+        nmea,
+        deframer: Deframer::new(),
+        mbim_deframer: MbimDeframer::new(),
+        capture,
+        bootloader,
+        clock,
+        dropped_logged: 0,
+    };
+    driver.run(ptys, shutdown).await?;
     debug!("stopping");
     Ok(())
 }
 
-fn serial_in(
-    modem: &mut Modem,
-    capture: &mut Capture,
-    port: SerialPort,
-    bytes: Option<Vec<u8>>,
-    now: Instant,
-) {
-    if let Some(bytes) = bytes {
+/// The pty transport: a control pty (QMI or MBIM) and the serial ptys.
+struct Ptys {
+    control: Port,
+    kind: ControlKind,
+    at: Option<Port>,
+    dm: Option<Port>,
+    nmea: Option<Port>,
+    deframer: Deframer,
+    mbim_deframer: MbimDeframer,
+    capture: Capture,
+    /// The DM pty carries the boot loader's download port.
+    bootloader: bool,
+    clock: Clock,
+    /// Bytes the deframers dropped to resync, as last logged.
+    dropped_logged: u64,
+}
+
+impl Ptys {
+    /// The firmware function behind the DM link.
+    fn dm_port(&self) -> SerialPort {
+        if self.bootloader {
+            SerialPort::Download
+        } else {
+            SerialPort::Dm
+        }
+    }
+
+    fn control_in(&mut self, bytes: &[u8]) {
+        let now = self.clock.now();
+        match self.kind {
+            ControlKind::Mbim => self.mbim_deframer.push(bytes, now),
+            ControlKind::Qmi => self.deframer.push(bytes, now),
+        }
+    }
+
+    /// When the control deframer abandons a stalled partial frame.
+    fn resync_at(&self) -> Option<tokio::time::Instant> {
+        let t = match self.kind {
+            ControlKind::Mbim => self.mbim_deframer.poll_timeout(),
+            ControlKind::Qmi => self.deframer.poll_timeout(),
+        };
+        t.map(|t| self.clock.at(t))
+    }
+
+    /// Whole control frames, after every wake (not only after a read: the
+    /// idle deadline may have abandoned a partial frame).
+    fn control_frames(&mut self, host: &mut Vec<HostTraffic>) {
+        let now = self.clock.now();
+        while let Some(t) = self.mbim_deframer.next_transfer(now) {
+            trace!(bytes = ?t, "host →");
+            self.capture.record(|c, ts| c.control_request(ts, &t));
+            host.push(HostTraffic::MbimControl(t));
+        }
+        while let Some(frame) = self.deframer.next_frame(now) {
+            trace!(bytes = ?frame, "host →");
+            self.capture.record(|c, ts| c.control_request(ts, &frame));
+            host.push(HostTraffic::Control(frame));
+        }
+        let dropped =
+            self.deframer.stats().dropped_bytes + self.mbim_deframer.stats().dropped_bytes;
+        if dropped > self.dropped_logged {
+            warn!(
+                bytes = dropped - self.dropped_logged,
+                total = dropped,
+                "control stream: bytes dropped to resync (docs/architecture.md, Resync)"
+            );
+            self.dropped_logged = dropped;
+        }
+    }
+
+    fn serial_in(&mut self, port: SerialPort, bytes: &[u8], host: &mut Vec<HostTraffic>) {
         trace!(?port, ?bytes, "host →");
-        capture.record(|c, ts| c.serial(ts, port, false, &bytes));
-        modem.handle_serial(port, &bytes, now);
+        self.capture
+            .record(|c, ts| c.serial(ts, port, false, bytes));
+        host.push(HostTraffic::Bulk {
+            role: PortRole::of_serial(port),
+            data: bytes.to_vec(),
+        });
     }
 }
 
-/// Writes a frame; a host that stopped reading loses it rather than stall us.
-fn write_all(fd: &OwnedFd, mut data: &[u8]) {
-    let mut tries = 0;
-    while !data.is_empty() {
-        match nix::unistd::write(fd, data) {
-            Ok(n) => data = &data[n..],
-            Err(nix::errno::Errno::EAGAIN) if tries < 50 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(1));
+impl Transport for Ptys {
+    async fn recv(&mut self, host: &mut Vec<HostTraffic>, paused: &Paused) -> anyhow::Result<()> {
+        let dm_port = self.dm_port();
+        let read_dm = !driver::paused(paused, dm_port);
+        let read_at = !driver::paused(paused, SerialPort::At);
+        let read_nmea = !driver::paused(paused, SerialPort::Nmea);
+        let resync = self.resync_at();
+        let mut bufs = [[0u8; READ_CHUNK]; 4];
+        let [b_control, b_at, b_dm, b_nmea] = &mut bufs;
+        tokio::select! {
+            r = self.control.io(true, b_control) => {
+                if let Some(n) = r? {
+                    self.control_in(&b_control[..n]);
+                }
             }
-            Err(e) => {
-                warn!("dropping {} bytes for the host: {e}", data.len());
-                return;
+            _ = super::sleep_until(resync) => {}
+            r = io_opt(self.at.as_mut(), read_at, b_at) => {
+                if let Some(n) = r? {
+                    self.serial_in(SerialPort::At, &b_at[..n], host);
+                }
             }
+            r = io_opt(self.dm.as_mut(), read_dm, b_dm) => {
+                if let Some(n) = r? {
+                    self.serial_in(dm_port, &b_dm[..n], host);
+                }
+            }
+            r = io_opt(self.nmea.as_mut(), read_nmea, b_nmea) => {
+                if let Some(n) = r? {
+                    self.serial_in(SerialPort::Nmea, &b_nmea[..n], host);
+                }
+            }
+        }
+        self.control_frames(host);
+        Ok(())
+    }
+
+    fn control_kind(&self) -> Option<ControlKind> {
+        Some(self.kind)
+    }
+
+    fn send_control(&mut self, frame: Vec<u8>) -> Result<(), Overrun> {
+        trace!(bytes = ?frame, "← modem");
+        self.capture.record(|c, ts| c.control_response(ts, &frame));
+        self.control.out.push(frame).map_err(|f| Overrun {
+            port: match self.kind {
+                ControlKind::Qmi => "qmi",
+                ControlKind::Mbim => "mbim",
+            },
+            bytes: f.len(),
+        })
+    }
+
+    fn serial_room(&self, port: SerialPort) -> bool {
+        let p = match port {
+            SerialPort::Dm | SerialPort::Download => &self.dm,
+            SerialPort::Nmea => &self.nmea,
+            SerialPort::At => &self.at,
+        };
+        p.as_ref().is_none_or(|p| outq::serial_room(p.out.len()))
+    }
+
+    fn send_serial(&mut self, port: SerialPort, bytes: Vec<u8>) -> Result<(), Overrun> {
+        let p = match port {
+            SerialPort::Dm | SerialPort::Download => self.dm.as_mut(),
+            SerialPort::Nmea => self.nmea.as_mut(),
+            SerialPort::At => self.at.as_mut(),
+        };
+        let Some(p) = p else {
+            return Ok(());
+        };
+        trace!(?port, bytes = ?bytes, "← modem");
+        self.capture
+            .record(|c, ts| c.serial(ts, port, true, &bytes));
+        p.out.push(bytes).map_err(|b| Overrun {
+            port: driver::port_name(port),
+            bytes: b.len(),
+        })
+    }
+
+    fn carries_data(&self) -> bool {
+        false
+    }
+
+    fn send_data(&mut self, _packet: Vec<u8>) {}
+
+    fn flush(&mut self, _notify: bool) {
+        self.control.write_now();
+        for p in [&mut self.at, &mut self.dm, &mut self.nmea]
+            .into_iter()
+            .flatten()
+        {
+            p.write_now();
         }
     }
-}
 
-/// Serial output is a stream, like a UART without flow control: what does
-/// not fit in the pty (nobody reading the NMEA port) is dropped quietly.
-fn write_serial(fd: &OwnedFd, mut data: &[u8]) {
-    while !data.is_empty() {
-        match nix::unistd::write(fd, data) {
-            Ok(n) => data = &data[n..],
-            Err(e) => {
-                trace!("dropping {} serial bytes: {e}", data.len());
-                return;
-            }
-        }
+    fn control_drained(&mut self) -> bool {
+        self.control.out.is_empty()
+    }
+
+    /// The link stays; the engine itself stops answering while the module
+    /// is away, as requests to a rebooting module time out.
+    fn leave_bus(&mut self) {
+        info!("off the bus");
+    }
+
+    fn join_bus(&mut self, personality: Personality, _modem: &Modem) -> anyhow::Result<()> {
+        info!(?personality, "back on the bus");
+        self.bootloader = personality == Personality::BootLoader;
+        Ok(())
     }
 }

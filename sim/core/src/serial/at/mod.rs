@@ -23,6 +23,12 @@ use parse::{Command, Kind};
 /// Bytes waiting for the host beyond this are dropped, oldest first.
 pub const MAX_PENDING_BYTES: usize = 64 * 1024;
 
+/// Output waiting beyond this makes [`AtPort::offer`] stop taking input,
+/// as a bulk endpoint NAKs: the host's bytes wait with the transport until
+/// it reads. One more line (at most [`line::MAX_LINE`] bytes of commands)
+/// still fits under [`MAX_PENDING_BYTES`] for any command's replies.
+pub const HIGH_WATER: usize = 16 * 1024;
+
 /// +CME ERROR codes (3GPP TS 27.007 §9.2) the port uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cme {
@@ -136,18 +142,35 @@ impl AtPort {
     /// Takes bytes from the host; answers go to the output queue.
     pub fn handle(&mut self, bytes: &[u8], dev: &mut Device, now: Instant) {
         for &b in bytes {
-            if self.st.echo {
-                self.emit(&[b]);
+            self.feed(b, dev, now);
+        }
+    }
+
+    /// Takes bytes from the host while less than [`HIGH_WATER`] bytes of
+    /// output wait; returns how many it took. The rest is the host's to
+    /// offer again once it has read.
+    pub fn offer(&mut self, bytes: &[u8], dev: &mut Device, now: Instant) -> usize {
+        for (i, &b) in bytes.iter().enumerate() {
+            if self.out.len() >= HIGH_WATER {
+                return i;
             }
-            let (cr, bs) = (self.st.s[3], self.st.s[5]);
-            match self.line.feed(b, cr, bs) {
-                None => {}
-                Some(LineEvent::Overflow) => self.finish(Err(AtError::Error)),
-                Some(LineEvent::Line(l)) => {
-                    if let Some(body) = line::command_body(&l) {
-                        let body = body.to_vec();
-                        self.run_line(&body, dev, now);
-                    }
+            self.feed(b, dev, now);
+        }
+        bytes.len()
+    }
+
+    fn feed(&mut self, b: u8, dev: &mut Device, now: Instant) {
+        if self.st.echo {
+            self.emit(&[b]);
+        }
+        let (cr, bs) = (self.st.s[3], self.st.s[5]);
+        match self.line.feed(b, cr, bs) {
+            None => {}
+            Some(LineEvent::Overflow) => self.finish(Err(AtError::Error)),
+            Some(LineEvent::Line(l)) => {
+                if let Some(body) = line::command_body(&l) {
+                    let body = body.to_vec();
+                    self.run_line(&body, dev, now);
                 }
             }
         }

@@ -16,6 +16,9 @@ use std::collections::VecDeque;
 /// Responses waiting for the host beyond this are dropped, oldest first.
 pub const MAX_PENDING: usize = 64;
 
+/// Responses waiting beyond this make [`DmPort::offer`] stop taking input.
+pub const HIGH_WATER: usize = MAX_PENDING / 2;
+
 /// What the DM port could not serve.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DmStats {
@@ -49,6 +52,18 @@ impl DmPort {
                 Err(_) => self.stats.bad_frames += 1,
             }
         }
+    }
+
+    /// Takes bytes while fewer than [`HIGH_WATER`] responses wait; returns
+    /// how many it took (a byte at a time, so no frame's answer is lost).
+    pub fn offer(&mut self, bytes: &[u8], profile: &Profile, now: Instant) -> usize {
+        for (i, b) in bytes.iter().enumerate() {
+            if self.out.len() >= HIGH_WATER {
+                return i;
+            }
+            self.handle(std::slice::from_ref(b), profile, now);
+        }
+        bytes.len()
     }
 
     pub fn poll(&mut self) -> Option<Vec<u8>> {
