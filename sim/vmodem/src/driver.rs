@@ -146,6 +146,38 @@ pub struct Driver {
     held: [Vec<u8>; 4],
     held_dropped: u64,
     tun_write_failures: u64,
+    nmea_drops: StreamDrops,
+}
+
+/// Drops on the NMEA port, coalesced: it streams whether or not a host
+/// reads it, so one record per dropped burst would fill the event log
+/// once a second. One record at the first drop, then at most one a
+/// minute with what was dropped since.
+#[derive(Debug, Default)]
+struct StreamDrops {
+    frames: u64,
+    bytes: u64,
+    logged_at: Option<Instant>,
+}
+
+const STREAM_DROPS_EVERY: Duration = Duration::from_secs(60);
+
+impl StreamDrops {
+    /// Counts one drop; `Some((frames, bytes))` when a record is due.
+    fn add(&mut self, bytes: usize, now: Instant) -> Option<(u64, u64)> {
+        self.frames += 1;
+        self.bytes += bytes as u64;
+        let due = self
+            .logged_at
+            .is_none_or(|at| now.since(at) >= STREAM_DROPS_EVERY);
+        due.then(|| {
+            self.logged_at = Some(now);
+            (
+                std::mem::take(&mut self.frames),
+                std::mem::take(&mut self.bytes),
+            )
+        })
+    }
 }
 
 impl Driver {
@@ -177,6 +209,7 @@ impl Driver {
             held: Default::default(),
             held_dropped: 0,
             tun_write_failures: 0,
+            nmea_drops: StreamDrops::default(),
         })
     }
 
@@ -405,7 +438,14 @@ impl Driver {
                 bytes = o.bytes,
                 "host overrun: a whole frame dropped"
             );
-            self.sup.host_overrun(o.port, o.bytes, now);
+            let record = if o.port == port_name(SerialPort::Nmea) {
+                self.nmea_drops.add(o.bytes, now)
+            } else {
+                Some((1, o.bytes as u64))
+            };
+            if let Some((frames, bytes)) = record {
+                self.sup.host_overrun(o.port, frames, bytes, now);
+            }
         }
     }
 }

@@ -82,12 +82,13 @@ impl Supervisor {
         self.flush();
     }
 
-    /// A transport dropped a whole frame of `bytes` for a host that did
-    /// not read `port`: a "host overrun" in the event log.
-    pub fn host_overrun(&mut self, port: &str, bytes: usize, now: Instant) {
+    /// A transport dropped `frames` whole frames, `bytes` in all, for a
+    /// host that did not read `port`: a "host overrun" in the event log.
+    pub fn host_overrun(&mut self, port: &str, frames: u64, bytes: u64, now: Instant) {
         let what = vmodem_core::scenario::What::HostOverrun {
             port: port.into(),
-            bytes: bytes as u64,
+            frames,
+            bytes,
         };
         self.director.log(now, what);
         self.flush();

@@ -61,7 +61,12 @@ pub enum What {
     /// A transport dropped a whole frame for the host on `port` (`qmi`,
     /// `mbim`, `at`, `dm`, `nmea`, `download`, `data`) because the host
     /// did not read and the port's queue was at its bound.
-    HostOverrun { port: String, bytes: u64 },
+    HostOverrun {
+        port: String,
+        /// Whole frames (or serial chunks) dropped in this record.
+        frames: u64,
+        bytes: u64,
+    },
     /// What the engine itself recorded: resets and their causes, leaving
     /// and returning to the bus, brownouts, the failsafe, load changes...
     #[serde(untagged)]

@@ -166,3 +166,15 @@ fn serial_input_waits_while_the_host_has_not_read_and_nothing_is_lost() {
     // The queue went past its room by at most one offer's answers.
     assert!(fake.at_max < 2000 + vmodem_core::serial::at::HIGH_WATER + 64);
 }
+
+#[test]
+fn nmea_drops_are_one_record_then_one_a_minute() {
+    let t0 = Instant::from_millis(0);
+    let mut d = super::StreamDrops::default();
+    assert_eq!(d.add(80, t0), Some((1, 80)));
+    for s in 1..60 {
+        assert_eq!(d.add(80, t0 + Duration::from_secs(s)), None);
+    }
+    assert_eq!(d.add(80, t0 + Duration::from_secs(60)), Some((60, 4800)));
+    assert_eq!(d.add(10, t0 + Duration::from_secs(61)), None);
+}
