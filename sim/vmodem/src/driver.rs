@@ -319,8 +319,7 @@ impl Driver {
 
     /// Serial input waits behind what the port has not taken yet.
     fn serial_in<T: Transport>(&mut self, port: SerialPort, data: &[u8], t: &T) {
-        let held = &mut self.held[index(port)];
-        let room = MAX_HELD_INPUT.saturating_sub(held.len());
+        let room = MAX_HELD_INPUT.saturating_sub(self.held[index(port)].len());
         if data.len() > room {
             self.held_dropped += (data.len() - room) as u64;
             warn!(
@@ -328,8 +327,11 @@ impl Driver {
                 bytes = data.len() - room,
                 "serial input beyond what is held: dropped"
             );
+            let now = self.clock.now();
+            self.sup
+                .host_input_dropped(port_name(port), (data.len() - room) as u64, now);
         }
-        held.extend_from_slice(&data[..data.len().min(room)]);
+        self.held[index(port)].extend_from_slice(&data[..data.len().min(room)]);
         self.offer_held(port, t);
     }
 

@@ -94,6 +94,16 @@ impl Supervisor {
         self.flush();
     }
 
+    /// Serial input from the host on `port` dropped beyond what is held.
+    pub fn host_input_dropped(&mut self, port: &str, bytes: u64, now: Instant) {
+        let what = vmodem_core::scenario::What::HostInputDropped {
+            port: port.into(),
+            bytes,
+        };
+        self.director.log(now, what);
+        self.flush();
+    }
+
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.director.poll_timeout()
     }

@@ -67,6 +67,10 @@ pub enum What {
         frames: u64,
         bytes: u64,
     },
+    /// Serial bytes from the host dropped on `port`: a USB transfer cannot
+    /// be held back once it has completed, and the port had this many
+    /// bytes beyond what vmodem holds for it waiting already.
+    HostInputDropped { port: String, bytes: u64 },
     /// What the engine itself recorded: resets and their causes, leaving
     /// and returning to the bus, brownouts, the failsafe, load changes...
     #[serde(untagged)]

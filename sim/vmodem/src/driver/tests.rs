@@ -101,13 +101,17 @@ impl Transport for Fake {
 }
 
 fn run(fake: Fake, for_ms: u64) -> Fake {
+    run_with(fake, for_ms, Options::default())
+}
+
+fn run_with(fake: Fake, for_ms: u64, opts: Options) -> Fake {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
         let clock = Clock(tokio::time::Instant::now());
-        let d = Driver::start(Profile::default(), 1, Options::default(), clock).unwrap();
+        let d = Driver::start(Profile::default(), 1, opts, clock).unwrap();
         let stop = tokio::time::sleep(Duration::from_millis(for_ms));
         d.run(fake, stop).await.unwrap()
     })
@@ -177,4 +181,33 @@ fn nmea_drops_are_one_record_then_one_a_minute() {
     }
     assert_eq!(d.add(80, t0 + Duration::from_secs(60)), Some((60, 4800)));
     assert_eq!(d.add(10, t0 + Duration::from_secs(61)), None);
+}
+
+#[test]
+fn serial_input_beyond_what_is_held_is_dropped_and_logged() {
+    // A host that writes 100 KiB of AT input while reading nothing: the
+    // engine takes little, the driver holds 64 KiB, the rest is an event.
+    let burst = HostTraffic::Bulk {
+        role: PortRole::At,
+        data: b"AT\r".repeat(100 * 1024 / 3),
+    };
+    let mut fake = Fake::new(vec![vec![burst]]);
+    fake.at_room = 0;
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let opts = Options {
+        events: Some(events.clone()),
+        ..Options::default()
+    };
+    run_with(fake, 300, opts);
+    let log = std::fs::read_to_string(&events).unwrap();
+    let dropped: u64 = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event"] == "host-input-dropped" && v["port"] == "at")
+        .map(|v| v["bytes"].as_u64().unwrap())
+        .sum();
+    let sent = (100 * 1024 / 3 * 3) as u64;
+    assert!(dropped > 0, "no host-input-dropped record:\n{log}");
+    assert!(dropped <= sent - MAX_HELD_INPUT as u64, "{dropped}");
 }
