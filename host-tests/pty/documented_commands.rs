@@ -21,7 +21,7 @@ use std::time::Duration;
 /// any `$ ` prompt), with why.
 const SKIPPED: &[(&str, &str)] = &[(
     "vmodem run --transport ffs --uplink tun:vmup0 &",
-    "a USB gadget and a TUN device: root, configfs and a UDC (VM tier: usb-data.test.sh)",
+    "a USB gadget and a TUN device: root, configfs and a UDC (VM tier: uplink.test.sh)",
 )];
 
 /// Where a one-shot command must have finished.
@@ -227,7 +227,7 @@ fn one_shot(s: &Scratch, cmd: &str) -> Result<(), String> {
 #[test]
 fn every_documented_command_runs_as_written() {
     if gadget_mode() {
-        println!("SKIP: the documented commands are checked on the pty tier");
+        skip("documented commands (they are checked on the pty tier)");
         return;
     }
     let commands = documented();
@@ -244,12 +244,12 @@ fn every_documented_command_runs_as_written() {
     for d in &commands {
         let place = format!("{}:{}", d.file, d.line);
         if let Some((_, why)) = SKIPPED.iter().find(|(c, _)| *c == d.command) {
-            println!("SKIP {place}: {} ({why})", d.command);
+            skip(&format!("{place}: {} ({why})", d.command));
             skipped += 1;
             continue;
         }
         if is_synopsis(&d.command) {
-            println!("SKIP {place}: {} (a usage synopsis)", d.command);
+            skip(&format!("{place}: {} (a usage synopsis)", d.command));
             skipped += 1;
             continue;
         }

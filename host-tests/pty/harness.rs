@@ -357,3 +357,22 @@ pub fn assert_field(text: &str, key: &str, value: &str) {
         "expected a line with {key:?} and {value:?} in:\n{text}"
     );
 }
+
+/// A check this run cannot make: printed as `SKIP - WHAT` and, when the
+/// test script names a log (`VMODEM_SKIP_LOG`), appended to it so that the
+/// summary line counts it (libtest captures what a passing test prints).
+pub fn skip(what: &str) {
+    let line = format!("SKIP - {what}");
+    println!("{line}");
+    if let Some(path) = std::env::var_os("VMODEM_SKIP_LOG") {
+        use std::io::Write;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path);
+        if let Ok(mut f) = log {
+            // One write per line: O_APPEND keeps concurrent tests' lines whole.
+            let _ = f.write_all(format!("{line}\n").as_bytes());
+        }
+    }
+}

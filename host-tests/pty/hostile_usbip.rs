@@ -437,7 +437,7 @@ fn control_and_link_paths_never_clobber_other_files() {
 #[test]
 fn ctl_refuses_a_socket_of_another_user() {
     if !nix::unistd::getuid().is_root() {
-        println!("SKIP: making a socket of another user needs root");
+        skip("ctl refuses a socket of another user (making one needs root)");
         return;
     }
     let dir = tempdir("foreign");
