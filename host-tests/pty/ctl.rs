@@ -132,6 +132,13 @@ fn hostile_frames_get_errors_and_qmicli_still_works() {
 /// plausible header, used to stall the channel until 16 KiB more arrived.
 #[test]
 fn lying_lengths_and_garbage_do_not_stall_the_channel() {
+    if gadget_mode() {
+        // Resync is a byte stream's rule: over USB each encapsulated
+        // command is one transfer, and a transfer that holds a broken
+        // frame and a request behind it is one broken message.
+        skip("ctl resync (a pty byte stream's rule; over USB a transfer is one message)");
+        return;
+    }
     let m = Vmodem::start("ctl-resync", &[]);
     let mut pty = std::fs::OpenOptions::new()
         .read(true)
