@@ -286,7 +286,7 @@ since | jq -c 'select(.event=="registration" or .event=="load" or .event=="brown
 vm_check "bad cable (b): exactly one reset" test "$(count_since reset)" -eq 1
 # grep reads the whole log: with -q it stops at the match and sed dies of
 # SIGPIPE on a long log, which pipefail reports as a failure (141).
-left_for_brownout() { plain <"$vlog" | grep 'leaving the bus cause=Reset(Brownout)' >/dev/null; }
+left_for_brownout() { vm_plain <"$vlog" | grep 'leaving the bus cause=Reset(Brownout)' >/dev/null; }
 vm_check "bad cable (b): vmodem leaves the bus for the brownout" left_for_brownout
 lost_after() { [ "$(losses)" -gt "$1" ]; }
 vm_check "bad cable (b): the import ends (loop sees it gone)" vm_wait_for 30 lost_after "$l"

@@ -269,7 +269,7 @@ impl Driver {
             stats = ?self.modem.data_stats(),
             tun_write_failures = self.tun_write_failures,
             held_input_dropped = self.held_dropped,
-            "stopping"
+            "data path"
         );
         Ok(t)
     }
