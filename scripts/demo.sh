@@ -9,7 +9,9 @@
 # this side, `vmodem timeline` and `vmodem plot` turn the run into
 #   target/demo/timeline.txt   vmodem's events beside ModemManager's view
 #   target/demo/power.svg      module voltage and current, resets marked
-# and the timeline is printed. About 3 minutes of VM time on 2 cores.
+#   target/demo/power.png      the same chart as a PNG
+# and the timeline is printed, then the chart. About 3 minutes of VM time
+# on 2 cores.
 # Needs root (or sudo) for apt; the VM itself needs none.
 #
 #   scripts/demo.sh
@@ -33,10 +35,12 @@ echo "demo: VM run: $((SECONDS - start)) s ($(cat "$out/timing" 2>/dev/null || e
 bin="$root/target/release/vmodem"
 "$bin" timeline "$out/events.jsonl" --mm "$out/mm-view.txt" \
   | grep -v -e 'state: ' -e '  load: ' >"$out/timeline.txt"
-"$bin" plot "$out/events.jsonl" -o "$out/power.svg" >/dev/null
 echo
 cat "$out/timeline.txt"
 echo
 echo "demo: timeline in target/demo/timeline.txt (the full one: vmodem timeline target/demo/events.jsonl --mm target/demo/mm-view.txt)"
-echo "demo: the supply plot is target/demo/power.svg"
+# The story's picture last: the supply over the run, resets marked.
+"$bin" plot "$out/events.jsonl" -o "$out/power.svg" >/dev/null
+"$bin" plot "$out/events.jsonl" -o "$out/power.png" >/dev/null
+echo "demo: the supply plot is target/demo/power.png (and power.svg)"
 exit "$rc"

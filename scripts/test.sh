@@ -12,6 +12,10 @@ command -v qmicli >/dev/null 2>&1 || need_pkgs+=(libqmi-utils)
 command -v mbimcli >/dev/null 2>&1 || need_pkgs+=(libmbim-utils)
 # tshark decodes the --pcap capture in the pty tier (host-tests/pty/capture.rs).
 command -v tshark >/dev/null 2>&1 || need_pkgs+=(tshark)
+# The browser test (host-tests/pty/dashboard.rs): headless Chromium, driven
+# through the DevTools protocol by a Python client in target/browser-venv.
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_cmd=()
@@ -30,6 +34,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 mkdir -p target
+scripts/browser/venv.sh
 echo "== cargo test (unit, property and pty tiers)"
 # Checks a pty-tier test cannot make are logged here (harness::skip).
 export VMODEM_SKIP_LOG="$PWD/target/pty-skips.log"

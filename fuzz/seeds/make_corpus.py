@@ -207,3 +207,18 @@ write('ntb', 'requests_ntb32_and_reset', b'\x80' + setup(0x21, 0x84, 1, 0) + set
 # Beyond the EM7305's dwNtbOutMaxSize (4096), and one NDP more than followed.
 write('ntb', 'ntb16_over_out_max', b'\x00' + ntb([(b'IPS\0', [PING, b'\x45' + b'\0' * 3999])]))
 write('ntb', 'ntb16_33_ndps', b'\x00' + ntb([(b'IPS\x01', [PING])] * 33))
+
+# DHCP messages as udhcpc sends them (UDP payloads): DISCOVER, SELECTING
+# REQUEST, RENEWING REQUEST, RELEASE, INFORM, and a cut option.
+def dhcp(kind, ciaddr=(0, 0, 0, 0), opts=b''):
+    h = struct.pack('!BBBBIHH4s4s4s4s6s10s64s128sI', 1, 1, 6, 0, 0x5eed, 0, 0x8000,
+                    bytes(ciaddr), bytes(4), bytes(4), bytes(4),
+                    bytes([2, 0, 0, 0, 0, 9]), bytes(10), bytes(64), bytes(128), 0x63825363)
+    return h + bytes([53, 1, kind]) + opts + bytes([55, 4, 1, 3, 6, 26, 255])
+write('dhcp', 'discover', dhcp(1, opts=bytes([61, 7, 1, 2, 0, 0, 0, 0, 9])))
+write('dhcp', 'request_selecting', dhcp(3, opts=bytes([50, 4] + HOST + [54, 4] + GW)))
+write('dhcp', 'request_renewing', dhcp(3, HOST))
+write('dhcp', 'request_init_reboot_wrong', dhcp(3, opts=bytes([50, 4, 10, 9, 9, 9])))
+write('dhcp', 'release', dhcp(7, HOST))
+write('dhcp', 'inform', dhcp(8, HOST))
+write('dhcp', 'option_overrun', dhcp(1)[:-7] + bytes([12, 200, 65]))

@@ -18,7 +18,7 @@ fn pin_block(text: &str, pin: &str) -> String {
 fn identity_matches_the_profile() {
     let m = Vmodem::start("dms-ids", &[]);
     let ids = m.ok(&["--dms-get-ids"]);
-    assert_field(&ids, "IMEI", "'359225050024702'");
+    assert_field(&ids, "IMEI", "'001245000004705'");
     assert_field(&ids, "ESN", "'0'");
     assert_field(&ids, "MEID", "'unknown'");
     assert_field(&ids, "IMEI SV", "'13'");

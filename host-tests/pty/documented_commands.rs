@@ -112,6 +112,7 @@ impl Scratch {
         let work = dir.path().join("work");
         std::fs::create_dir(&work).unwrap();
         std::os::unix::fs::symlink(repo().join("scenarios"), work.join("scenarios")).unwrap();
+        std::os::unix::fs::symlink(repo().join("suites"), work.join("suites")).unwrap();
         // `--control` without a path and `vmodem ctl` meet here.
         let runtime = dir.path().join("run");
         std::fs::create_dir(&runtime).unwrap();
@@ -257,6 +258,13 @@ fn every_documented_command_runs_as_written() {
         let words: Vec<&str> = cmd.split_whitespace().collect();
         let result = match words.get(1..3) {
             Some(["run", ..]) | Some(["ctl", "watch"]) => {
+                // A documented `run --control` wants the default socket:
+                // the instance started for `ctl` gives it up first.
+                if words[1] == "run" && words.contains(&"--control") {
+                    if let Some(c) = controlled.take() {
+                        c.stop();
+                    }
+                }
                 if words[1] == "ctl" && controlled.is_none() {
                     let mut c = Running::start(&s, "vmodem run --control");
                     c.came_up(run_is_up).expect("vmodem run --control");

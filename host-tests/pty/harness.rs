@@ -336,7 +336,7 @@ fn require_qmicli() {
     require_tool("qmicli", "libqmi-utils");
 }
 
-fn require_tool(tool: &str, package: &str) {
+pub fn require_tool(tool: &str, package: &str) {
     let found = Command::new(tool)
         .arg("--version")
         .stdout(Stdio::null())

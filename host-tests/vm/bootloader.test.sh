@@ -31,6 +31,11 @@ vm_check "lsusb: one configuration" test "$(field bNumConfigurations | sort -u)"
 vm_check "lsusb: one interface" test "$(field bNumInterfaces)" = 1
 vm_check "lsusb: interface class ff" test "$(field bInterfaceClass)" = 255
 vm_check "lsusb: two endpoints" test "$(field bNumEndpoints)" = 2
+# The device fields of the public EM7305 QDL dump (docs/bootloader.md);
+# configfs always announces a serial string, so iSerial is not checked here.
+vm_check "lsusb: bcdDevice 0.00" test "$(field bcdDevice)" = 0.00
+vm_check "lsusb: MaxPower 2mA" test "$(field MaxPower)" = 2mA
+vm_check "lsusb: bus powered" grep -q '(Bus Powered)' "$VM_RESULTS/lsusb-9040.txt"
 vm_check "lsusb: both endpoints bulk" test "$(grep -c 'Transfer Type *Bulk' "$VM_RESULTS/lsusb-9040.txt")" -eq 2
 vm_check "no 9041 on the bus" sh -c '! lsusb -d 1199:9041'
 

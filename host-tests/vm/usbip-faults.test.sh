@@ -190,6 +190,11 @@ lsusb -v -d 1199:9040 >"$VM_RESULTS/usbip-lsusb-9040.txt" 2>&1 || true
 desc() { grep -E "^ *$1 " "$VM_RESULTS/usbip-lsusb-9040.txt" | awk '{print $2}'; }
 vm_check "failsafe: one configuration" test "$(desc bNumConfigurations | sort -u)" = 1
 vm_check "failsafe: one interface" test "$(desc bNumInterfaces)" = 1
+# The device fields of the public EM7305 QDL dump (docs/bootloader.md).
+vm_check "failsafe: bcdDevice 0.00" test "$(desc bcdDevice)" = 0.00
+vm_check "failsafe: no serial string" test "$(desc iSerial)" = 0
+vm_check "failsafe: MaxPower 2mA" test "$(desc MaxPower)" = 2mA
+vm_check "failsafe: bus powered" grep -q '(Bus Powered)' "$VM_RESULTS/usbip-lsusb-9040.txt"
 vm_check "failsafe: qcserial bound to interface 0" test -e "/sys/bus/usb/drivers/qcserial/$dev:1.0"
 vm_check "failsafe: exactly one ttyUSB" test "$(ls /sys/bus/usb-serial/devices | wc -l)" -eq 1
 vm_check "failsafe: qmi_wwan binds nothing" sh -c '! ls /sys/bus/usb/drivers/qmi_wwan | grep -q ":1\."'

@@ -4,18 +4,36 @@
 # back with two configurations (1: DM, NMEA, AT, QMI; 2: MBIM), Linux
 # picks the MBIM one by itself, cdc_mbim binds, and ModemManager unlocks,
 # registers and connects over MBIM with ping through the NTB data path.
-# Then the host selects configuration 1 and qmi_wwan answers again. The
-# whole session is captured (--pcap) for tshark. Loopback only.
+# Then mbimcli brings up two sessions on two APNs at once, and each
+# answers on its own VLAN (cdc_mbim maps session N to VLAN N). Then the
+# host selects configuration 1 and qmi_wwan answers again. The whole
+# session is captured (--pcap) for tshark. Loopback only.
 set -euo pipefail
 # shellcheck source=host-tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 bin="$PWD/target/release/vmodem"
 profile="sim/core/profiles/em7305.toml"
 pcap="$VM_RESULTS/usbip-mbim.pcap"
+sock=/tmp/vmodem-usbip-mbim.sock
+# The shipped profile plus a second PDN, "ims", for session 1.
+two_apns="$VM_RESULTS/usbip-mbim-profile.toml"
+"$bin" profile default >"$two_apns"
+cat >>"$two_apns" <<'TOML'
+
+[[network.apn]]
+name = "ims"
+ipv4-address = "10.65.0.2"
+ipv4-prefix = 24
+ipv4-gateway = "10.65.0.1"
+ipv4-dns = ["10.65.0.53"]
+mtu = 1500
+TOML
 
 vm_check "udev started" vm_start_udev
 vm_check "vhci_hcd loaded" vm_modprobe vhci_hcd
-"$bin" run --transport usbip --pcap "$pcap" >"$VM_RESULTS/vmodem-usbip-mbim.log" 2>&1 &
+vm_check "8021q loaded (VLANs for MBIM sessions)" vm_modprobe 8021q
+rm -f "$sock"
+"$bin" run --transport usbip --profile "$two_apns" --control "$sock" --pcap "$pcap" >"$VM_RESULTS/vmodem-usbip-mbim.log" 2>&1 &
 pid=$!
 vm_check "vmodem listens on 127.0.0.1:3240" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
 scripts/usbip-attach-loop.sh >"$VM_RESULTS/usbip-mbim-attach.log" 2>&1 &
@@ -93,8 +111,41 @@ printf '%s\n' "$ping_out" | tail -2 | sed 's/^/#   /'
 vm_check "ping the gateway through NTBs: 5 replies" grep -q "5 packets transmitted, 5 packets received" <<<"$ping_out"
 ping_out="$(busybox ping -c 3 -s 1400 -W 3 192.0.2.1 2>&1 || true)"
 vm_check "ping 192.0.2.1 with 1400-byte payloads: 3 replies" grep -q "3 packets transmitted, 3 packets received" <<<"$ping_out"
+out="$(mbimcli -d /dev/cdc-wdm0 -p --query-packet-statistics 2>&1 || true)"
+printf '%s\n' "$out" | sed 's/^/#   /'
+# 8 echo replies came in (5 of 84 bytes, 3 of 1428): over 4 KB.
+vm_check "MBIM packet statistics count the pings' bytes" \
+  grep -qE "Octets \(in\): '([4-9][0-9]{3}|[0-9]{5,})'" <<<"$out"
 vm_check "simple-disconnect" mmcli -m "$m" --simple-disconnect
 vm_stop_mm
+
+# Two sessions on two APNs at once, straight from mbimcli.
+mb() { mbimcli -d /dev/cdc-wdm0 -p "$@" 2>&1; }
+out="$(mb --connect=session-id=0,access-string=internet,ip-type=ipv4 || true)"
+vm_check "mbimcli: session 0 on internet" grep -q "Successfully connected" <<<"$out"
+out="$(mb --connect=session-id=1,access-string=ims,ip-type=ipv4 || true)"
+printf '%s\n' "$out" | sed 's/^/#   /'
+vm_check "mbimcli: session 1 on ims at the same time" grep -q "Successfully connected" <<<"$out"
+out="$(mb --query-ip-configuration=1 || true)"
+vm_check "session 1 has the ims bearer's address" grep -q "IP \[0\]: '10.65.0.2/24'" <<<"$out"
+vlan() { ip link add link "$net" name "$net.$1" type vlan id "$1" && ip link set "$net.$1" up && ip addr add "$2" dev "$net.$1"; }
+vm_check "$net.1 (session 1) gets the ims address" vlan 1 10.65.0.2/24
+ping_out="$(busybox ping -c 2 -W 3 10.65.0.1 2>&1 || true)"
+printf '%s\n' "$ping_out" | sed 's/^/#   /'
+vm_check "ping the ims gateway on $net.1: 2 replies" \
+  grep -q "2 packets transmitted, 2 packets received" <<<"$ping_out"
+vm_check "the ims replies come from the ims gateway" grep -q "bytes from 10.65.0.1" <<<"$ping_out"
+ping_out="$(busybox ping -c 2 -W 3 "$apn_gw" 2>&1 || true)"
+vm_check "ping the internet gateway on $net (session 0) meanwhile: 2 replies" \
+  grep -q "2 packets transmitted, 2 packets received" <<<"$ping_out"
+vm_check "the internet replies come from $apn_gw" grep -q "bytes from $apn_gw" <<<"$ping_out"
+# Session 2 was never connected: its datagrams are dropped and counted.
+vm_check "$net.2 (session 2, not connected) set up" vlan 2 10.66.0.2/24
+busybox ping -c 1 -W 1 10.66.0.1 >/dev/null 2>&1 || true
+drops() { "$bin" ctl --socket "$sock" status | jq -e '."inactive-session-drops" >= 1' >/dev/null; }
+vm_check "vmodem counts session 2's datagram as dropped" vm_wait_for 5 drops
+vm_check "mbimcli: disconnect session 1" mb --disconnect=1
+vm_check "mbimcli: disconnect session 0" mb --disconnect=0
 
 # The host may pick the QMI configuration instead, as a udev rule would.
 echo 1 >"/sys/bus/usb/devices/$dev/bConfigurationValue"
@@ -117,6 +168,7 @@ all="$(tshark -r "$pcap" -V 2>/dev/null || true)"
 printf '%s\n' "$all" >"$VM_RESULTS/usbip-mbim.tshark.txt"
 vm_check "tshark: MBIM COMMAND_DONE for CONNECT" grep -q "CID: CONNECT (12)" <<<"$all"
 vm_check "tshark: NTBs decoded (NCM Transfer Header, IPS0 pointer)" grep -q "Signature: IPS0" <<<"$all"
+vm_check "tshark: session 1 in its own NDP (IPS1)" grep -q "Signature: IPS1" <<<"$all"
 vm_check "tshark: the ping's echo replies inside NTBs" grep -q "Echo (ping) reply" <<<"$all"
 vm_check "tshark: no malformed packets" sh -c '! grep -q Malformed "$1"' _ "$VM_RESULTS/usbip-mbim.tshark.txt"
 vm_done

@@ -98,4 +98,29 @@ vm_check "vmodem logged the reset" grep -q "leaving the bus" "$VM_RESULTS/vmodem
 kill -TERM "$pid"
 vm_check "vmodem exits on SIGTERM" vm_wait_for 10 sh -c "! kill -0 $pid"
 vm_check "host sees the device go" vm_wait_for 20 sh -c '! lsusb -d 1199:9041'
+
+# The OEM unit profiles (`vmodem profile units`): each enumerates with its
+# own IDs and product string, and the kernel's own tables bind qcserial
+# to interfaces 0, 2, 3 and qmi_wwan to 8.
+for unit in lenovo-em7305 dell-dw5809e; do
+  "$bin" profile default --unit "$unit" >"/tmp/vmodem-$unit.toml"
+  ids="$(sed -n '/^\[identity\]/,/^\[/s/^usb-\(vendor\|product\)-id = 0x\(....\)$/\2/p' "/tmp/vmodem-$unit.toml" | paste -sd:)"
+  "$bin" run --transport usbip --profile "/tmp/vmodem-$unit.toml" >"$VM_RESULTS/vmodem-$unit.log" 2>&1 &
+  upid=$!
+  vm_check "$unit: vmodem listens" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
+  vm_check "$unit: usbip attach" attach
+  vm_check "$unit: imported as $ids" vm_wait_for 20 vm_vhci_is "$ids"
+  udevadm settle --timeout=10 || true
+  udev_dev="$(vm_vhci_device | cut -d' ' -f1 || true)"
+  vm_check "$unit: cdc-wdm0 (qmi_wwan on interface 8)" \
+    vm_wait_for 20 test -e "/sys/bus/usb/drivers/qmi_wwan/$udev_dev:1.8"
+  for i in 0 2 3; do
+    vm_check "$unit: qcserial bound to interface $i" test -e "/sys/bus/usb/drivers/qcserial/$udev_dev:1.$i"
+  done
+  product="$(sed -n 's/^usb-product = "\(.*\)"$/\1/p' "/tmp/vmodem-$unit.toml")"
+  vm_check "$unit: iProduct '$product'" grep -qxF "$product" "/sys/bus/usb/devices/$udev_dev/product"
+  kill -TERM "$upid"
+  gone() { ! kill -0 "$upid" 2>/dev/null && ! vm_vhci_device >/dev/null; }
+  vm_check "$unit: vmodem exits, device gone" vm_wait_for 20 gone
+done
 vm_done

@@ -55,6 +55,10 @@ initramfs_inputs() {
 }
 key="$(initramfs_inputs | sha256sum | cut -c1-16)"
 initrd="$cache/initramfs-$key.cpio"
+# Two boots may start side by side (scripts/vm/test.sh): one builds, the
+# other waits for it, so neither reads a half-built image or list.
+exec 9>"$cache/initramfs.lock"
+flock 9
 if [ ! -f "$initrd" ]; then
   stage="$cache/initramfs.d"
   rm -rf "$stage" "$cache"/initramfs-*.cpio
@@ -75,6 +79,8 @@ if [ ! -f "$initrd" ]; then
   mv "$initrd.part" "$initrd"
   rm -rf "$stage"
 fi
+flock -u 9
+exec 9>&-
 
 # The results export: cleared for each run. Overridable so two runs can
 # go side by side.

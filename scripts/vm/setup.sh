@@ -12,10 +12,11 @@ cache="$root/target/vm"
 
 # Every tool a VM test runs comes from here (host-tests/vm/lib.sh's vm_need
 # fails a test whose tool is missing): jq reads the events logs, tshark the
-# captures, usbutils has lsusb and usbreset, iproute2 ip and ss.
+# captures, usbutils has lsusb and usbreset, iproute2 ip and ss, udhcpc and
+# ofono are the DHCP hosts of dhcp-hosts.test.sh.
 pkgs=(qemu-system-x86 busybox-static python3 cpio kmod xz-utils zstd
       libqmi-utils libmbim-utils modemmanager usbutils udev dbus usbip
-      jq tshark iproute2 procps)
+      jq tshark iproute2 procps udhcpc ofono)
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

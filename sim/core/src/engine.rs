@@ -2,6 +2,8 @@
 
 mod inject;
 mod lifecycle;
+mod observe;
+mod qmi_over_mbim;
 
 pub use lifecycle::{Happening, LeaveCause, Personality, Record, ResetCause};
 
@@ -70,8 +72,11 @@ pub struct Modem {
     indications: Vec<Indication>,
     serial: SerialPorts,
     mbim: crate::mbim::Function,
+    tunnel: qmi_over_mbim::Tunnel,
     /// The boot loader's download port, while the boot loader runs.
     bootloader: Option<crate::serial::download::DownloadPort>,
+    /// What the host does, for the event log.
+    observer: observe::HostObserver,
 }
 
 impl Modem {
@@ -90,7 +95,9 @@ impl Modem {
             indications: Vec::new(),
             serial: SerialPorts::default(),
             mbim: crate::mbim::Function::default(),
+            tunnel: Default::default(),
             bootloader: None,
+            observer: observe::HostObserver::default(),
         }
     }
 
@@ -140,6 +147,7 @@ impl Modem {
             return;
         }
         let reply = self.dispatch(&msg, now);
+        self.observe_qmi(&msg, reply.is_ok(), now);
         let synced = msg.service == ServiceId::Ctl && msg.id.0 == qmi::ctl::SYNC && reply.is_ok();
         self.respond(msg.service, msg.client, msg.txn, msg.id, reply);
         if synced {
@@ -154,8 +162,27 @@ impl Modem {
                 tlvs: vec![],
             });
         }
+        let mut follow = Vec::new();
         for svc in self.services.iter_mut() {
             svc.settle(&mut self.device);
+            svc.follow_ups(&mut self.indications);
+            let id = svc.id();
+            for ind in self.indications.drain(..) {
+                if self.clients.contains(id, ind.client) {
+                    follow.push((id, ind));
+                }
+            }
+        }
+        for (service, ind) in follow {
+            self.send(Message {
+                sender: Sender::Modem,
+                service,
+                client: ind.client,
+                kind: MessageKind::Indication,
+                txn: 0,
+                id: MessageId(ind.id),
+                tlvs: ind.tlvs.0,
+            });
         }
         if self.device.reset_requested {
             self.reset(now);
@@ -274,6 +301,9 @@ impl Modem {
         if !self.life.on_bus() {
             return;
         }
+        let Some(frame) = self.route_over_mbim(frame) else {
+            return;
+        };
         if self.out.len() >= MAX_PENDING_FRAMES {
             self.out.pop_front();
             self.stats.dropped_output += 1;
@@ -317,11 +347,18 @@ impl Modem {
             .firmware_runs()
             .then(|| self.device.poll_at())
             .flatten();
+        let net = self
+            .life
+            .firmware_runs()
+            .then(|| self.net.poll_at())
+            .flatten();
         [
             self.life.deadline(),
             device,
+            net,
             self.device.power.poll_at(),
             self.faults.deadline(),
+            self.observer.deadline(),
         ]
         .into_iter()
         .flatten()
@@ -338,8 +375,10 @@ impl Modem {
         self.lifecycle_due(t);
         if self.life.firmware_runs() {
             self.device.handle_timeout(t);
+            self.net.handle_timeout(t);
         }
         self.faults_due(t);
+        self.observe_windows(t, false);
         self.flush_events();
         self.sync_power(t);
     }
@@ -431,6 +470,7 @@ impl Modem {
     fn serial_in(&mut self, port: SerialPort, bytes: &[u8], now: Instant, bounded: bool) -> usize {
         self.handle_timeout(now);
         if self.life == Life::BootLoader && port == SerialPort::Download {
+            self.observe_download(bytes.len(), now);
             self.handle_download(bytes, now);
             return bytes.len();
         }
@@ -462,7 +502,9 @@ impl Modem {
             return;
         }
         self.stats.requests += 1;
+        self.observe_mbim(transfer, now);
         self.mbim.handle(transfer, &mut self.device, now);
+        self.serve_qmi_over_mbim(now);
         if self.device.reset_requested {
             self.reset(now);
         }
@@ -529,28 +571,53 @@ impl Modem {
             self.stats.ignored_while_booting += 1;
             return;
         }
+        self.observe_data(bytes.len(), now);
+        self.net.handle_timeout(now);
         self.net.handle(&self.device, bytes);
         self.device.data_stats = self.net.stats();
     }
 
-    /// One IP datagram from an MBIM NTB (any session: the simulated
-    /// network routes by address, as the bearers own them).
-    pub fn handle_ip_datagram(&mut self, datagram: &[u8], now: Instant) {
+    /// One IP datagram from an MBIM NTB's IPS<session> stream. Only the
+    /// bearers activated in that session answer it, and their replies
+    /// go out in the same session ([`Modem::poll_datagram`]); a datagram
+    /// in a session that is not activated is dropped and counted
+    /// (`DataStats::inactive_session`).
+    pub fn handle_ip_datagram(&mut self, session: u8, datagram: &[u8], now: Instant) {
         self.handle_timeout(now);
         if self.life != Life::Running || self.is_stalled(StalledEndpoint::DataOut) {
             self.stats.ignored_while_booting += 1;
             return;
         }
-        self.net.handle_ip(&self.device, datagram);
+        self.observe_data(datagram.len(), now);
+        self.net.handle_timeout(now);
+        let handles = self.mbim.session_bearers(session);
+        if handles.is_empty() {
+            self.net.drop_inactive_session();
+        } else {
+            let bearers: Vec<_> = self
+                .device
+                .bearers
+                .iter()
+                .filter(|b| handles.contains(&b.handle))
+                .cloned()
+                .collect();
+            self.net.handle_ip(session, &bearers, datagram);
+        }
         self.device.data_stats = self.net.stats();
     }
 
     /// One transfer for the host's bulk IN endpoint.
     pub fn poll_data(&mut self) -> Option<Vec<u8>> {
+        self.poll_datagram().map(|(_, p)| p)
+    }
+
+    /// One packet for the host with the MBIM data session (IPS stream) it
+    /// belongs to; 0 on QMI's bulk path, which has a single stream.
+    pub fn poll_datagram(&mut self) -> Option<(u8, Vec<u8>)> {
         if self.is_stalled(StalledEndpoint::DataIn) {
             return None;
         }
-        self.net.poll()
+        self.net.poll_to_host().map(|t| (t.session, t.packet))
     }
 
     /// Lets packets bound beyond the simulated network out through
@@ -568,7 +635,9 @@ impl Modem {
     /// [`Modem::poll_data`] if a connected bearer owns its destination.
     pub fn handle_downlink(&mut self, packet: &[u8], now: Instant) {
         self.handle_timeout(now);
-        self.net.handle_downlink(&self.device, packet);
+        let mbim = &self.mbim;
+        self.net
+            .handle_downlink_routed(&self.device, packet, |h| mbim.session_of(h));
         self.device.data_stats = self.net.stats();
     }
 
@@ -580,6 +649,11 @@ impl Modem {
     /// Counters of the packet data path.
     pub fn data_stats(&self) -> DataStats {
         self.net.stats()
+    }
+
+    /// Counters of the DHCP server (802.3 mode).
+    pub fn dhcp_stats(&self) -> crate::net::dhcp::DhcpStats {
+        self.net.dhcp().stats()
     }
 
     /// The next frame for the host.

@@ -46,6 +46,25 @@ pub enum Fault {
     },
     /// The network deactivates every bearer.
     BearerDrop,
+    /// The GNSS receiver gets no fix (a disconnected antenna): for
+    /// `duration`, or until the next reset when absent.
+    GnssNoFix {
+        #[serde(default, with = "opt_millis", rename = "duration-ms")]
+        duration: Option<Duration>,
+    },
+    /// The GNSS receiver follows these waypoints from now (again from the
+    /// first after the last with `loop`).
+    GnssTrack {
+        waypoints: Vec<crate::model::track::Waypoint>,
+        #[serde(default, rename = "loop")]
+        looped: bool,
+    },
+    /// The GNSS receiver loses its fix for `duration` (a tunnel), then
+    /// reacquires it hot.
+    GnssFixLost {
+        #[serde(with = "millis", rename = "duration-ms")]
+        duration: Duration,
+    },
     /// Mangle the next `count` control responses (QMI or MBIM).
     Responses {
         mangle: Mangle,
@@ -60,6 +79,62 @@ pub enum Fault {
     },
     /// Change the power set-up while running (only the given fields).
     Power(PowerChange),
+    /// The DHCP server's next `count` answers (802.3 mode) go wrong.
+    Dhcp {
+        answer: DhcpFault,
+        count: u32,
+    },
+    /// A text message arrives from the SMS centre, in as many parts as it
+    /// needs (GSM 7-bit when it can, UCS-2 otherwise); `class` 0 is a
+    /// flash message.
+    Sms {
+        from: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        class: Option<u8>,
+    },
+    /// The SMS centre answers the next `count` submissions with RP-ERROR
+    /// and `rp-cause` (TS 24.011 §8.2.5.4: 21 rejected, 41 temporary
+    /// failure, 42 congestion, …).
+    SmsReject {
+        #[serde(rename = "rp-cause")]
+        rp_cause: u8,
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// Delivery reports come `delay-ms` after the submission, or never
+    /// (`lost`); without either, as normal (1 s).
+    SmsReports {
+        #[serde(default, with = "opt_millis", rename = "delay-ms")]
+        delay: Option<Duration>,
+        #[serde(default)]
+        lost: bool,
+    },
+    /// The message stores refuse new messages as if full (`on`), or stop
+    /// doing so.
+    SmsStoreFull {
+        on: bool,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What goes wrong with a DHCP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DhcpFault {
+    /// No answer at all.
+    Silent,
+    /// Sent this much later.
+    Delay {
+        #[serde(with = "millis", rename = "ms")]
+        by: Duration,
+    },
+    /// A REQUEST is refused with a NAK (OFFERs and INFORM answers pass
+    /// and are not counted).
+    Nak,
 }
 
 /// What happens to a response on its way to the host.

@@ -29,6 +29,7 @@ pub mod net;
 pub mod qmi;
 pub mod scenario;
 pub mod serial;
+pub mod suite;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod time;

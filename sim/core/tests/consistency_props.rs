@@ -31,9 +31,11 @@ enum Op {
     VerifyPin(Via, &'static str),
     ChangePin(Via, &'static str, &'static str),
     PinProtection(Via, bool, &'static str),
-    /// QMI WDS Create Profile (lowest free index) or AT+CGDCONT=cid.
+    /// QMI WDS Create Profile (lowest free index), AT+CGDCONT=cid or MBIM
+    /// PROVISIONED_CONTEXTS set of context cid.
     DefineContext(Via, u8, &'static str, &'static str),
-    /// QMI WDS Delete Profile or AT+CGDCONT=cid.
+    /// QMI WDS Delete Profile or AT+CGDCONT=cid (MBIM 1.0 cannot delete:
+    /// QMI's).
     DeleteContext(Via, u8),
     RadioOn(Via, bool),
     /// Allowed technologies: LTE only, UMTS only, or both.
@@ -65,7 +67,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (via(), pin(), pin()).prop_map(|(v, a, b)| Op::ChangePin(v, a, b)),
         1 => (via(), any::<bool>(), pin()).prop_map(|(v, on, p)| Op::PinProtection(v, on, p)),
         3 => (
-            qmi_or_at.clone(),
+            via(),
             1u8..=6,
             prop::sample::select(APNS.to_vec()),
             prop::sample::select(PDP_TYPES.to_vec())
@@ -260,6 +262,9 @@ impl Rig {
             Op::DefineContext(Via::At, cid, apn, ty) => {
                 drop(self.at(&format!("+CGDCONT={cid},\"{ty}\",\"{apn}\"")))
             }
+            Op::DefineContext(Via::Mbim, cid, apn, _) => {
+                drop(self.mbim(13, true, mbim_context(cid as u32, apn)))
+            }
             Op::DefineContext(_, _, apn, ty) => {
                 let pdp = PDP_TYPES.iter().position(|t| *t == ty).unwrap() as u8;
                 let pdp = [0u8, 2, 3, 1][pdp as usize];
@@ -410,6 +415,19 @@ impl Rig {
             .collect()
     }
 
+    /// Provisioned contexts as (index, APN): MBIM names no PDP type.
+    fn contexts_mbim(&mut self) -> Vec<(u8, String)> {
+        let (status, info) = self.mbim(13, false, vec![]).unwrap();
+        assert_eq!(status, Status::SUCCESS);
+        let r = Reader::new(&info);
+        (0..r.u32(0).unwrap() as usize)
+            .map(|i| {
+                let c = r.structure(4 + 8 * i).unwrap();
+                (c.u32(0).unwrap() as u8, c.string(20).unwrap())
+            })
+            .collect()
+    }
+
     fn radio_qmi(&mut self) -> bool {
         let r = self.qmi(ServiceId::Dms, 0x2D, vec![]).unwrap();
         r.tlv(1).unwrap()[0] == 0
@@ -487,7 +505,10 @@ impl Rig {
         prop_assert_eq!(&q, &a, "SIM: QMI vs AT");
         prop_assert_eq!(&q, &m, "SIM: QMI vs MBIM");
         let (q, a) = (self.contexts_qmi(), self.contexts_at());
+        let m = self.contexts_mbim();
+        let q2: Vec<(u8, String)> = q.iter().map(|(i, _, apn)| (*i, apn.clone())).collect();
         prop_assert_eq!(q, a, "PDP contexts: WDS vs +CGDCONT");
+        prop_assert_eq!(q2, m, "PDP contexts: WDS vs MBIM provisioned contexts");
         let (q, a, m) = (self.radio_qmi(), self.radio_at(), self.radio_mbim());
         prop_assert!(q == a && a == m, "radio on: QMI {} AT {} MBIM {}", q, a, m);
         let (q, a, m) = (self.reg_qmi(), self.reg_at(), self.reg_mbim());
@@ -512,6 +533,20 @@ fn pin_tlv(head: &[u8], codes: &[&str]) -> Vec<u8> {
 }
 
 /// MBIM_SET_PIN: type, operation, PIN, new PIN.
+/// MBIM_SET_PROVISIONED_CONTEXT of an Internet context, no credentials.
+fn mbim_context(id: u32, apn: &str) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u32(id)
+        .uuid(&Uuid::CONTEXT_INTERNET)
+        .string(apn)
+        .string("")
+        .string("")
+        .u32(0)
+        .u32(0)
+        .string("");
+    w.finish()
+}
+
 fn mbim_pin(ty: u32, op: u32, pin: &str, new: &str) -> Vec<u8> {
     let mut w = Writer::new();
     w.u32(ty).u32(op).string(pin).string(new);

@@ -26,6 +26,9 @@ fn fault() -> impl Strategy<Value = Fault> {
         ms.clone()
             .prop_map(|duration| Fault::SignalLoss { duration }),
         Just(Fault::BearerDrop),
+        proptest::option::of(ms.clone()).prop_map(|duration| Fault::GnssNoFix { duration }),
+        ms.clone()
+            .prop_map(|duration| Fault::GnssFixLost { duration }),
         (
             0u32..4,
             prop_oneof![

@@ -192,7 +192,7 @@ fn unknown_service_or_cid_and_bad_buffers_get_their_status() {
     let other = Message::Command {
         txn: 2,
         service: Uuid::QMI,
-        cid: 1,
+        cid: 2,
         command_type: CommandType::SET,
         info: vec![],
     };
@@ -393,7 +393,7 @@ fn large_answers_are_fragmented_to_the_negotiated_size() {
     let info = &payload[28..];
     assert!(info
         .windows(30)
-        .any(|w| w == utf16le("359225050024702").as_slice()));
+        .any(|w| w == utf16le("001245000004705").as_slice()));
 }
 
 #[test]
@@ -424,4 +424,119 @@ fn a_reset_closes_the_channel() {
         exchange(&mut m, &command(3, 1, false, vec![]), t(5001)),
         function_error(ProtocolError::NOT_OPENED, 3)
     );
+}
+
+const PROVISIONED_CONTEXTS: u32 = 13;
+
+fn provision(id: u32, ctx: Uuid, apn: &str, user: &str, auth: u32) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u32(id)
+        .uuid(&ctx)
+        .string(apn)
+        .string(user)
+        .string("secret");
+    w.u32(0).u32(auth).string("");
+    w.finish()
+}
+
+/// (ContextId, AccessString, UserName, AuthProtocol) of each element.
+fn provisioned(info: &[u8]) -> Vec<(u32, String, String, u32)> {
+    let r = Reader::new(info);
+    (0..r.u32(0).unwrap() as usize)
+        .map(|i| {
+            let c = r.structure(4 + 8 * i).unwrap();
+            assert_eq!(c.uuid(4).unwrap(), Uuid::CONTEXT_INTERNET);
+            let f = (c.u32(0), c.string(20), c.string(28), c.u32(48));
+            (f.0.unwrap(), f.1.unwrap(), f.2.unwrap(), f.3.unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn provisioned_contexts_are_the_stored_profiles() {
+    let mut m = mbim_modem();
+    let r = exchange(
+        &mut m,
+        &command(2, PROVISIONED_CONTEXTS, false, vec![]),
+        t(1),
+    );
+    let (status, info) = done(&r, 2);
+    assert_eq!(status, Status::SUCCESS);
+    let internet = (1, "internet".to_string(), String::new(), 0);
+    assert_eq!(provisioned(&info), vec![internet.clone()]);
+
+    // Appended: the lowest free slot, which QMI and AT then see as profile 2.
+    let set = provision(u32::MAX, Uuid::CONTEXT_INTERNET, "iot.example", "u", 1);
+    let r = exchange(&mut m, &command(3, PROVISIONED_CONTEXTS, true, set), t(1));
+    let (status, info) = done(&r, 3);
+    assert_eq!(status, Status::SUCCESS);
+    let iot = (2, "iot.example".to_string(), "u".to_string(), 1);
+    assert_eq!(provisioned(&info), vec![internet, iot]);
+    let p = m.device().pdp_profiles.get(2).unwrap();
+    assert_eq!(
+        (p.password.as_str(), p.auth.pap, p.auth.chap),
+        ("secret", true, false)
+    );
+    m.handle_serial(vmodem_core::SerialPort::At, b"AT+CGDCONT?\r", t(2));
+    let out = String::from_utf8(m.poll_serial(vmodem_core::SerialPort::At).unwrap()).unwrap();
+    assert!(out.contains("+CGDCONT: 2,\"IP\",\"iot.example\""), "{out}");
+
+    // Context 1 rewritten keeps the PDP type MBIM cannot name.
+    let set = provision(1, Uuid::CONTEXT_INTERNET, "other", "", 2);
+    let r = exchange(&mut m, &command(4, PROVISIONED_CONTEXTS, true, set), t(3));
+    assert_eq!(done(&r, 4).0, Status::SUCCESS);
+    let p = m.device().pdp_profiles.get(1).unwrap();
+    assert_eq!((p.apn.as_str(), p.auth.chap), ("other", true));
+    assert_eq!(p.pdp_type, vmodem_core::model::PdpType::Ipv4v6);
+
+    let long = "a".repeat(101);
+    let other_type = Uuid::QMI;
+    let cases: Vec<(&str, Vec<u8>, Status)> = vec![
+        (
+            "APN too long",
+            provision(3, Uuid::CONTEXT_INTERNET, &long, "", 0),
+            Status::INVALID_ACCESS_STRING,
+        ),
+        (
+            "user name too long",
+            provision(3, Uuid::CONTEXT_INTERNET, "a", &long[..1].repeat(128), 0),
+            Status::INVALID_USER_NAME_PWD,
+        ),
+        (
+            "a context type the firmware does not store",
+            provision(3, other_type, "a", "", 0),
+            Status::INVALID_PARAMETERS,
+        ),
+        (
+            "ContextId beyond the 16 slots",
+            provision(17, Uuid::CONTEXT_INTERNET, "a", "", 0),
+            Status::INVALID_PARAMETERS,
+        ),
+        (
+            "unknown AuthProtocol",
+            provision(3, Uuid::CONTEXT_INTERNET, "a", "", 9),
+            Status::INVALID_PARAMETERS,
+        ),
+        (
+            "truncated buffer",
+            provision(3, Uuid::CONTEXT_INTERNET, "a", "", 0)[..30].to_vec(),
+            Status::INVALID_PARAMETERS,
+        ),
+    ];
+    for (i, (what, set, want)) in cases.into_iter().enumerate() {
+        let txn = 10 + i as u32;
+        let r = exchange(&mut m, &command(txn, PROVISIONED_CONTEXTS, true, set), t(5));
+        assert_eq!(done(&r, txn).0, want, "{what}");
+    }
+    assert_eq!(m.device().pdp_profiles.list().len(), 2, "nothing stored");
+
+    // Sixteen slots, then the store is full.
+    for txn in 20..34 {
+        let set = provision(u32::MAX, Uuid::CONTEXT_INTERNET, "a", "", 0);
+        let r = exchange(&mut m, &command(txn, PROVISIONED_CONTEXTS, true, set), t(6));
+        assert_eq!(done(&r, txn).0, Status::SUCCESS);
+    }
+    let set = provision(u32::MAX, Uuid::CONTEXT_INTERNET, "a", "", 0);
+    let r = exchange(&mut m, &command(40, PROVISIONED_CONTEXTS, true, set), t(7));
+    assert_eq!(done(&r, 40).0, Status::WRITE_FAILURE);
 }

@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use vmodem_core::model::profile::{Profile, DEFAULT_PROFILE};
+use vmodem_core::model::units;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,7 +22,10 @@ pub struct Cli {
 
 impl Cli {
     pub fn log_level(&self) -> &'static str {
+        // A suite prints a line per case; the event log is in its report.
+        let quiet = matches!(self.command, Command::Suite { .. });
         match self.verbose {
+            0 if quiet => "warn",
             0 => "info",
             1 => "debug",
             _ => "trace",
@@ -61,19 +65,31 @@ enum Command {
         #[arg(long)]
         supply: bool,
     },
+    /// Work with test suites: faults with expectations about the host,
+    /// judged from what the modem observes (docs/suites.md).
+    Suite {
+        #[command(subcommand)]
+        command: SuiteCommand,
+    },
     /// Talk to a running vmodem through its control socket.
     Ctl(crate::ctl::CtlArgs),
     /// Plot the module's supply voltage and current from an event log
-    /// (SVG), with the resets and the boot-loader switch marked.
+    /// (SVG or PNG) over simulated time, with the resets, the boot-loader
+    /// switch and power changes marked.
     Plot {
         /// The event log (`vmodem simulate --supply` or `vmodem run --events`).
         events: PathBuf,
-        /// Where to write the SVG.
+        /// Where to write the chart; its extension, .svg or .png, picks
+        /// the format.
         #[arg(short, long, default_value = "power.svg")]
         output: PathBuf,
         /// The brownout threshold to draw (default: the built-in profile's).
         #[arg(long, value_name = "VOLTS")]
         brownout_volts: Option<f64>,
+        /// Draw the time axis to this simulated time (say, the --for the
+        /// log was simulated for), if later than the log's last record.
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        until: Option<std::time::Duration>,
     },
     /// Print an event log as a timeline, one line per event, optionally
     /// beside ModemManager's view recorded during the run.
@@ -96,9 +112,66 @@ enum ScenarioCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum SuiteCommand {
+    /// Check a suite file, its scenarios and profiles; errors name
+    /// file:line:column.
+    Check {
+        /// The suite file (TOML).
+        file: PathBuf,
+    },
+    /// Run every case from a fresh power-on and judge the host; exits 0
+    /// only when every expectation holds (or fails as it is known to).
+    Run(SuiteRunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SuiteRunArgs {
+    /// The suite file (TOML).
+    file: PathBuf,
+    /// How the host reaches the modem.
+    #[arg(long, value_enum, default_value = "pty")]
+    transport: Transport,
+    /// `--transport pty`: link the control pty here (default: `modem` in
+    /// the run's directory); the host command finds it in $VMODEM_LINK.
+    #[arg(long)]
+    link: Option<PathBuf>,
+    /// `--transport usbip`: the address to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3240")]
+    listen: String,
+    /// `--transport ffs`: the USB device controller (default: the first).
+    #[arg(long)]
+    udc: Option<String>,
+    /// The host under test: a shell command started for every run of a
+    /// case once the modem is up, and stopped (SIGTERM to its process
+    /// group) at the case's end.
+    #[arg(long, value_name = "COMMAND")]
+    host: Option<String>,
+    /// Write JUnit XML here: one testcase per expectation.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Keep every run's event log here, with summary.json (verdicts,
+    /// recovery times and their spread) and report.html.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Seed of every case (run N of a case gets SEED + N - 1); each
+    /// scenario's own seed when omitted.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run only the case of this name (repeatable).
+    #[arg(long = "case", value_name = "NAME")]
+    only: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
 enum ProfileCommand {
     /// Print the default profile, to copy and edit.
-    Default,
+    Default {
+        /// A shipped unit's profile instead (`vmodem profile units`).
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
+    },
+    /// List the shipped unit profiles (the EM7305 and its OEM variants).
+    Units,
     /// Check a profile file and report the first error with its place.
     Check {
         /// The profile file (TOML).
@@ -149,6 +222,16 @@ impl Composition {
             (Composition::Mbim, _) => 9,
         }
     }
+}
+
+/// The Sierra composition to boot in for a suite case's control function.
+pub fn usb_composition(mbim: bool, profile: u8) -> u8 {
+    let c = if mbim {
+        Composition::Mbim
+    } else {
+        Composition::Qmi
+    };
+    c.usb_composition(profile)
 }
 
 #[derive(Debug, clap::Args)]
@@ -222,6 +305,13 @@ pub struct RunArgs {
     /// Without it nothing ever leaves vmodem.
     #[arg(long, value_name = "tun:NAME", value_parser = parse_uplink)]
     uplink: Option<String>,
+    /// Serve the dashboard (live supply charts, event timeline, state,
+    /// host activity, fault buttons; every modem of --modems N) at
+    /// ADDR:PORT, 127.0.0.1:8080 if none is given. Off loopback it asks
+    /// for a token, printed at start. See docs/dashboard.md.
+    #[arg(long, value_name = "ADDR:PORT", num_args = 0..=1,
+          default_missing_value = "127.0.0.1:8080")]
+    web: Option<std::net::SocketAddr>,
 }
 
 /// `tun:NAME` → NAME.
@@ -262,8 +352,25 @@ pub fn warn_old_spellings(text: &str, path: &std::path::Path) {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Profile { command } => match command {
-            ProfileCommand::Default => {
+            ProfileCommand::Default { unit: None } => {
                 print!("{DEFAULT_PROFILE}");
+                Ok(())
+            }
+            ProfileCommand::Default { unit: Some(name) } => {
+                let u = units::unit(&name).ok_or_else(|| {
+                    let names: Vec<&str> = units::UNITS.iter().map(|u| u.name).collect();
+                    anyhow::anyhow!("no unit {name:?}; expected one of {}", names.join(", "))
+                })?;
+                print!("{}", u.profile_text());
+                Ok(())
+            }
+            ProfileCommand::Units => {
+                for u in units::UNITS {
+                    println!(
+                        "{:<14} {:04x}:{:04x}  {}",
+                        u.name, u.usb_vendor_id, u.usb_product_id, u.description
+                    );
+                }
                 Ok(())
             }
             ProfileCommand::Check { file } => {
@@ -282,11 +389,38 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             supply,
         } => crate::scenario_cmd::run(&file, seed, duration, supply),
         Command::Ctl(args) => crate::ctl::run(args),
+        Command::Suite { command } => match command {
+            SuiteCommand::Check { file } => crate::suite::check(&file),
+            SuiteCommand::Run(a) => {
+                use crate::suite::Transport as T;
+                let transport = match a.transport {
+                    Transport::Pty => T::Pty { link: a.link },
+                    Transport::Usbip => T::Usbip {
+                        listen: a.listen.parse().with_context(|| {
+                            format!("--listen {}: expected ADDR:PORT", a.listen)
+                        })?,
+                    },
+                    Transport::Ffs => T::Ffs { udc: a.udc },
+                };
+                crate::suite::run(
+                    &a.file,
+                    crate::suite::RunOptions {
+                        transport,
+                        host: a.host,
+                        junit: a.junit,
+                        report: a.report,
+                        seed: a.seed,
+                        only: a.only,
+                    },
+                )
+            }
+        },
         Command::Plot {
             events,
             output,
             brownout_volts,
-        } => crate::report::plot(&events, &output, brownout_volts),
+            until,
+        } => crate::report::plot(&events, &output, brownout_volts, until),
         Command::Timeline { events, mm } => crate::report::timeline(&events, mm.as_deref()),
         Command::Run(args) => {
             let (scenario, profile) = match &args.scenario {
@@ -312,12 +446,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 start_in_bootloader: args.start_in_bootloader,
                 uplink: args.uplink,
                 pcap: args.pcap,
+                web: Vec::new(),
+                stop_after: None,
             };
             if args.modems > 1 && !matches!(args.transport, Transport::Usbip) {
                 anyhow::bail!(
                     "--modems {} is served on --transport usbip only",
                     args.modems
                 );
+            }
+            let mut opts = opts;
+            if let Some(addr) = args.web {
+                opts.web = crate::web::start(addr, args.modems)?.feeds;
             }
             match args.transport {
                 Transport::Pty => {

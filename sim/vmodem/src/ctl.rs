@@ -101,6 +101,19 @@ enum CtlCommand {
         #[arg(long, value_name = "MICROFARADS")]
         capacitance_uf: Option<f64>,
     },
+    /// A text message arrives from the simulated SMS centre (split into
+    /// parts when long; UCS-2 when the GSM alphabet lacks a character).
+    Sms {
+        /// The sender: a number ("+447700900123") or a name ("Bank").
+        #[arg(long, value_name = "NUMBER")]
+        from: String,
+        /// The message text.
+        #[arg(long)]
+        text: String,
+        /// Message class 0 to 3 (0: a flash message, shown not stored).
+        #[arg(long)]
+        class: Option<u8>,
+    },
     /// Any fault as JSON, as in a scenario's `inject` table:
     /// '{"fault":"reset","down-ms":1500}'.
     Fault {
@@ -218,6 +231,9 @@ fn fault(cmd: &CtlCommand) -> anyhow::Result<Option<Fault>> {
             "connector-ohms": connector_ohms,
             "capacitance-uf": capacitance_uf,
         }),
+        CtlCommand::Sms { from, text, class } => {
+            json!({"fault": "sms", "from": from, "text": text, "class": class})
+        }
         CtlCommand::Fault { json } => {
             serde_json::from_str(json).context("the fault is not valid JSON")?
         }

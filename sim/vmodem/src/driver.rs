@@ -108,8 +108,9 @@ pub trait Transport {
     fn carries_data(&self) -> bool {
         true
     }
-    /// One packet for the host's bulk IN (or NTB) path.
-    fn send_data(&mut self, packet: Vec<u8>);
+    /// One packet for the host's bulk IN path, or for MBIM data session
+    /// `session` (its IPS stream in the NTBs).
+    fn send_data(&mut self, session: u8, packet: Vec<u8>);
     /// After the engine's output is queued: notifications (unless
     /// `notify` is false: the endpoint is stalled), completions, writes.
     fn flush(&mut self, notify: bool);
@@ -293,8 +294,13 @@ impl Driver {
                 self.sup.on_request(&cmd, now);
                 modem.handle_qmi(&cmd, now);
             }
-            HostTraffic::MbimControl(msg) => modem.handle_mbim(&msg, now),
-            HostTraffic::Datagram { data, .. } => modem.handle_ip_datagram(&data, now),
+            HostTraffic::MbimControl(msg) => {
+                self.sup.on_mbim();
+                modem.handle_mbim(&msg, now);
+            }
+            HostTraffic::Datagram { session, data } => {
+                modem.handle_ip_datagram(session, &data, now)
+            }
             HostTraffic::MbimReset => modem.reset_mbim_function(),
             HostTraffic::AltSetting { .. } => {}
             HostTraffic::Bulk {
@@ -425,8 +431,8 @@ impl Driver {
             overruns.extend(t.send_control(frame).err());
         }
         if t.carries_data() {
-            while let Some(pkt) = self.modem.poll_data() {
-                t.send_data(pkt);
+            while let Some((session, pkt)) = self.modem.poll_datagram() {
+                t.send_data(session, pkt);
             }
         }
         for port in ALL_PORTS {

@@ -1,6 +1,7 @@
 //! `vmodem`: a virtual Sierra Wireless EM7305 LTE modem.
 
 mod accept;
+mod activity;
 mod cli;
 mod control;
 mod ctl;
@@ -8,8 +9,10 @@ mod driver;
 mod file;
 mod report;
 mod scenario_cmd;
+mod suite;
 mod supervise;
 mod transport;
+mod web;
 
 use clap::Parser;
 use std::ffi::OsStr;

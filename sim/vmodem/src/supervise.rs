@@ -24,11 +24,25 @@ pub struct Options {
     pub uplink: Option<String>,
     /// `--pcap FILE`: a usbmon capture of every transfer.
     pub pcap: Option<PathBuf>,
+    /// `--web`: the dashboard's control requests for this modem (the
+    /// first of the fleet's, the others are handed on by the transport).
+    pub web: Vec<mpsc::Receiver<ControlMsg>>,
+    /// Stop serving after this long (one case of `vmodem suite run`).
+    pub stop_after: Option<std::time::Duration>,
 }
+
+/// Records kept for a dashboard page that opens mid-run (with `--web`
+/// only): some 25 KiB per modem, within a watcher's queue.
+pub const RECENT: usize = 200;
+const _: () = assert!(RECENT < crate::control::WATCH_QUEUE);
 
 pub struct Supervisor {
     director: Director,
     control: Option<mpsc::Receiver<ControlMsg>>,
+    /// The dashboard's requests: the same messages as the socket's.
+    web: Option<mpsc::Receiver<ControlMsg>>,
+    activity: crate::activity::Activity,
+    recent: std::collections::VecDeque<String>,
     _socket: Option<SocketFile>,
     events: Option<std::io::LineWriter<std::fs::File>>,
     watchers: Vec<Watcher>,
@@ -36,7 +50,7 @@ pub struct Supervisor {
 
 impl Supervisor {
     /// Opens the outputs; call inside the transport's runtime.
-    pub fn start(opts: Options, seed: u64, now: Instant) -> anyhow::Result<Supervisor> {
+    pub fn start(mut opts: Options, seed: u64, now: Instant) -> anyhow::Result<Supervisor> {
         let events = match &opts.events {
             Some(p) => Some(std::io::LineWriter::new(std::fs::File::create(p).map_err(
                 |e| anyhow::anyhow!("cannot create event log {}: {e}", p.display()),
@@ -57,6 +71,9 @@ impl Supervisor {
         Ok(Supervisor {
             director: Director::new(opts.scenario.as_ref(), seed, now),
             control,
+            web: (!opts.web.is_empty()).then(|| opts.web.swap_remove(0)),
+            activity: Default::default(),
+            recent: Default::default(),
             _socket: socket,
             events,
             watchers: Vec::new(),
@@ -66,14 +83,20 @@ impl Supervisor {
     /// Ties the supervisor to the engine: an event log also gets the
     /// supply's breakpoints, for plots.
     pub fn attach(&mut self, modem: &mut Modem) {
-        if self.events.is_some() {
+        if self.events.is_some() || self.web.is_some() {
             self.director.trace_supply(modem);
         }
     }
 
     /// A QMUX frame from the host, before the engine gets it.
     pub fn on_request(&mut self, frame: &[u8], now: Instant) {
+        self.activity.qmi(frame);
         self.director.on_request(frame, now);
+    }
+
+    /// An MBIM control message from the host.
+    pub fn on_mbim(&mut self) {
+        self.activity.mbim();
     }
 
     /// After every turn of the loop, before the engine's events are read.
@@ -108,17 +131,41 @@ impl Supervisor {
         self.director.poll_timeout()
     }
 
-    /// The next control message; never completes without a socket.
+    /// The next control message, from the socket or the dashboard; never
+    /// completes without either. A source that closed is dropped.
     pub async fn next_control(&mut self) -> Option<ControlMsg> {
-        match &mut self.control {
-            Some(rx) => rx.recv().await,
-            None => std::future::pending().await,
+        async fn next(rx: &mut Option<mpsc::Receiver<ControlMsg>>) -> Option<ControlMsg> {
+            match rx {
+                Some(r) => r.recv().await,
+                None => std::future::pending().await,
+            }
+        }
+        loop {
+            tokio::select! {
+                m = next(&mut self.control) => match m {
+                    Some(m) => return Some(m),
+                    None => self.control = None,
+                },
+                m = next(&mut self.web) => match m {
+                    Some(m) => return Some(m),
+                    None => self.web = None,
+                },
+            }
         }
     }
 
     pub fn handle_control(&mut self, msg: ControlMsg, modem: &mut Modem, now: Instant) {
         match msg {
             ControlMsg::Watch(w) => self.watchers.push(w),
+            ControlMsg::WatchRecent(mut w) => {
+                if self.recent.iter().all(|l| w.send(l)) {
+                    self.watchers.push(w);
+                }
+            }
+            ControlMsg::Activity(reply) => {
+                let t_ms = self.director.t_ms(now);
+                let _ = reply.send(self.activity.report(t_ms, &modem.data_stats()).to_string());
+            }
             ControlMsg::Call(req, reply) => {
                 let text = match req {
                     Request::Inject { fault } => match self.director.inject(modem, fault, now) {
@@ -149,6 +196,12 @@ impl Supervisor {
                 let _ = writeln!(f, "{line}");
             }
             self.watchers.retain_mut(|w| w.send(&line));
+            if self.web.is_some() {
+                if self.recent.len() == RECENT {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back(line);
+            }
         }
     }
 }

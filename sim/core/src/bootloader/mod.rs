@@ -22,6 +22,9 @@ pub struct BootloaderProfile {
     /// Speak Sahara, sending HELLO when the port opens (9x50 and later),
     /// instead of waiting for QDL (9x15).
     pub sahara_hello: bool,
+    /// The PID it enumerates with: 0x9040 as the seed's unit came back,
+    /// or 0x9062, which the kernel's qcserial knows as "EM7305 QDL".
+    pub usb_product_id: u16,
 }
 
 impl Default for BootloaderProfile {
@@ -32,6 +35,7 @@ impl Default for BootloaderProfile {
             qdl_version: 6,
             qdl_min_version: 6,
             sahara_hello: false,
+            usb_product_id: 0x9040,
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct Status {
     pub module_amps: f64,
     pub load: crate::model::LoadState,
     pub brownouts: u64,
+    /// Datagrams the host sent in an MBIM data session that is not
+    /// activated, dropped.
+    pub inactive_session_drops: u64,
 }
 
 impl Status {
@@ -68,6 +71,7 @@ impl Status {
             module_amps: power.amps,
             load: power.load,
             brownouts: power.brownouts,
+            inactive_session_drops: modem.data_stats().inactive_session,
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::lifecycle::{Happening, LeaveCause, Life, Personality, Record, ResetCause};
 use super::{Event, Modem};
 use crate::fault::{Fault, FaultError, Mangle, StalledEndpoint};
+use crate::model::sms::ReportFault;
 use crate::model::ResetPolicy;
 use crate::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
@@ -154,16 +155,41 @@ impl Modem {
             Fault::Roaming { on } => self.device.set_roaming(on),
             Fault::SignalLoss { duration } => self.device.lose_signal(duration, now),
             Fault::BearerDrop => self.device.network_drop_bearers(),
+            Fault::GnssNoFix { duration } => self.device.gnss.block_sky(now, duration),
+            Fault::GnssTrack { waypoints, looped } => {
+                self.device.track = Some(crate::model::track::Track {
+                    waypoints,
+                    looped,
+                    start: now,
+                });
+            }
+            Fault::GnssFixLost { duration } => self.device.gnss.block_sky(now, Some(duration)),
             Fault::Responses { mangle, count } => self.faults.mangles.push_back((mangle, count)),
             Fault::Stall { endpoint, duration } => {
                 let until = duration.map(|d| now + d);
                 self.faults.stalls.retain(|(e, _)| *e != endpoint);
                 self.faults.stalls.push((endpoint, until));
             }
+            Fault::Dhcp { answer, count } => self.net.set_dhcp_fault(answer, count),
             Fault::Power(change) => {
                 let setup = self.changed_setup(&change)?;
                 self.device.power.set_setup(setup, now);
             }
+            Fault::Sms { from, text, class } => self
+                .device
+                .sms_deliver(&from, &text, class, now)
+                .map_err(FaultError::Invalid)?,
+            Fault::SmsReject { rp_cause, count } => {
+                self.device.messaging.centre.reject(rp_cause, count)
+            }
+            Fault::SmsReports { delay, lost } => {
+                self.device.messaging.centre.reports = match (delay, lost) {
+                    (_, true) => ReportFault::Lost,
+                    (Some(d), false) => ReportFault::Delay(d),
+                    (None, false) => ReportFault::None,
+                }
+            }
+            Fault::SmsStoreFull { on } => self.device.messaging.store_full_forced = on,
         }
         self.flush_events();
         self.sync_power(now);
@@ -176,9 +202,16 @@ impl Modem {
         match fault {
             // The physical world and the supply: always.
             PowerCycle | SimRemove | SimInsert | Roaming { .. } => return Ok(()),
+            GnssNoFix { .. } | GnssFixLost { .. } => return Ok(()),
+            GnssTrack { waypoints, looped } => {
+                return crate::model::track::check(waypoints, *looped).map_err(FaultError::Invalid)
+            }
             Power(change) => return self.changed_setup(change).map(drop),
             Responses { count: 0, .. } => {
                 return Err(FaultError::Invalid("a count of zero responses".into()))
+            }
+            Dhcp { count: 0, .. } => {
+                return Err(FaultError::Invalid("a count of zero DHCP answers".into()))
             }
             _ => {}
         }
@@ -243,6 +276,7 @@ impl Modem {
         self.events.push_back(Event::ReturnToBus {
             personality: Personality::BootLoader,
         });
+        self.observer_rejoined();
         self.faults.record(
             now,
             Happening::ReturnedToBus {
@@ -285,6 +319,7 @@ impl Modem {
             self.out.clear();
         }
         self.faults.delayed.clear();
+        self.observe_windows(now, true);
         if self.life.on_bus() {
             self.events.push_back(Event::LeaveBus { cause });
             self.faults.record(now, Happening::LeftBus { cause });
@@ -299,6 +334,7 @@ impl Modem {
         self.events.push_back(Event::ReturnToBus { personality });
         self.faults
             .record(now, Happening::ReturnedToBus { personality });
+        self.observer_rejoined();
     }
 
     /// The firmware restarts now and is off the bus for `down`.
@@ -348,6 +384,7 @@ impl Modem {
         self.net.clear();
         self.serial.reset();
         self.mbim.reset();
+        self.tunnel.clear();
         self.bootloader = None;
         self.faults.stalls.clear();
     }
@@ -442,8 +479,16 @@ fn fault_name(f: &Fault) -> &'static str {
         Fault::Roaming { .. } => "roaming",
         Fault::SignalLoss { .. } => "signal-loss",
         Fault::BearerDrop => "bearer-drop",
+        Fault::GnssNoFix { .. } => "gnss-no-fix",
+        Fault::GnssFixLost { .. } => "gnss-fix-lost",
+        Fault::GnssTrack { .. } => "gnss-track",
         Fault::Responses { .. } => "responses",
         Fault::Stall { .. } => "stall",
         Fault::Power(_) => "power",
+        Fault::Dhcp { .. } => "dhcp",
+        Fault::Sms { .. } => "sms",
+        Fault::SmsReject { .. } => "sms-reject",
+        Fault::SmsReports { .. } => "sms-reports",
+        Fault::SmsStoreFull { .. } => "sms-store-full",
     }
 }

@@ -3,6 +3,7 @@
 //! that happened to it, for the event log.
 
 use crate::fault::Fault;
+use crate::model::sms::SmsEvent;
 use crate::model::{Device, DeviceEvent, LoadState, RegState, SimState, Technology};
 use crate::time::Instant;
 use serde::Serialize;
@@ -146,6 +147,87 @@ pub enum Happening {
         handle: u32,
         connected: bool,
     },
+    /// The host's first message on the control channel (`qmi` or `mbim`)
+    /// since the module joined the bus; an MBIM OPEN always.
+    ControlOpened {
+        via: &'static str,
+    },
+    /// A request from the host, by its message table's names.
+    Request {
+        via: &'static str,
+        service: String,
+        message: String,
+        ok: bool,
+    },
+    /// CTL allocated the host a client of `service`.
+    ClientAllocated {
+        service: String,
+    },
+    /// The host asked for a data call on `apn` (the one the module uses).
+    StartNetwork {
+        via: &'static str,
+        apn: String,
+        ok: bool,
+    },
+    /// The host set the technologies the radio may use.
+    ModePreference {
+        modes: Vec<&'static str>,
+        ok: bool,
+    },
+    /// IP packets from the host in the second from `t-ms` on.
+    DataFromHost {
+        packets: u64,
+        bytes: u64,
+    },
+    /// The host wrote to the boot loader's download port: at its first
+    /// write of a second, with the bytes since the last such record.
+    BootLoaderWrite {
+        bytes: u64,
+    },
+    /// The SMS centre took a whole message from the host.
+    SmsSent {
+        to: String,
+        text: String,
+        encoding: &'static str,
+        parts: u8,
+        reference: u8,
+    },
+    /// The SMS centre refused a submission with an RP cause.
+    SmsRejected {
+        to: String,
+        rp_cause: u8,
+    },
+    /// A message from the network arrived (before its parts are routed).
+    SmsReceived {
+        from: String,
+        text: String,
+        encoding: &'static str,
+        parts: u8,
+        class: Option<u8>,
+    },
+    /// A message part from the network was stored.
+    SmsStored {
+        storage: &'static str,
+        index: u32,
+    },
+    /// A message part went to the host without being stored (a flash
+    /// message, or a route that transfers).
+    SmsTransferred {
+        class: Option<u8>,
+    },
+    /// A message from the network was refused: its store is full.
+    SmsStoreFull {
+        storage: &'static str,
+    },
+    /// A delivery report was lost (a fault, or too many pending).
+    SmsReportLost {
+        reference: u8,
+    },
+    /// A half-sent concatenated message was given up on.
+    SmsPartsDropped {
+        to: String,
+        reference: u16,
+    },
 }
 
 impl Happening {
@@ -178,8 +260,53 @@ impl Happening {
             DeviceEvent::PacketService { handle, connected } => {
                 Happening::Bearer { handle, connected }
             }
-            DeviceEvent::Signal => return None,
+            DeviceEvent::Signal | DeviceEvent::NetworkTime | DeviceEvent::GnssEpoch(_) => {
+                return None
+            }
+            DeviceEvent::Sms(ref e) => return Some(sms_happening(e)),
         })
+    }
+}
+
+fn sms_happening(e: &SmsEvent) -> Happening {
+    match e.clone() {
+        SmsEvent::Stored { storage, index } => Happening::SmsStored {
+            storage: storage.name(),
+            index,
+        },
+        SmsEvent::Transferred { class, .. } => Happening::SmsTransferred { class },
+        SmsEvent::StoreFull { storage } => Happening::SmsStoreFull {
+            storage: storage.name(),
+        },
+        SmsEvent::Sent {
+            to,
+            text,
+            alphabet,
+            parts,
+            reference,
+        } => Happening::SmsSent {
+            to,
+            text,
+            encoding: alphabet,
+            parts,
+            reference,
+        },
+        SmsEvent::SubmitRejected { to, rp_cause } => Happening::SmsRejected { to, rp_cause },
+        SmsEvent::Received {
+            from,
+            text,
+            alphabet,
+            parts,
+            class,
+        } => Happening::SmsReceived {
+            from,
+            text,
+            encoding: alphabet,
+            parts,
+            class,
+        },
+        SmsEvent::ReportLost { reference } => Happening::SmsReportLost { reference },
+        SmsEvent::PartsDropped { to, reference } => Happening::SmsPartsDropped { to, reference },
     }
 }
 

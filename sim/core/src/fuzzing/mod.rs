@@ -8,16 +8,22 @@
 //! `cargo test`. Adding a target: a function here, a row in [`TARGETS`], a
 //! three-line file in `fuzz/fuzz_targets/` and its `[[bin]]` entry.
 
+mod dhcp;
 mod faults;
 mod invariants;
 mod ntb;
 mod sequence;
+mod sms;
+mod suite;
 mod wire;
 
+pub use dhcp::dhcp;
 pub use faults::{control_request, download_port, mbim, scenario_toml};
 pub use invariants::check_invariants;
 pub use ntb::ntb;
 pub use sequence::{apply, drain, modem_sequence, Port, Step};
+pub use sms::sms_pdu;
+pub use suite::suite_toml;
 pub use wire::{at_parse, hdlc, qcdm, qmi_message, qmux, tlv, usb_control};
 
 use crate::model::{IpFamily, Profile};
@@ -31,6 +37,7 @@ pub type Target = fn(&[u8]);
 /// Every target by the name of its corpus directory.
 pub const TARGETS: &[(&str, Target)] = &[
     ("scenario_toml", scenario_toml),
+    ("suite_toml", suite_toml),
     ("control_request", control_request),
     ("mbim", mbim),
     ("ntb", ntb),
@@ -45,7 +52,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("usb_control", usb_control),
     ("profile_toml", profile_toml),
     ("data_path", data_path),
+    ("dhcp", dhcp),
     ("modem_sequence", modem_sequence),
+    ("sms_pdu", sms_pdu),
 ];
 
 /// The built-in profile, parsed once (TOML parsing would dominate a run).

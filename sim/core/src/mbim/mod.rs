@@ -7,7 +7,9 @@
 //! MaxControlTransfer the host asked for in OPEN.
 
 mod basic_connect;
-mod values;
+pub mod services;
+pub mod sms;
+pub(crate) mod values;
 
 use crate::model::{Device, DeviceEvent};
 use crate::time::Instant;
@@ -69,6 +71,9 @@ pub struct Function {
     reassembler: Reassembler,
     basic: BasicConnect,
     out: VecDeque<Vec<u8>>,
+    /// QMUX frames that came in the QMI service (CID MSG, set), with the
+    /// transaction each answer goes back in; the engine takes them.
+    qmi_in: VecDeque<(u32, Vec<u8>)>,
     stats: Stats,
 }
 
@@ -80,12 +85,26 @@ impl Function {
         self.stats
     }
 
+    /// The model bearers behind data session `session` (IPS<session>);
+    /// empty while the session is not activated.
+    pub fn session_bearers(&self, session: u8) -> &[u32] {
+        self.basic.session_bearers(session.into())
+    }
+
+    /// The data session a model bearer was activated in, if any.
+    pub fn session_of(&self, handle: u32) -> Option<u8> {
+        self.basic
+            .session_of(handle)
+            .and_then(|s| u8::try_from(s).ok())
+    }
+
     /// The firmware restarted: the host must OPEN again.
     pub fn reset(&mut self) {
         self.open = None;
         self.reassembler.clear();
         self.basic = BasicConnect::default();
         self.out.clear();
+        self.qmi_in.clear();
     }
 
     /// One control transfer from the host.
@@ -178,8 +197,20 @@ impl Function {
                         let set = command_type == CommandType::SET;
                         if service == Uuid::BASIC_CONNECT {
                             self.basic.command(cid, set, &info, dev, now)
-                        } else {
+                        } else if !services::serves(dev, &service, cid) {
                             Done::fail(Status::NO_DEVICE_SUPPORT)
+                        } else if service == Uuid::SMS {
+                            sms::command(cid, set, &info, dev, now)
+                        } else if set {
+                            // QMI's MSG: the engine answers it (`qmi_done`).
+                            if self.qmi_in.len() >= MAX_PENDING {
+                                self.qmi_in.pop_front();
+                                self.stats.dropped_output += 1;
+                            }
+                            self.qmi_in.push_back((txn, info));
+                            return;
+                        } else {
+                            Done::fail(Status::INVALID_PARAMETERS)
                         }
                     }
                     _ => Done::fail(Status::INVALID_PARAMETERS),
@@ -211,6 +242,55 @@ impl Function {
                 service: Uuid::BASIC_CONNECT,
                 cid,
                 info,
+            });
+        }
+        if let DeviceEvent::Sms(e) = ev {
+            for (cid, info) in sms::indications(e, dev) {
+                if self.basic.subscribed_to(&Uuid::SMS, cid) {
+                    self.send(Message::IndicateStatus {
+                        txn: 0,
+                        service: Uuid::SMS,
+                        cid,
+                        info,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The next QMUX frame a host sent through the QMI service, with the
+    /// transaction its answer goes back in.
+    pub fn take_qmi(&mut self) -> Option<(u32, Vec<u8>)> {
+        self.qmi_in.pop_front()
+    }
+
+    /// The QMI engine's answer to the frame of transaction `txn`:
+    /// COMMAND_DONE carrying the QMUX response; without one (the frame
+    /// was too broken to address an answer), INVALID_PARAMETERS.
+    pub fn qmi_done(&mut self, txn: u32, response: Option<Vec<u8>>) {
+        let (status, info) = match response {
+            Some(frame) => (Status::SUCCESS, frame),
+            None => (Status::INVALID_PARAMETERS, Vec::new()),
+        };
+        self.send(Message::CommandDone {
+            txn,
+            service: Uuid::QMI,
+            cid: services::QMI_MSG,
+            status,
+            info,
+        });
+    }
+
+    /// A QMI indication for a client the host allocated through the QMI
+    /// service: an INDICATE_STATUS, if the channel is open and the host
+    /// subscribed to it.
+    pub fn qmi_indication(&mut self, frame: Vec<u8>) {
+        if self.open.is_some() && self.basic.subscribed_to(&Uuid::QMI, services::QMI_MSG) {
+            self.send(Message::IndicateStatus {
+                txn: 0,
+                service: Uuid::QMI,
+                cid: services::QMI_MSG,
+                info: frame,
             });
         }
     }

@@ -17,9 +17,11 @@ pub mod cid {
     pub const PACKET_SERVICE: u32 = 10;
     pub const SIGNAL_STATE: u32 = 11;
     pub const CONNECT: u32 = 12;
+    pub const PROVISIONED_CONTEXTS: u32 = 13;
     pub const IP_CONFIGURATION: u32 = 15;
     pub const DEVICE_SERVICES: u32 = 16;
     pub const DEVICE_SERVICE_SUBSCRIBE_LIST: u32 = 19;
+    pub const PACKET_STATISTICS: u32 = 20;
 }
 
 /// The CIDs this function serves, as Device Services lists them.
@@ -36,9 +38,11 @@ pub const SUPPORTED: &[u32] = &[
     cid::PACKET_SERVICE,
     cid::SIGNAL_STATE,
     cid::CONNECT,
+    cid::PROVISIONED_CONTEXTS,
     cid::IP_CONFIGURATION,
     cid::DEVICE_SERVICES,
     cid::DEVICE_SERVICE_SUBSCRIBE_LIST,
+    cid::PACKET_STATISTICS,
 ];
 
 /// CIDs that have notifications, subscribed to by default.

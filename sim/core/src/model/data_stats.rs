@@ -21,4 +21,7 @@ pub struct DataStats {
     /// Packets from the uplink with no connected bearer to go to, with an
     /// expiring TTL, malformed, or arriving while the uplink is off.
     pub downlink_dropped: u64,
+    /// Datagrams from the host in an MBIM session that is not activated
+    /// (IPS<n> with no CONNECT behind it), dropped before the network.
+    pub inactive_session: u64,
 }

@@ -4,6 +4,12 @@
 
 use super::profile::Technology;
 
+/// Sierra's USB vendor ID.
+pub const SIERRA_VID: u16 = 0x1199;
+/// The application firmware's PID (QMI and MBIM compositions alike); the
+/// boot loader's is a profile choice.
+pub const PID_APPLICATION: u16 = 0x9041;
+
 /// EM7305 radio bands (the EMEA/APAC variant: LTE B1/3/7/8/20, WCDMA
 /// B1/B2/B5/B8, quad-band GSM), as QMI band bits: NAS band preference and
 /// DMS band capabilities use the same encoding.

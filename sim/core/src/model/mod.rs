@@ -8,12 +8,15 @@
 //! [`DeviceEvent`].
 
 mod bearer;
+pub mod calendar;
 mod clock;
 mod data_stats;
 mod faults;
+pub mod gnss;
 pub mod hardware;
 pub mod identity;
 pub mod key_spelling;
+pub mod mbim_setup;
 mod pdp;
 pub mod power;
 pub mod power_setup;
@@ -22,10 +25,13 @@ mod radio;
 pub mod reset_policy;
 mod selection;
 mod sim;
+pub mod sms;
 mod toml_place;
+pub mod track;
+pub mod units;
 
 pub use bearer::{Bearer, CallEnd, IpFamily};
-pub use clock::ClockReading;
+pub use clock::{ClockReading, TimeProfile};
 pub use data_stats::DataStats;
 pub use hardware::{bands, Rates};
 pub use pdp::{
@@ -55,6 +61,12 @@ pub enum DeviceEvent {
         handle: u32,
         connected: bool,
     },
+    /// The network sent its time and zone (NITZ).
+    NetworkTime,
+    /// One second of a running GNSS session, with or without a fix.
+    GnssEpoch(gnss::Epoch),
+    /// Messaging: a message stored, transferred, sent; a store full.
+    Sms(sms::SmsEvent),
 }
 
 /// How the host frames packets on the data endpoints (WDA Set Data Format).
@@ -110,13 +122,20 @@ pub struct Device {
     /// Set when the host asked for a reset; the engine carries it out
     /// after the response has gone out.
     pub reset_requested: bool,
-    /// The GNSS receiver is tracking (NMEA sentences flow).
-    pub gps_on: bool,
+    /// The GNSS receiver: sessions, time to fix, fix epochs.
+    pub gnss: gnss::Gnss,
     /// Set by a fault: the serving network is (`true`) or is not a roaming
     /// one, whatever the PLMN codes say.
     pub roaming_forced: Option<bool>,
     /// No usable signal until then (a fault): no registration meanwhile.
     pub signal_lost_until: Option<Instant>,
+    /// The track the GNSS receiver follows (a fault sets it; the world
+    /// outside, so it survives resets); else the profile's position.
+    pub track: Option<track::Track>,
+    /// When the network last sent NITZ (at registration) since power-on.
+    pub nitz_at: Option<Instant>,
+    /// The message stores, routes, SMSC and the simulated SMS centre.
+    pub messaging: sms::Messaging,
     events: Vec<DeviceEvent>,
     rng: ChaCha8Rng,
 }
@@ -140,16 +159,40 @@ impl Device {
             data_stats: Default::default(),
             power: PowerModel::new(profile.power.clone(), now),
             temperature_c: hardware::SETTLED_TEMPERATURE_C,
-            gps_on: profile.gps.autostart,
+            gnss: gnss::Gnss::new(profile.gps.first_start),
             roaming_forced: None,
             signal_lost_until: None,
+            nitz_at: None,
+            track: None,
+            messaging: sms::Messaging::new(&profile.sms),
             events: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
             profile,
         };
         d.update_registration(now);
+        d.autostart_gnss(now);
         d.events.clear();
         d
+    }
+
+    /// Sierra's GPS autostart: a session from power-on.
+    fn autostart_gnss(&mut self, now: Instant) {
+        if self.profile.gps.autostart {
+            self.gnss.start(gnss::Holder::Autostart, now, &mut self.rng);
+        }
+    }
+
+    /// `h` starts a GNSS session (false: it held one already).
+    pub fn gnss_start(&mut self, h: gnss::Holder, now: Instant) -> bool {
+        self.gnss.start(h, now, &mut self.rng)
+    }
+
+    /// Where the receiver is at `at`.
+    pub fn position(&self, at: Instant) -> gnss::Position {
+        match &self.track {
+            Some(t) => t.position(at),
+            None => gnss::Position::stationary(&self.profile.gps),
+        }
     }
 
     /// Power-cycles the firmware: radio on, SIM locked again, bearers gone.
@@ -168,14 +211,16 @@ impl Device {
         self.registration = Registration::idle();
         self.data_format = DataFormat::default();
         self.reset_requested = false;
-        self.gps_on = self.profile.gps.autostart;
+        self.gnss.power_off();
+        self.nitz_at = None;
         self.update_registration(now);
+        self.autostart_gnss(now);
         self.events.clear();
     }
 
     /// The module clock at `now`.
     pub fn clock(&self, now: Instant) -> ClockReading {
-        ClockReading::at(now)
+        ClockReading::at(now, &self.profile.time)
     }
 
     /// Supply voltage at the module's input, millivolts, as the power
@@ -210,13 +255,25 @@ impl Device {
     pub fn poll_at(&self) -> Option<Instant> {
         let search = self.registration.search_deadline;
         let signal = self.mode.radio_on().then_some(self.signal.next_update);
-        [search, signal, self.signal_lost_until]
-            .into_iter()
-            .flatten()
-            .min()
+        let sms = self.messaging.centre.poll_at();
+        [
+            search,
+            signal,
+            self.signal_lost_until,
+            self.gnss.next_epoch,
+            sms,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(at) = self.gnss.next_epoch.filter(|&t| t <= now) {
+            let e = self.gnss.epoch(at, self.position(at));
+            self.events.push(DeviceEvent::GnssEpoch(e));
+        }
+        self.sms_handle_timeout(now);
         if self.signal_lost_until.is_some_and(|t| now >= t) {
             self.signal_lost_until = None;
             self.update_registration(now);
@@ -227,6 +284,10 @@ impl Device {
                 self.registration.state = RegState::Registered;
                 self.signal = Signal::centred(&self.profile.network, now);
                 self.events.push(DeviceEvent::Registration);
+                if self.profile.time.nitz {
+                    self.nitz_at = Some(now);
+                    self.events.push(DeviceEvent::NetworkTime);
+                }
             }
         }
         if self.mode.radio_on() && now >= self.signal.next_update {

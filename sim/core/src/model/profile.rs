@@ -15,15 +15,24 @@ pub struct Profile {
     /// Optional, so profiles written before GPS existed stay valid.
     #[serde(default)]
     pub gps: GpsProfile,
+    /// Message stores and the SMS centre; optional.
+    #[serde(default)]
+    pub sms: super::sms::SmsProfile,
     /// Supply and load; optional, a healthy set-up by default.
     #[serde(default)]
     pub power: super::power_setup::PowerSetup,
     /// Reset down times and the boot-loader failsafe; optional.
     #[serde(default)]
     pub resets: super::reset_policy::ResetPolicy,
+    /// The network's date, time and zone (optional).
+    #[serde(default)]
+    pub time: super::clock::TimeProfile,
     /// The boot loader the failsafe falls back to (optional).
     #[serde(default)]
     pub bootloader: crate::bootloader::BootloaderProfile,
+    /// What MBIM offers beyond Basic Connect (optional).
+    #[serde(default)]
+    pub mbim: super::mbim_setup::MbimSetup,
 }
 
 /// Where the simulated GNSS receiver finds itself.
@@ -38,6 +47,9 @@ pub struct GpsProfile {
     pub altitude_m: f64,
     /// Tracking starts at power-on, as with Sierra's GPS autostart.
     pub autostart: bool,
+    /// How the first session after power-on starts: "cold", "warm" or
+    /// "hot" (the time to first fix, `model::gnss`).
+    pub first_start: super::gnss::StartKind,
 }
 
 impl Default for GpsProfile {
@@ -47,7 +59,8 @@ impl Default for GpsProfile {
             latitude: 49.1666,
             longitude: -123.1336,
             altitude_m: 10.0,
-            autostart: true,
+            autostart: false,
+            first_start: super::gnss::StartKind::Hot,
         }
     }
 }
@@ -73,6 +86,23 @@ pub struct Identity {
     pub config_version: String,
     pub usb_composition: u8,
     pub usb_compositions_supported: Vec<u8>,
+    /// The application firmware's USB IDs and product string: a Sierra
+    /// EM7305 by default, an OEM's for its rebranded units (`units.rs`).
+    #[serde(default = "sierra_vid")]
+    pub usb_vendor_id: u16,
+    #[serde(default = "application_pid")]
+    pub usb_product_id: u16,
+    /// iProduct; the model when absent.
+    #[serde(default)]
+    pub usb_product: Option<String>,
+}
+
+fn sierra_vid() -> u16 {
+    super::hardware::SIERRA_VID
+}
+
+fn application_pid() -> u16 {
+    super::hardware::PID_APPLICATION
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -317,6 +347,10 @@ impl Profile {
             ("identity.carrier-id", &id.carrier_id),
             ("identity.pri-version", &id.pri_version),
             ("identity.config-version", &id.config_version),
+            (
+                "identity.usb-product",
+                id.usb_product.as_ref().unwrap_or(&id.model),
+            ),
             ("sim.msisdn", &sim.msisdn),
         ];
         for (field, v) in others {
@@ -349,10 +383,43 @@ impl Profile {
                 gps.altitude_m
             )));
         }
+        let sms = &self.sms;
+        if !sms.smsc.starts_with('+') || crate::wire::sms::Address::from_number(&sms.smsc).is_none()
+        {
+            return Err(at("sms.smsc")(format!(
+                "expected \"+\" and 1 to 20 digits, not {:?}",
+                sms.smsc
+            )));
+        }
+        for (field, n) in [
+            ("sms.sim-capacity", sms.sim_capacity),
+            ("sms.me-capacity", sms.me_capacity),
+        ] {
+            if !(1..=super::sms::MAX_CAPACITY).contains(&n) {
+                return Err(at(field)(format!(
+                    "expected 1 to {} messages, not {n}",
+                    super::sms::MAX_CAPACITY
+                )));
+            }
+        }
         if self.bootloader.qdl_min_version > self.bootloader.qdl_version {
             return Err(at("bootloader.qdl-min-version")(format!(
                 "expected at most qdl-version {}, not {}",
                 self.bootloader.qdl_version, self.bootloader.qdl_min_version
+            )));
+        }
+        if id.usb_vendor_id == 0 || id.usb_product_id == 0 {
+            return Err(at("identity.usb-product-id")(
+                "expected non-zero usb-vendor-id and usb-product-id".to_string(),
+            ));
+        }
+        let pid = self.bootloader.usb_product_id;
+        // The host must see a different device, or it would look for the
+        // application's interfaces on the boot loader's one.
+        if pid == 0 || pid == super::hardware::PID_APPLICATION {
+            return Err(at("bootloader.usb-product-id")(format!(
+                "expected a PID other than 0 and the application's {:#06x} (0x9040 or 0x9062), not {pid:#06x}",
+                super::hardware::PID_APPLICATION
             )));
         }
         Ok(())
@@ -443,19 +510,39 @@ mod tests {
     }
 
     #[test]
+    fn bootloader_pid_is_a_choice_but_not_the_application_one() {
+        let with = |pid: &str| {
+            let text = DEFAULT_PROFILE.replace(
+                "usb-product-id = 0x9040",
+                &format!("usb-product-id = {pid}"),
+            );
+            Profile::from_toml(&text, "x")
+        };
+        assert_eq!(with("0x9062").unwrap().bootloader.usb_product_id, 0x9062);
+        for bad in ["0x9041", "0"] {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("bootloader.usb-product-id") || e.contains("usb-product-id"),
+                "{e}"
+            );
+            assert!(e.contains("0x9040 or 0x9062"), "{e}");
+        }
+    }
+
+    #[test]
     fn bad_imei_check_digit_is_named() {
-        let text = DEFAULT_PROFILE.replace("359225050024702", "359225050024700");
+        let text = DEFAULT_PROFILE.replace("001245000004705", "001245000004700");
         let e = Profile::from_toml(&text, "x").unwrap_err();
         assert!(matches!(&e, ProfileError::Invalid { field, .. } if field == "identity.imei"));
         // Regression: content errors named neither the file nor the place.
-        let line = DEFAULT_PROFILE[..DEFAULT_PROFILE.find("359225050024702").unwrap()]
+        let line = DEFAULT_PROFILE[..DEFAULT_PROFILE.find("001245000004705").unwrap()]
             .matches('\n')
             .count()
             + 1;
         let msg = e.to_string();
         assert!(msg.starts_with(&format!("x:{line}:")), "{msg}");
         assert!(
-            msg.contains("Luhn check digit 2 (\"359225050024702\"), not 0"),
+            msg.contains("Luhn check digit 5 (\"001245000004705\"), not 0"),
             "{msg}"
         );
     }

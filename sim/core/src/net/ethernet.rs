@@ -21,7 +21,7 @@ pub fn answer(bearers: &[Bearer], f: &[u8]) -> Option<Vec<u8>> {
         EthernetProtocol::Arp => (EthernetProtocol::Arp, arp(bearers, frame.payload())?),
         _ => return None,
     };
-    Some(build(frame.src_addr(), ethertype, &payload))
+    Some(frame_to(frame.src_addr(), ethertype, &payload))
 }
 
 /// The bare IP packet in a frame from the host, for the uplink.
@@ -47,10 +47,11 @@ pub fn downlink(host_mac: Option<[u8; 6]>, pkt: &[u8]) -> Vec<u8> {
         _ => EthernetProtocol::Ipv4,
     };
     let to = host_mac.map_or(EthernetAddress::BROADCAST, EthernetAddress);
-    build(to, ethertype, pkt)
+    frame_to(to, ethertype, pkt)
 }
 
-fn build(to: EthernetAddress, ethertype: EthernetProtocol, payload: &[u8]) -> Vec<u8> {
+/// A frame from the modem to `to`.
+pub fn frame_to(to: EthernetAddress, ethertype: EthernetProtocol, payload: &[u8]) -> Vec<u8> {
     let repr = EthernetRepr {
         src_addr: EthernetAddress(MODEM_MAC),
         dst_addr: to,

@@ -10,7 +10,8 @@
 //! - DNS on port 53 at the bearer's DNS servers, for names under
 //!   `vmodem.test` (see [`dns`]);
 //! - IPv6 router and neighbour solicitations (see [`ndisc`]);
-//! - in 802.3 mode, ARP for those IPv4 addresses.
+//! - in 802.3 mode, ARP for those IPv4 addresses, and DHCP for the
+//!   bearer's settings (see [`dhcp`]).
 //!
 //! With the uplink enabled ([`PacketNetwork::set_uplink`]), what is bound
 //! beyond the simulated network is handed out for forwarding, and what
@@ -21,6 +22,7 @@
 //! representations (`smoltcp::wire`): no accessor reads past a length
 //! that `new_checked` has not verified.
 
+pub mod dhcp;
 pub mod dns;
 mod ethernet;
 mod ipv4;
@@ -33,6 +35,7 @@ pub use ethernet::MODEM_MAC;
 
 pub use crate::model::DataStats;
 use crate::model::{Bearer, Device};
+use crate::time::Instant;
 use smoltcp::wire::IpVersion;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
@@ -63,10 +66,18 @@ impl Framing {
     }
 }
 
+/// A packet for the host, with the MBIM session (IPS stream) it belongs
+/// to; QMI's bulk path has one stream and ignores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToHost {
+    pub session: u8,
+    pub packet: Vec<u8>,
+}
+
 /// The network side of the data path.
 #[derive(Debug, Default)]
 pub struct PacketNetwork {
-    out: VecDeque<Vec<u8>>,
+    out: VecDeque<ToHost>,
     up: VecDeque<Vec<u8>>,
     uplink: bool,
     /// The host's MAC in 802.3 mode, learnt from what it sends: where
@@ -75,6 +86,9 @@ pub struct PacketNetwork {
     /// The host's last transfer came as a bare IP datagram (an MBIM NTB's),
     /// whatever WDA says: downlink packets go out the same way.
     ip_datagrams: bool,
+    dhcp: dhcp::DhcpServer,
+    /// The time of the last `handle_timeout`.
+    now: Instant,
     stats: DataStats,
 }
 
@@ -91,40 +105,89 @@ impl PacketNetwork {
         }
     }
 
+    /// Time passes: slow DHCP answers that are due go to the host.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+        for f in self.dhcp.due(self.now) {
+            self.push(0, f);
+        }
+    }
+
+    /// When [`PacketNetwork::handle_timeout`] next has work.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.dhcp.poll_at()
+    }
+
+    /// The DHCP server, for its counters.
+    pub fn dhcp(&self) -> &dhcp::DhcpServer {
+        &self.dhcp
+    }
+
+    /// Puts a DHCP fault in force for the next `count` answers.
+    pub fn set_dhcp_fault(&mut self, fault: crate::fault::DhcpFault, count: u32) {
+        self.dhcp.set_fault(fault, count);
+    }
+
     /// One transfer from the host.
     pub fn handle(&mut self, dev: &Device, frame: &[u8]) {
         self.ip_datagrams = false;
         let framing = Framing::from_link_layer(dev.data_format.link_layer);
-        self.handle_framed(dev, frame, framing);
+        if framing == Framing::Ethernet && dhcp::is_dhcp(frame) {
+            return self.handle_dhcp(dev, frame);
+        }
+        self.handle_framed(&dev.bearers, 0, frame, framing);
     }
 
-    /// One IP datagram from the host, out of an MBIM NTB: MBIM carries
-    /// bare IP whatever the QMI data format.
-    pub fn handle_ip(&mut self, dev: &Device, datagram: &[u8]) {
+    /// An 802.3 frame to the DHCP server port (only QMI's bulk path has
+    /// 802.3 framing).
+    fn handle_dhcp(&mut self, dev: &Device, frame: &[u8]) {
+        self.stats.rx_packets += 1;
+        self.stats.rx_bytes += frame.len() as u64;
+        if let Some(mac) = ethernet::host_mac(frame) {
+            self.host_mac = Some(mac);
+        }
+        match self.dhcp.handle(dev, frame, self.now) {
+            dhcp::Outcome::Answer(r) => self.push(0, r),
+            dhcp::Outcome::Held => {}
+            dhcp::Outcome::Dropped => self.stats.dropped += 1,
+        }
+    }
+
+    /// One IP datagram from the host in MBIM session `session`, out of an
+    /// NTB: MBIM carries bare IP whatever the QMI data format. Only the
+    /// session's own bearers answer it, and the replies go out in the
+    /// same session.
+    pub fn handle_ip(&mut self, session: u8, bearers: &[Bearer], datagram: &[u8]) {
         self.ip_datagrams = true;
-        self.handle_framed(dev, datagram, Framing::RawIp);
+        self.handle_framed(bearers, session, datagram, Framing::RawIp);
     }
 
-    fn handle_framed(&mut self, dev: &Device, frame: &[u8], framing: Framing) {
+    /// A datagram in an MBIM session that is not activated: dropped
+    /// before the network sees it, as no PDN is behind the stream.
+    pub fn drop_inactive_session(&mut self) {
+        self.stats.inactive_session += 1;
+    }
+
+    fn handle_framed(&mut self, bearers: &[Bearer], session: u8, frame: &[u8], framing: Framing) {
         self.stats.rx_packets += 1;
         self.stats.rx_bytes += frame.len() as u64;
         let (reply, ip) = match framing {
-            Framing::RawIp => (answer_ip(&dev.bearers, frame, framing), Some(frame)),
+            Framing::RawIp => (answer_ip(bearers, frame, framing), Some(frame)),
             Framing::Ethernet => {
                 if let Some(mac) = ethernet::host_mac(frame) {
                     self.host_mac = Some(mac);
                 }
                 (
-                    ethernet::answer(&dev.bearers, frame),
+                    ethernet::answer(bearers, frame),
                     ethernet::ip_payload(frame),
                 )
             }
         };
         if let Some(r) = reply {
-            return self.push(r);
+            return self.push(session, r);
         }
         let up = match ip {
-            Some(ip) if self.uplink => uplink::outbound(&dev.bearers, ip),
+            Some(ip) if self.uplink => uplink::outbound(bearers, ip),
             _ => None,
         };
         match up {
@@ -147,36 +210,55 @@ impl PacketNetwork {
     }
 
     /// One IP packet from the uplink, delivered to the host in the current
-    /// framing if it is for a connected bearer.
+    /// framing if it is for a connected bearer, every bearer in session 0.
     pub fn handle_downlink(&mut self, dev: &Device, pkt: &[u8]) {
-        let p = match uplink::inbound(&dev.bearers, pkt) {
-            Some(p) if self.uplink => p,
-            _ => {
-                self.stats.downlink_dropped += 1;
-                return;
-            }
+        self.handle_downlink_routed(dev, pkt, |_| Some(0));
+    }
+
+    /// As [`PacketNetwork::handle_downlink`]; while the host speaks MBIM,
+    /// `session_of` names the session of the bearer (by handle) the packet
+    /// is for: a bearer in no session has no stream to go out in.
+    pub fn handle_downlink_routed(
+        &mut self,
+        dev: &Device,
+        pkt: &[u8],
+        session_of: impl Fn(u32) -> Option<u8>,
+    ) {
+        let routed = match uplink::inbound(&dev.bearers, pkt) {
+            Some((_, p)) if self.uplink && !self.ip_datagrams => Some((0, p)),
+            Some((handle, p)) if self.uplink => session_of(handle).map(|s| (s, p)),
+            _ => None,
+        };
+        let Some((session, p)) = routed else {
+            self.stats.downlink_dropped += 1;
+            return;
         };
         self.stats.downlink_packets += 1;
         self.stats.downlink_bytes += p.len() as u64;
         match Framing::from_link_layer(dev.data_format.link_layer) {
-            _ if self.ip_datagrams => self.push(p),
-            Framing::RawIp => self.push(p),
-            Framing::Ethernet => self.push(ethernet::downlink(self.host_mac, &p)),
+            _ if self.ip_datagrams => self.push(session, p),
+            Framing::RawIp => self.push(session, p),
+            Framing::Ethernet => self.push(session, ethernet::downlink(self.host_mac, &p)),
         }
     }
 
-    fn push(&mut self, r: Vec<u8>) {
+    fn push(&mut self, session: u8, packet: Vec<u8>) {
         if self.out.len() >= MAX_PENDING {
             self.out.pop_front();
             self.stats.overflow += 1;
         }
         self.stats.tx_packets += 1;
-        self.stats.tx_bytes += r.len() as u64;
-        self.out.push_back(r);
+        self.stats.tx_bytes += packet.len() as u64;
+        self.out.push_back(ToHost { session, packet });
     }
 
     /// One transfer for the host.
     pub fn poll(&mut self) -> Option<Vec<u8>> {
+        self.poll_to_host().map(|t| t.packet)
+    }
+
+    /// One transfer for the host, with the MBIM session it belongs to.
+    pub fn poll_to_host(&mut self) -> Option<ToHost> {
         self.out.pop_front()
     }
 
@@ -190,6 +272,7 @@ impl PacketNetwork {
         self.out.clear();
         self.up.clear();
         self.host_mac = None;
+        self.dhcp.clear();
     }
 }
 

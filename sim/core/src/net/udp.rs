@@ -6,10 +6,18 @@ use smoltcp::wire::{IpAddress, UdpPacket, UdpRepr, UDP_HEADER_LEN};
 /// The datagram answering `req` with `data`, from `src` to `dst` (the
 /// request's destination and source), checksum filled in.
 pub fn reply(src: IpAddress, dst: IpAddress, req: &UdpPacket<&[u8]>, data: &[u8]) -> Vec<u8> {
-    let repr = UdpRepr {
-        src_port: req.dst_port(),
-        dst_port: req.src_port(),
-    };
+    datagram(src, dst, req.dst_port(), req.src_port(), data)
+}
+
+/// A datagram from `src`:`src_port` to `dst`:`dst_port`, checksum filled in.
+pub fn datagram(
+    src: IpAddress,
+    dst: IpAddress,
+    src_port: u16,
+    dst_port: u16,
+    data: &[u8],
+) -> Vec<u8> {
+    let repr = UdpRepr { src_port, dst_port };
     let mut r = vec![0; UDP_HEADER_LEN + data.len()];
     repr.emit(
         &mut UdpPacket::new_unchecked(&mut r[..]),

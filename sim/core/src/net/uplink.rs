@@ -55,24 +55,25 @@ pub fn outbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// The IP packet to deliver to the host for a packet from the uplink.
-pub fn inbound(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
+/// The IP packet to deliver to the host for a packet from the uplink, and
+/// the handle of the bearer it is for.
+pub fn inbound(bearers: &[Bearer], pkt: &[u8]) -> Option<(u32, Vec<u8>)> {
     match ip_version(pkt)? {
         IpVersion::Ipv4 => {
             let ip = ipv4::checked(pkt)?;
             let dst = ip.dst_addr();
-            bearers
+            let b = bearers
                 .iter()
-                .any(|b| b.family == IpFamily::V4 && b.settings.ipv4_address == dst)
-                .then(|| hop_v4(ip))?
+                .find(|b| b.family == IpFamily::V4 && b.settings.ipv4_address == dst)?;
+            Some((b.handle, hop_v4(ip)?))
         }
         IpVersion::Ipv6 => {
             let ip = ipv6::checked(pkt)?;
             let dst = ip.dst_addr();
-            bearers
+            let b = bearers
                 .iter()
-                .any(|b| b.family == IpFamily::V6 && ipv6::on_prefix(b, dst))
-                .then(|| hop_v6(ip))?
+                .find(|b| b.family == IpFamily::V6 && ipv6::on_prefix(b, dst))?;
+            Some((b.handle, hop_v6(ip)?))
         }
     }
 }

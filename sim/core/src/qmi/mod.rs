@@ -12,13 +12,18 @@
 mod clients;
 pub mod ctl;
 pub mod dms;
+pub mod loc;
 pub mod nas;
+pub mod pds;
 pub mod pin_status;
 mod reply;
 pub mod table;
+#[cfg(test)]
+mod tests;
 pub mod uim;
 pub mod wda;
 pub mod wds;
+pub mod wms;
 
 pub use clients::{ClientTable, MAX_CLIENTS_PER_SERVICE};
 pub use ctl::Ctl;
@@ -70,6 +75,9 @@ pub trait Service {
     /// `client_removed` can only note (WDS stops the calls of a released
     /// client).
     fn settle(&mut self, _dev: &mut Device) {}
+    /// Indications a request calls for after its response (QMI LOC
+    /// answers a request, then reports its outcome in an indication).
+    fn follow_ups(&mut self, _out: &mut Vec<Indication>) {}
     /// Indications that `ev` causes for this service's clients.
     fn indications(&mut self, _ev: &DeviceEvent, _dev: &Device, _out: &mut Vec<Indication>) {}
 }
@@ -82,6 +90,9 @@ pub fn em7305_services() -> Vec<Box<dyn Service + Send>> {
         Box::new(nas::Nas::default()),
         Box::new(uim::Uim::default()),
         Box::new(wda::Wda::default()),
+        Box::new(pds::Pds::default()),
+        Box::new(loc::Loc::default()),
+        Box::new(wms::Wms::default()),
     ]
 }
 

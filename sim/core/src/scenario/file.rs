@@ -2,7 +2,7 @@
 
 use super::names::{parse_request, RequestId};
 use super::state::DeviceState;
-use crate::fault::{Fault, Mangle, PowerChange};
+use crate::fault::{DhcpFault, Fault, Mangle, PowerChange};
 use crate::model::power_setup::check_bound;
 use crate::model::profile::LineIndex;
 use crate::time::Duration;
@@ -73,6 +73,25 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+impl ScenarioError {
+    /// `message` placed at the start of `span` (the file's start without
+    /// one) in `source_name`, whose lines `lines` indexes.
+    pub(crate) fn placed(
+        source_name: &str,
+        lines: &LineIndex,
+        span: Option<Range<usize>>,
+        message: String,
+    ) -> Self {
+        let (line, column) = lines.line_col(span.map(|s| s.start).unwrap_or(0));
+        ScenarioError {
+            source_name: source_name.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawScenario {
@@ -86,7 +105,7 @@ struct RawScenario {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawPower {
+pub(crate) struct RawPower {
     source_volts: Option<Spanned<f64>>,
     cable_ohms: Option<Spanned<f64>>,
     connector_ohms: Option<Spanned<f64>>,
@@ -95,7 +114,7 @@ struct RawPower {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawStep {
+pub(crate) struct RawStep {
     at_ms: Option<u64>,
     every_ms: Option<Spanned<u64>>,
     on: Option<DeviceState>,
@@ -112,9 +131,9 @@ struct RawStep {
     note: Option<String>,
 }
 
-type Bad = (Range<usize>, String);
+pub(crate) type Bad = (Range<usize>, String);
 
-fn bad<T>(span: Range<usize>, msg: impl Into<String>) -> Result<T, Bad> {
+pub(crate) fn bad<T>(span: Range<usize>, msg: impl Into<String>) -> Result<T, Bad> {
     Err((span, msg.into()))
 }
 
@@ -123,13 +142,7 @@ impl Scenario {
     pub fn from_toml(text: &str, source_name: &str) -> Result<Scenario, ScenarioError> {
         let lines = LineIndex::new(text);
         let place = |span: Option<Range<usize>>, message: String| {
-            let (line, column) = lines.line_col(span.map(|s| s.start).unwrap_or(0));
-            ScenarioError {
-                source_name: source_name.to_string(),
-                line,
-                column,
-                message,
-            }
+            ScenarioError::placed(source_name, &lines, span, message)
         };
         // Old snake_case keys are accepted (crate::model::key_spelling).
         let (kebab, _) = crate::model::key_spelling::to_kebab(text);
@@ -156,7 +169,7 @@ impl Scenario {
     }
 }
 
-fn power(raw: RawPower) -> Result<PowerChange, Bad> {
+pub(crate) fn power(raw: RawPower) -> Result<PowerChange, Bad> {
     let check = |v: Option<Spanned<f64>>, name: &str| {
         let Some(v) = v else { return Ok(None) };
         let x = *v.get_ref();
@@ -194,14 +207,30 @@ pub fn check_fault(f: &Fault) -> Result<(), String> {
             mangle: Mangle::Delay { by },
             ..
         } if by.is_zero() => Err("responses: a delay of 0 ms changes nothing".into()),
+        Fault::Dhcp { count: 0, .. } => Err("dhcp: count must be at least 1".into()),
+        Fault::Dhcp {
+            answer: DhcpFault::Delay { by },
+            ..
+        } if by.is_zero() => Err("dhcp: a delay of 0 ms changes nothing".into()),
         Fault::SignalLoss { duration } if duration.is_zero() => {
             Err("signal-loss: duration-ms must be more than 0".into())
         }
+        Fault::GnssTrack { waypoints, looped } => crate::model::track::check(waypoints, *looped),
+        Fault::GnssFixLost { duration } if duration.is_zero() => {
+            Err("gnss-fix-lost: duration-ms must be more than 0".into())
+        }
+        Fault::GnssNoFix {
+            duration: Some(duration),
+        } if duration.is_zero() => Err("gnss-no-fix: duration-ms must be more than 0".into()),
+        Fault::Sms { from, text, class } => {
+            crate::model::sms::check_delivery(from, text, *class).map_err(|e| format!("sms: {e}"))
+        }
+        Fault::SmsReject { count: 0, .. } => Err("sms-reject: count must be at least 1".into()),
         _ => Ok(()),
     }
 }
 
-fn step(raw: RawStep, span: Range<usize>, lines: &LineIndex) -> Result<Step, Bad> {
+pub(crate) fn step(raw: RawStep, span: Range<usize>, lines: &LineIndex) -> Result<Step, Bad> {
     let trigger = match (raw.at_ms, raw.on, &raw.on_request) {
         (Some(at), None, None) => Trigger::At {
             at: Duration::from_millis(at),

@@ -88,23 +88,24 @@ impl SerialPorts {
 
     /// The host opened or closed a port (DTR through SET_CONTROL_LINE_STATE
     /// on a USB transport). Only NMEA cares: it streams while open.
-    pub fn set_open(&mut self, port: SerialPort, open: bool, now: Instant) {
+    pub fn set_open(&mut self, port: SerialPort, open: bool, _now: Instant) {
         if port == SerialPort::Nmea {
-            self.nmea.set_open(open, now);
+            self.nmea.set_open(open);
         }
     }
 
     pub fn on_event(&mut self, ev: &DeviceEvent, dev: &Device) {
         self.at.on_event(ev, dev);
+        self.nmea.on_event(ev, dev);
     }
 
+    /// The ports keep no timers of their own: NMEA follows the model's
+    /// GNSS epochs.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.nmea.poll_at()
+        None
     }
 
-    pub fn handle_timeout(&mut self, now: Instant, dev: &Device) {
-        self.nmea.handle_timeout(now, dev);
-    }
+    pub fn handle_timeout(&mut self, _now: Instant, _dev: &Device) {}
 
     /// The firmware restarted.
     pub fn reset(&mut self) {

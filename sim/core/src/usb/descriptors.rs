@@ -19,7 +19,8 @@ pub fn device(p: &UsbPersonality) -> Vec<u8> {
     d.extend_from_slice(&p.vendor_id.to_le_bytes());
     d.extend_from_slice(&p.product_id.to_le_bytes());
     d.extend_from_slice(&p.bcd_device.to_le_bytes());
-    d.extend_from_slice(&[I_MANUFACTURER, I_PRODUCT, I_SERIAL]);
+    let serial = if p.serial.is_some() { I_SERIAL } else { 0 };
+    d.extend_from_slice(&[I_MANUFACTURER, I_PRODUCT, serial]);
     d.push(p.configurations.len() as u8);
     d
 }
@@ -60,7 +61,8 @@ pub fn qualifier(p: &UsbPersonality) -> Vec<u8> {
 }
 
 /// String descriptor `index`: 0 is the language list; 1..=3 are the
-/// manufacturer, product and (empty) serial number. `None`: no such string.
+/// manufacturer, product and (empty) serial number. `None`: no such string
+/// (the boot loader has no serial number).
 pub fn string(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
     let text = match index {
         0 => {
@@ -69,7 +71,7 @@ pub fn string(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
         }
         I_MANUFACTURER => &p.manufacturer,
         I_PRODUCT => &p.product,
-        I_SERIAL => &p.serial,
+        I_SERIAL => p.serial.as_ref()?,
         _ => return None,
     };
     // bLength is one byte: at most 126 UTF-16 units fit.

@@ -8,11 +8,7 @@
 
 use crate::model::Profile;
 
-pub const SIERRA_VID: u16 = 0x1199;
-/// Application firmware, QMI/MBIM compositions.
-pub const PID_APPLICATION: u16 = 0x9041;
-/// The boot loader (QDL/Sahara), one serial interface.
-pub const PID_BOOTLOADER: u16 = 0x9040;
+use crate::model::hardware::SIERRA_VID;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransferKind {
@@ -177,8 +173,9 @@ pub struct UsbPersonality {
     pub bcd_device: u16,
     pub manufacturer: String,
     pub product: String,
-    /// Real 9x15 modules report an empty serial-number string.
-    pub serial: String,
+    /// The serial-number string: the 9x15 application reports an empty
+    /// one, its boot loader none at all (iSerialNumber 0).
+    pub serial: Option<String>,
     pub max_power_ma: u16,
     pub self_powered: bool,
     pub remote_wakeup: bool,
@@ -412,7 +409,12 @@ impl UsbPersonality {
             ],
             c => vec![build(1, functions(c).or(functions(6)).unwrap_or_default())],
         };
-        Self::sierra(p, PID_APPLICATION, configurations)
+        let id = &p.identity;
+        UsbPersonality {
+            vendor_id: id.usb_vendor_id,
+            product: id.usb_product.clone().unwrap_or_else(|| id.model.clone()),
+            ..Self::sierra(p, id.usb_product_id, configurations)
+        }
     }
 
     /// Application firmware, composition 6: DM, NMEA, AT and QMI.
@@ -420,7 +422,10 @@ impl UsbPersonality {
         Self::application(p, 6)
     }
 
-    /// The boot loader: PID 0x9040, one vendor interface with one bulk pair.
+    /// The boot loader: the profile's PID (0x9040 by default), one vendor
+    /// interface with one bulk pair, and the device fields of the public
+    /// `usb-devices` dump of an EM7305 in QDL mode: bcdDevice 0.00, no
+    /// serial string, bus-powered, 2 mA.
     pub fn bootloader(p: &Profile) -> Self {
         let download = InterfaceDesc {
             number: 0,
@@ -437,7 +442,14 @@ impl UsbPersonality {
             association: None,
             interfaces: vec![download],
         };
-        Self::sierra(p, PID_BOOTLOADER, vec![config])
+        UsbPersonality {
+            bcd_device: 0x0000,
+            serial: None,
+            max_power_ma: 2,
+            self_powered: false,
+            remote_wakeup: false,
+            ..Self::sierra(p, p.bootloader.usb_product_id, vec![config])
+        }
     }
 
     /// What every Sierra 9x15 personality shares: identity and power.
@@ -448,7 +460,7 @@ impl UsbPersonality {
             bcd_device: 0x0006,
             manufacturer: p.identity.manufacturer.clone(),
             product: p.identity.model.clone(),
-            serial: String::new(),
+            serial: Some(String::new()),
             max_power_ma: 500,
             self_powered: true,
             remote_wakeup: true,
@@ -494,6 +506,16 @@ mod tests {
     #[test]
     fn bootloader_is_what_qcserial_calls_a_qdl_port() {
         let p = UsbPersonality::bootloader(&Profile::default());
+        assert_eq!(p.product_id, 0x9040, "the shipped profile's");
+        // The public usb-devices dump: bcdDevice 0.00, iSerialNumber 0,
+        // bmAttributes 0x80, MaxPower 2 mA.
+        let d = crate::usb::descriptors::device(&p);
+        assert_eq!((d[12], d[13], d[16]), (0, 0, 0));
+        let c = crate::usb::descriptors::configuration(&p, 0).unwrap();
+        assert_eq!((c[7], c[8]), (0x80, 1));
+        let mut q = Profile::default();
+        q.bootloader.usb_product_id = 0x9062;
+        assert_eq!(UsbPersonality::bootloader(&q).product_id, 0x9062);
         assert_eq!(p.interfaces().len(), 1);
         let e = &p.interfaces()[0].endpoints;
         assert!(e[0].is_in() && !e[1].is_in());

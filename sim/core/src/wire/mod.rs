@@ -12,6 +12,7 @@ pub mod ntb;
 pub mod qmi;
 pub mod qmux;
 mod resync;
+pub mod sms;
 pub mod tlv;
 
 pub use ids::{MessageId, ProtocolError, ServiceId};

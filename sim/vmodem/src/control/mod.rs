@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use tracing::debug;
 
 pub use path::{check_owner, check_uid, default_path, prepare_default, SocketFile};
-pub use watch::Watcher;
+pub use watch::{Watcher, WATCH_QUEUE};
 
 /// Longest request line accepted; a fault is a few dozen bytes.
 const MAX_LINE: u64 = 16 * 1024;
@@ -38,6 +38,12 @@ pub enum ControlMsg {
     Call(Request, oneshot::Sender<String>),
     /// Send every event record (JSON lines) here from now on.
     Watch(Watcher),
+    /// The same, after the last records (`supervise::RECENT`): a page
+    /// opened mid-run starts with what just happened. The dashboard's.
+    WatchRecent(Watcher),
+    /// The host's activity counters (JSON, `crate::activity`): the
+    /// dashboard's, not the socket's.
+    Activity(oneshot::Sender<String>),
 }
 
 /// Binds the socket (owner-only) and serves it; requests arrive on the

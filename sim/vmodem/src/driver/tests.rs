@@ -86,7 +86,7 @@ impl Transport for Fake {
         }
         Ok(())
     }
-    fn send_data(&mut self, _packet: Vec<u8>) {}
+    fn send_data(&mut self, _session: u8, _packet: Vec<u8>) {}
     fn flush(&mut self, _notify: bool) {}
     fn control_drained(&mut self) -> bool {
         self.reads_control

@@ -119,6 +119,13 @@ impl Supply {
     }
 }
 
+/// One record in words, for a page that shows the supply elsewhere.
+pub fn describe_one(e: &Entry) -> Option<String> {
+    describe(e, e.t_ms as i64, &mut Supply::default())
+        .ok()
+        .flatten()
+}
+
 /// One record in words; `None` for what is summarised instead.
 fn describe(e: &Entry, t: i64, supply: &mut Supply) -> anyhow::Result<Option<String>> {
     Ok(Some(match e.event.as_str() {
@@ -186,6 +193,41 @@ fn describe(e: &Entry, t: i64, supply: &mut Supply) -> anyhow::Result<Option<Str
             } else {
                 "disconnected"
             }
+        ),
+        // What the host did, as the module saw it.
+        "control-opened" => format!("host opened the control channel ({})", e.text("via")?),
+        "request" => format!(
+            "host: {}/{}{}",
+            e.text("service")?,
+            e.text("message")?,
+            if e.value("ok")?.as_bool() == Some(false) {
+                " (refused)"
+            } else {
+                ""
+            }
+        ),
+        "client-allocated" => format!("host got a {} client", e.text("service")?),
+        "start-network" => format!(
+            "host started a network on APN {}{}",
+            e.text("apn")?,
+            if e.value("ok")?.as_bool() == Some(false) {
+                " (refused)"
+            } else {
+                ""
+            }
+        ),
+        "mode-preference" => format!(
+            "host set the mode preference {}",
+            compact(e.value("modes")?)
+        ),
+        "data-from-host" => format!(
+            "host sent {} IP packets ({} bytes) in this second",
+            e.value("packets")?,
+            e.value("bytes")?
+        ),
+        "boot-loader-write" => format!(
+            "host wrote {} bytes to the boot loader's port in this second",
+            e.value("bytes")?
         ),
         // A record this version does not know: shown, not refused.
         other => other.to_string(),

@@ -56,7 +56,7 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let pcap = opts.pcap.clone();
     let udc = find_udc(udc_name.as_deref())?;
-    let shutdown = super::shutdown_signal()?;
+    let shutdown = super::shutdown_signal(opts.stop_after)?;
     let driver = Driver::start(
         profile.clone(),
         seed,
@@ -319,7 +319,7 @@ impl Transport for Gadget {
         })
     }
 
-    fn send_data(&mut self, pkt: Vec<u8>) {
+    fn send_data(&mut self, _session: u8, pkt: Vec<u8>) {
         let Some(tx) = self.live.sender(PortRole::Qmi, TransferKind::Bulk) else {
             return;
         };

@@ -213,7 +213,13 @@ fn register(
     let mut gadget = Gadget::new(
         Class::new(0, 0, 0),
         Id::new(p.vendor_id, p.product_id),
-        Strings::new(&p.manufacturer, &p.product, &p.serial),
+        // configfs always announces a serial string: the boot loader's
+        // "none" becomes an empty one here (docs/usb.md).
+        Strings::new(
+            &p.manufacturer,
+            &p.product,
+            p.serial.as_deref().unwrap_or(""),
+        ),
     );
     gadget.device_release = p.bcd_device;
     gadget.max_packet_size0 = 64;

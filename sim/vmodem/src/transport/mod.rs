@@ -21,14 +21,26 @@ pub async fn sleep_until(wake: Option<tokio::time::Instant>) {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM (registered now, so neither is missed).
-pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+/// Completes on Ctrl-C or SIGTERM (registered now, so neither is missed),
+/// or once `after` has passed when given.
+pub fn shutdown_signal(
+    after: Option<std::time::Duration>,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate())?;
     Ok(async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
+            _ = sleep_for(after) => {}
         }
     })
+}
+
+/// Sleeps for `d`, or forever without one.
+pub async fn sleep_for(d: Option<std::time::Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
 }

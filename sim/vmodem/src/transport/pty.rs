@@ -205,7 +205,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
         .map(|l| Port::open(Some(l), SERIAL_BOUND))
         .transpose()?;
     let control = Port::open(links.qmi, CONTROL_BOUND)?;
-    let shutdown = super::shutdown_signal()?;
+    let shutdown = super::shutdown_signal(opts.stop_after)?;
     let clock = Clock(tokio::time::Instant::now());
     let mut driver = Driver::start(profile, seed, opts, clock)?;
     // A pty does not tell us when the host opens it, so the NMEA port
@@ -423,7 +423,7 @@ impl Transport for Ptys {
         false
     }
 
-    fn send_data(&mut self, _packet: Vec<u8>) {}
+    fn send_data(&mut self, _session: u8, _packet: Vec<u8>) {}
 
     fn flush(&mut self, _notify: bool) {
         self.control.write_now();

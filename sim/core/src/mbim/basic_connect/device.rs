@@ -11,7 +11,6 @@ use crate::wire::mbim::Status;
 const DEVICE_TYPE_EMBEDDED: u32 = 1;
 const VOICE_CLASS_NO_VOICE: u32 = 1;
 const SIM_CLASS_REMOVABLE: u32 = 2;
-const SMS_CAPS_PDU: u32 = 0b11;
 /// Manual registration and a hardware radio switch (W_DISABLE#).
 const CTRL_CAPS: u32 = 0b11;
 /// Data sessions the firmware runs at once (one per PDN it can hold).
@@ -27,7 +26,7 @@ pub(super) fn caps(dev: &Device) -> Done {
         .u32(VOICE_CLASS_NO_VOICE)
         .u32(SIM_CLASS_REMOVABLE)
         .u32(data_class::EM7305)
-        .u32(SMS_CAPS_PDU)
+        .u32(super::super::services::sms_caps(dev))
         .u32(CTRL_CAPS)
         .u32(MAX_SESSIONS)
         .string("")

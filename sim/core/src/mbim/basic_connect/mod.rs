@@ -3,7 +3,9 @@
 mod connect;
 mod device;
 mod network;
+mod provisioned;
 mod services;
+mod statistics;
 
 use super::values::{cid, NOTIFYING};
 use super::Done;
@@ -36,9 +38,9 @@ pub(super) struct BasicConnect {
     signal: SignalConfig,
     /// The RSSI last reported in an indication.
     last_rssi: Option<u32>,
-    /// Basic Connect CIDs the host subscribed to; `None` until it sets a
-    /// list, when every notification is on.
-    subscribed: Option<Vec<u32>>,
+    /// The services and CIDs the host subscribed to; `None` until it sets
+    /// a list, when every notification is on.
+    subscribed: Option<Vec<(Uuid, Vec<u32>)>>,
 }
 
 /// A command's information buffer, with the status a malformed one gets.
@@ -69,6 +71,22 @@ impl BasicConnect {
         self.signal = SignalConfig::default();
     }
 
+    /// The model bearers of an activated session; empty when it is not.
+    pub fn session_bearers(&self, session: u32) -> &[u32] {
+        self.sessions
+            .get(&session)
+            .map(|s| s.handles.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The session a model bearer belongs to.
+    pub fn session_of(&self, handle: u32) -> Option<u32> {
+        self.sessions
+            .iter()
+            .find(|(_, s)| s.handles.contains(&handle))
+            .map(|(&id, _)| id)
+    }
+
     pub fn command(
         &mut self,
         id: u32,
@@ -94,8 +112,11 @@ impl BasicConnect {
             (cid::PACKET_SERVICE, _) => network::packet_service(&c, dev),
             (cid::SIGNAL_STATE, _) => self.signal_state(&c, dev),
             (cid::CONNECT, _) => self.connect(&c, dev),
+            (cid::PROVISIONED_CONTEXTS, false) => Ok(provisioned::list(dev)),
+            (cid::PROVISIONED_CONTEXTS, true) => provisioned::set(&c, dev),
             (cid::IP_CONFIGURATION, false) => self.ip_configuration(&c, dev),
-            (cid::DEVICE_SERVICES, false) => Ok(services::device_services()),
+            (cid::PACKET_STATISTICS, false) => Ok(statistics::packet_statistics(dev)),
+            (cid::DEVICE_SERVICES, false) => Ok(services::device_services(dev)),
             (cid::DEVICE_SERVICE_SUBSCRIBE_LIST, true) => self.subscribe_list(&c),
             _ => Err(Status::NO_DEVICE_SUPPORT.into()),
         };
@@ -105,7 +126,16 @@ impl BasicConnect {
     fn wants(&self, id: u32) -> bool {
         match &self.subscribed {
             None => NOTIFYING.contains(&id),
-            Some(list) => list.contains(&id),
+            Some(_) => self.subscribed_to(&Uuid::BASIC_CONNECT, id),
+        }
+    }
+
+    /// Whether the host wants `service`'s notifications for `cid`: yes
+    /// before it sets any list, else if its list names them.
+    pub fn subscribed_to(&self, service: &Uuid, id: u32) -> bool {
+        match &self.subscribed {
+            None => true,
+            Some(list) => list.iter().any(|(s, c)| s == service && c.contains(&id)),
         }
     }
 
@@ -139,7 +169,10 @@ impl BasicConnect {
                     out.push((cid::CONNECT, info));
                 }
             }
-            DeviceEvent::PacketService { .. } => {}
+            DeviceEvent::PacketService { .. }
+            | DeviceEvent::NetworkTime
+            | DeviceEvent::GnssEpoch(_)
+            | DeviceEvent::Sms(_) => {}
         }
         out.retain(|(id, _)| self.wants(*id));
         out

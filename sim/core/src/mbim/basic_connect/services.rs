@@ -1,8 +1,9 @@
 //! DEVICE_SERVICES and DEVICE_SERVICE_SUBSCRIBE_LIST.
 
-use super::super::values::SUPPORTED;
+use super::super::services::served;
 use super::super::Done;
 use super::{BasicConnect, Cmd};
+use crate::model::Device;
 use crate::wire::mbim::ib::{Reader, Writer};
 use crate::wire::mbim::{Status, Uuid};
 
@@ -19,10 +20,14 @@ fn element(service: &Uuid, cids: &[u32]) -> Vec<u8> {
     w.finish()
 }
 
-pub(super) fn device_services() -> Done {
+/// Every service `mbim::services` serves, with its CIDs.
+pub(super) fn device_services(dev: &Device) -> Done {
+    let list = served(dev);
     let mut w = Writer::new();
-    w.u32(1).u32(MAX_DSS_SESSIONS);
-    w.ol(&element(&Uuid::BASIC_CONNECT, SUPPORTED));
+    w.u32(list.len() as u32).u32(MAX_DSS_SESSIONS);
+    for s in &list {
+        w.ol(&element(&s.service, s.cids));
+    }
     Done::ok(w.finish())
 }
 
@@ -53,14 +58,7 @@ impl BasicConnect {
             let s = c.info.structure(at).map_err(|_| bad())?;
             entries.push(event_entry(s).ok_or_else(bad)?);
         }
-        // Only Basic Connect notifies; other services' CIDs are stored
-        // nowhere because nothing would ever use them.
-        let basic: Vec<u32> = entries
-            .iter()
-            .filter(|(s, _)| *s == Uuid::BASIC_CONNECT)
-            .flat_map(|(_, c)| c.iter().copied())
-            .collect();
-        self.subscribed = Some(basic);
+        self.subscribed = Some(entries.clone());
         let mut w = Writer::new();
         w.u32(entries.len() as u32);
         for (s, cids) in &entries {

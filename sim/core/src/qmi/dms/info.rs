@@ -24,8 +24,9 @@ mod hw {
 /// Service programming code of an unprovisioned unit.
 pub const DEFAULT_SPC: &[u8; 6] = b"000000";
 
-/// DMS time counts in units of 1.25 ms from the module clock's epoch; the
-/// source is the device's own clock (no CDMA network time).
+/// DMS time counts GPS time since 1980-01-06 in units of 1.25 ms (the
+/// System Time TLV in ms), from the module clock the network set; the
+/// source is the device's own clock (there is no CDMA network time).
 const TIME_SOURCE_DEVICE: u16 = 0;
 
 pub(super) fn get_capabilities(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
@@ -91,10 +92,12 @@ pub(super) fn get_power_state(_req: &Req<'_>, _ctx: &mut Ctx<'_>) -> Reply {
 
 pub(super) fn get_time(_req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     let mut r = Tlvs::new();
-    let count = ctx.dev.clock(ctx.now).qmi_count();
+    let clock = ctx.dev.clock(ctx.now);
     r.with(0x01, |w| {
-        w.bytes(&count.to_le_bytes()[..6]).u16(TIME_SOURCE_DEVICE);
+        w.bytes(&clock.qmi_count().to_le_bytes()[..6])
+            .u16(TIME_SOURCE_DEVICE);
     });
+    r.u64(0x10, clock.gps_millis());
     Ok(r)
 }
 

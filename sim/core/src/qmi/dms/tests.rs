@@ -341,14 +341,20 @@ fn stored_images_pair_up_and_preference_matches() {
 }
 
 #[test]
-fn time_counts_from_power_on() {
+fn time_is_gps_time_of_the_network_clock() {
     let mut b = Bench::new();
     b.now = Instant::from_millis(5000);
     let t = b.ok(GET_TIME, &[]);
     let v = t.get(0x01).unwrap();
     assert_eq!(v.len(), 8);
-    assert_eq!(&v[..6], &[0xA0, 0x0F, 0, 0, 0, 0]); // 4000 × 1.25 ms
+    // The profile's 2025-01-01T00:00:00Z is 16,432 days after the GPS
+    // epoch; GPS time is 18 s ahead of UTC; 5 s have passed.
+    let ms: u64 = (16_432 * 86_400 + 18 + 5) * 1000;
+    let mut count = [0u8; 8];
+    count[..6].copy_from_slice(&v[..6]);
+    assert_eq!(u64::from_le_bytes(count), ms * 4 / 5);
     assert_eq!(&v[6..], &[0, 0]);
+    assert_eq!(t.get(0x10), Some(&ms.to_le_bytes()[..]));
 }
 
 #[test]

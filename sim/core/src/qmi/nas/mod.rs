@@ -10,6 +10,7 @@ mod status;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
+mod time;
 
 use super::table::{self, msg, Handler, Message, MessageName};
 use super::{Ctx, Indication, Reply, Req, Service, Tlvs};
@@ -46,6 +47,8 @@ pub const GET_SIGNAL_INFO: u16 = 0x004F;
 pub const CONFIG_SIGNAL_INFO: u16 = 0x0050;
 pub const SIGNAL_INFO_IND: u16 = 0x0051;
 pub const GET_TX_RX_INFO: u16 = 0x005A;
+pub const NETWORK_TIME_IND: u16 = 0x004C;
+pub const GET_NETWORK_TIME: u16 = 0x007D;
 /// Sierra vendor message (the `!GSTATUS?` figures).
 pub const SWI_GET_STATUS: u16 = 0x5556;
 
@@ -138,6 +141,9 @@ pub(crate) const MESSAGES: &[Message<Handler<Nas>>] = &[
     msg(GET_TX_RX_INFO, "get-tx-rx-info", |_, r, c| {
         cell::tx_rx_info(r, c.dev)
     }),
+    msg(GET_NETWORK_TIME, "get-network-time", |_, _, c| {
+        time::get(c.dev, c.now)
+    }),
     msg(SWI_GET_STATUS, "swi-get-status", |_, _, c| {
         Ok(cell::swi_status(c.dev))
     }),
@@ -224,6 +230,19 @@ impl Service for Nas {
             DeviceEvent::Signal => {
                 for (&client, st) in self.clients.iter_mut() {
                     st.signal_moved(client, dev, out);
+                }
+            }
+            DeviceEvent::NetworkTime => {
+                let Some(at) = dev.nitz_at else { return };
+                let body = time::indication(dev, at);
+                for (&client, st) in self.clients.iter() {
+                    if st.network_time {
+                        out.push(Indication {
+                            client,
+                            id: NETWORK_TIME_IND,
+                            tlvs: body.clone(),
+                        });
+                    }
                 }
             }
             _ => {}

@@ -87,6 +87,8 @@ pub(super) struct ClientState {
     serving_system: bool,
     system_info: bool,
     signal_info: bool,
+    /// Network Time indications (NITZ), off until registered for.
+    pub(super) network_time: bool,
     thresholds: SignalThresholds,
     events: EventReport,
     /// Figures the last Signal Info / Event Report indication was based on.
@@ -105,6 +107,7 @@ impl Default for ClientState {
             serving_system: true,
             system_info: true,
             signal_info: false,
+            network_time: false,
             thresholds: SignalThresholds::default(),
             events: EventReport::default(),
             last_signal_info: None,
@@ -131,16 +134,20 @@ impl ClientState {
     /// Register Indications. Unknown switches are accepted and ignored.
     pub(super) fn register_indications(&mut self, req: &Req<'_>, dev: &Device) -> Reply {
         for ty in [
-            0x10, 0x12, 0x14, 0x15, 0x17, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x20,
+            0x10, 0x12, 0x14, 0x15, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x20,
         ] {
             bool_tlv(req, ty)?;
         }
         let serving = bool_tlv(req, 0x13)?;
         let info = bool_tlv(req, 0x18)?;
         let signal = bool_tlv(req, 0x19)?;
+        let network_time = bool_tlv(req, 0x17)?;
         // Network Reject indications are accepted but never happen here:
         // the simulated network does not reject.
         req.parse(0x21, |r| Ok((r.u8("enable")?, r.u8("suppress")?)))?;
+        if let Some(v) = network_time {
+            self.network_time = v;
+        }
         if let Some(v) = serving {
             self.serving_system = v;
             self.last_serving = None;

@@ -4,52 +4,31 @@ use super::*;
 use crate::model::{mode_pref, OperatingMode, Profile, RegState};
 use crate::time::Instant;
 use crate::wire::qmi::{Message, MessageKind};
-use crate::wire::qmux::Sender;
 use crate::wire::tlv::Tlv;
-use crate::wire::{MessageId, ProtocolError};
-use crate::Modem;
+use crate::wire::ProtocolError;
 
-struct Bench {
-    m: Modem,
-    now: u64,
-    txn: u16,
+/// The shared host rig, with NAS helpers.
+struct Bench(crate::qmi::tests::Host);
+
+impl std::ops::Deref for Bench {
+    type Target = crate::qmi::tests::Host;
+    fn deref(&self) -> &crate::qmi::tests::Host {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Bench {
+    fn deref_mut(&mut self) -> &mut crate::qmi::tests::Host {
+        &mut self.0
+    }
 }
 
 impl Bench {
     fn new() -> Bench {
-        Bench {
-            m: Modem::new(Profile::default(), 3, Instant::ZERO),
-            now: 0,
-            txn: 0,
-        }
-    }
-    fn send(&mut self, service: ServiceId, client: u8, id: u16, tlvs: Vec<Tlv>) -> Vec<Message> {
-        self.txn += 1;
-        let msg = Message {
-            sender: Sender::Host,
-            service,
-            client,
-            kind: MessageKind::Request,
-            txn: if service == ServiceId::Ctl {
-                self.txn & 0xFF
-            } else {
-                self.txn
-            },
-            id: MessageId(id),
-            tlvs,
-        };
-        self.m
-            .handle_qmi(&msg.to_bytes(), Instant::from_millis(self.now));
-        self.drain()
-    }
-    fn drain(&mut self) -> Vec<Message> {
-        std::iter::from_fn(|| self.m.poll_qmi())
-            .map(|f| Message::parse(&f).unwrap())
-            .collect()
+        Bench(crate::qmi::tests::Host::new(Profile::default(), 3))
     }
     fn client(&mut self) -> u8 {
-        let out = self.send(ServiceId::Ctl, 0, 0x0022, vec![Tlv::new(0x01, [3])]);
-        out[0].tlv(0x01).unwrap()[1]
+        self.0.client(ServiceId::Nas)
     }
     /// A request's response; indications it caused are returned too.
     fn call(&mut self, client: u8, id: u16, tlvs: Vec<Tlv>) -> (Message, Vec<Message>) {
@@ -77,7 +56,8 @@ impl Bench {
         let end = self.now + ms;
         while self.now < end {
             self.now = (self.now + 100).min(end);
-            self.m.handle_timeout(Instant::from_millis(self.now));
+            let now = Instant::from_millis(self.now);
+            self.m.handle_timeout(now);
         }
         self.drain()
     }
@@ -349,4 +329,48 @@ fn unsupported_messages_and_cell_details() {
     let nets = r.tlv(0x10).unwrap();
     assert_eq!(u16::from_le_bytes([nets[0], nets[1]]), 2);
     assert_eq!(nets[6], 0x01 | 0x04 | 0x20 | 0x80);
+}
+
+#[test]
+fn nitz_at_registration_gives_network_time() {
+    let mut b = Bench::new();
+    let c = b.client();
+    let _quiet = b.client();
+    b.ok(c, REGISTER_INDICATIONS, vec![Tlv::new(0x17, [1])]);
+    assert_eq!(
+        b.err(c, GET_NETWORK_TIME, vec![]),
+        74,
+        "no NITZ before registration"
+    );
+    b.unlock();
+    let out = b.wait(2000);
+    let ind = ind(&out, NETWORK_TIME_IND);
+    assert_eq!(ind.len(), 1, "one client asked, one did not");
+    assert_eq!(ind[0].client, c);
+    // Registered at 1.5 s: 2025-01-01 00:00:01 UTC, a Wednesday (2), zone
+    // 0, no DST, LTE (8).
+    assert_eq!(ind[0].tlv(0x01).unwrap(), &[0xE9, 0x07, 1, 1, 0, 0, 1, 2]);
+    assert_eq!(ind[0].tlv(0x10).unwrap(), &[0]);
+    assert_eq!(ind[0].tlv(0x11).unwrap(), &[0]);
+    assert_eq!(ind[0].tlv(0x12).unwrap(), &[8]);
+    b.wait(61_000);
+    let r = b.ok(c, GET_NETWORK_TIME, vec![]);
+    assert!(r.tlv(0x10).is_none(), "no 3GPP2 time on an EM7305");
+    assert_eq!(
+        r.tlv(0x11).unwrap(),
+        &[0xE9, 0x07, 1, 1, 0, 1, 3, 2, 0, 0, 8],
+        "the clock advanced with simulated time"
+    );
+}
+
+#[test]
+fn network_time_reports_the_profiles_zone() {
+    let mut p = Profile::default();
+    p.time.utc_offset_minutes = -150;
+    p.time.dst_hours = 1;
+    let mut b = Bench(crate::qmi::tests::Host::new(p, 3));
+    let c = b.registered();
+    let r = b.ok(c, GET_NETWORK_TIME, vec![]);
+    let v = r.tlv(0x11).unwrap();
+    assert_eq!(&v[8..], &[(-10i8) as u8, 1, 8]);
 }

@@ -10,6 +10,9 @@ use crate::wire::tlv::Reader;
 /// Connection status values.
 pub(super) const DISCONNECTED: u8 = 1;
 pub(super) const CONNECTED: u8 = 2;
+/// What Get Current Settings returns when the request has no Requested
+/// Settings mask: bits 0 to 12 (Sierra's SDK documents the firmware so).
+const WITHOUT_MASK: u32 = 0x1FFF;
 
 /// Call End Reason values (generic and GSM/WCDMA).
 pub(super) mod cer {
@@ -254,7 +257,9 @@ impl Wds {
     }
 
     pub(super) fn current_settings(&mut self, req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-        let mask = req.parse_need(0x10, |r| r.u32("requested settings"))?;
+        // Without the mask (oFono sends none) the module returns what bits
+        // 0 to 12 name: profile to gateway, not the MTU or the IP family.
+        let mask = req.u32(0x10)?.unwrap_or(WITHOUT_MASK);
         let Some(b) = self.call_for(ctx.client, ctx.dev) else {
             return Err(ProtocolError::OutOfCall.into());
         };

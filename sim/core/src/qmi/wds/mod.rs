@@ -47,6 +47,7 @@ pub const GET_DATA_BEARER_TECHNOLOGY: u16 = 0x0037;
 pub const GET_CURRENT_DATA_BEARER_TECHNOLOGY: u16 = 0x0044;
 pub const GET_DEFAULT_PROFILE_NUMBER: u16 = 0x0049;
 pub const SET_DEFAULT_PROFILE_NUMBER: u16 = 0x004A;
+pub const RESET_PROFILE_TO_DEFAULT: u16 = 0x004B;
 pub const SET_IP_FAMILY: u16 = 0x004D;
 pub const SET_AUTOCONNECT_SETTINGS: u16 = 0x0051;
 pub const GET_LTE_ATTACH_PARAMETERS: u16 = 0x0085;
@@ -130,6 +131,11 @@ pub(crate) const MESSAGES: &[Message<Handler<Wds>>] = &[
         SET_DEFAULT_PROFILE_NUMBER,
         "set-default-profile-number",
         |_, r, c| profiles::set_default_number(r, c),
+    ),
+    msg(
+        RESET_PROFILE_TO_DEFAULT,
+        "reset-profile-to-default",
+        |_, r, c| profiles::reset_to_default(r, c),
     ),
     msg(SET_IP_FAMILY, "set-ip-family", Wds::set_ip_family),
     msg(

@@ -175,6 +175,20 @@ pub(super) fn delete(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     Ok(Tlvs::new())
 }
 
+/// Reset Profile to Default (oFono's LTE atom sends it for the default
+/// profile at start-up): every setting back to what a blank profile has;
+/// the profile stays defined.
+pub(super) fn reset_to_default(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
+    let index = profile_id(req)?;
+    let p = ctx
+        .dev
+        .pdp_profiles
+        .get_mut(index)
+        .ok_or(PdpProfileError::NotDefined)?;
+    *p = PdpProfile::blank(index);
+    Ok(Tlvs::new())
+}
+
 pub(super) fn list(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     if let Some(ty) = req.u8(0x10)? {
         check_type(ty)?;

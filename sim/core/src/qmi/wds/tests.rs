@@ -402,7 +402,7 @@ fn settings_and_malformed_requests() {
         48
     );
     assert_eq!(h.wds(c, SET_IP_FAMILY, vec![Tlv::new(0x01, [5])]).err(), 48);
-    assert_eq!(h.wds(c, GET_CURRENT_SETTINGS, vec![]).err(), 17);
+    assert_eq!(h.wds(c, GET_CURRENT_SETTINGS, vec![]).err(), 15);
     assert_eq!(
         h.wds(c, START_NETWORK, vec![Tlv::new(0x19, [4, 0])]).err(),
         1
@@ -422,4 +422,56 @@ fn settings_and_malformed_requests() {
     .ok();
     h.wds(c, INDICATION_REGISTER, vec![Tlv::new(0x12, [1])])
         .ok();
+}
+
+/// oFono's LTE atom at start-up: Get Default Profile Number, then Reset
+/// Profile to Default on that index.
+#[test]
+fn reset_profile_to_default_blanks_the_profile() {
+    let mut h = Host::registered();
+    let c = h.alloc();
+    let a = h.wds(c, GET_DEFAULT_PROFILE_NUMBER, vec![Tlv::new(0x01, [0, 0])]);
+    assert_eq!(a.tlv(0x01), [1]);
+    h.wds(c, RESET_PROFILE_TO_DEFAULT, vec![Tlv::new(0x01, [0, 1])])
+        .ok();
+    let a = h.wds(c, GET_PROFILE_SETTINGS, vec![Tlv::new(0x01, [0, 1])]);
+    assert_eq!((a.tlv(0x14), a.tlv(0x11)), (&b""[..], &[0][..]));
+    // Still listed, still the default.
+    let a = h.wds(c, GET_PROFILE_LIST, vec![Tlv::new(0x10, [0])]);
+    assert_eq!(a.tlv(0x01), b"\x01\x00\x01\x00");
+    let a = h.wds(c, RESET_PROFILE_TO_DEFAULT, vec![Tlv::new(0x01, [0, 9])]);
+    assert_eq!((a.err(), a.tlv(0xE0)), (81, &1003u16.to_le_bytes()[..]));
+    let a = h.wds(c, RESET_PROFILE_TO_DEFAULT, vec![Tlv::new(0x01, [1, 1])]);
+    assert_eq!((a.err(), a.tlv(0xE0)), (81, &4u16.to_le_bytes()[..]));
+    assert_eq!(h.wds(c, RESET_PROFILE_TO_DEFAULT, vec![]).err(), 17);
+}
+
+/// oFono asks for the settings without a Requested Settings mask: the
+/// module answers with everything bits 0 to 12 name.
+#[test]
+fn current_settings_without_a_mask() {
+    let mut h = Host::registered();
+    let c = h.alloc();
+    h.start(c, vec![apn("internet")]);
+    let a = h.wds(c, GET_CURRENT_SETTINGS, vec![]);
+    use std::net::Ipv4Addr;
+    assert_eq!(
+        a.tlv(0x1E),
+        u32::from(Ipv4Addr::new(10, 64, 0, 2)).to_le_bytes()
+    );
+    assert_eq!(
+        a.tlv(0x20),
+        u32::from(Ipv4Addr::new(10, 64, 0, 1)).to_le_bytes()
+    );
+    assert_eq!(
+        a.tlv(0x21),
+        u32::from(Ipv4Addr::new(255, 255, 255, 0)).to_le_bytes()
+    );
+    assert_eq!(
+        a.tlv(0x15),
+        u32::from(Ipv4Addr::new(10, 64, 0, 53)).to_le_bytes()
+    );
+    assert_eq!(a.tlv(0x14), b"internet");
+    assert!(a.resp.tlv(0x29).is_none(), "the MTU is bit 13");
+    assert!(a.resp.tlv(0x2B).is_none(), "the IP family is bit 15");
 }

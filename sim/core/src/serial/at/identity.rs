@@ -6,11 +6,13 @@ use super::{AtError, Cme, Cx, Outcome};
 use crate::model::SimState;
 
 /// +GCAP of a Sierra 9x15 with the CDMA entries of the MC7354 sample
-/// removed, as the EM7305 has no CDMA radio (inferred).
-const GCAP: &str = "+GCAP: +CGSM, +CLTE2, +MS, +ES, +DS";
+/// removed, as the EM7305 has no CDMA radio (inferred); +FCLASS as the
+/// module lists it.
+const GCAP: &str = "+GCAP: +CGSM, +CLTE2, +MS, +ES, +DS, +FCLASS";
 
-/// ATI: Sierra prints one `Label: value` line per identity. The EM7305
-/// has no CDMA, so no MEID/ESN lines.
+/// ATI: Sierra prints one `Label: value` line per identity, then a blank
+/// line, so two blank lines come before OK. The EM7305 has no CDMA, so no
+/// MEID/ESN lines.
 pub(super) fn ati(n: u32, cx: &mut Cx<'_>) -> Outcome {
     if n != 0 {
         return Err(AtError::Error);
@@ -24,6 +26,7 @@ pub(super) fn ati(n: u32, cx: &mut Cx<'_>) -> Outcome {
         format!("IMEI SV: {}", id.imei_sv),
         format!("FSN: {}", id.serial),
         GCAP.to_string(),
+        String::new(),
     ])
 }
 

@@ -8,12 +8,20 @@
 //! results when the host enabled them.
 
 mod basic;
+pub mod commands;
+mod contexts;
+mod firmware;
+mod gps;
 mod identity;
 pub mod line;
 mod network;
 pub mod parse;
+mod selrat;
 mod sierra;
 mod sim;
+mod sms;
+mod sms_input;
+mod time;
 
 use crate::model::{Device, DeviceEvent};
 use crate::time::Instant;
@@ -65,6 +73,8 @@ pub enum AtError {
     /// Unknown command or bad syntax: plain ERROR whatever +CMEE says.
     Error,
     Cme(Cme),
+    /// +CMS ERROR (TS 27.005 §3.2.5): messaging commands' errors.
+    Cms(u16),
     NoCarrier,
 }
 
@@ -96,6 +106,12 @@ pub struct Settings {
     pub s: [u8; 13],
     /// AT!ENTERCND was given the password.
     pub cnd_unlocked: bool,
+    /// +CTZU: the network's zone updates the clock.
+    pub ctzu: bool,
+    /// +CTZR: 0 no NITZ reports, 1 +CTZV, 2 +CTZE.
+    pub ctzr: u8,
+    /// +CMGF, +CNMI, +CPMS and the other messaging settings.
+    pub sms: sms::SmsSettings,
 }
 
 impl Default for Settings {
@@ -113,6 +129,9 @@ impl Default for Settings {
             // V.250 defaults: S3 CR, S4 LF, S5 BS, S6-S10 timing.
             s: [0, 0, 0, 13, 10, 8, 2, 50, 2, 0, 14, 0, 0],
             cnd_unlocked: false,
+            ctzu: true,
+            ctzr: 0,
+            sms: Default::default(),
         }
     }
 }
@@ -132,6 +151,8 @@ pub struct AtPort {
     out: crate::serial::Outbox<MAX_PENDING_BYTES>,
     /// The last +CREG/+CGREG/+CEREG URC sent, to report only changes.
     last_urc: [Option<String>; 3],
+    /// A +CMGS/+CMGW waiting at the `> ` prompt for its body.
+    sms_input: Option<sms_input::SmsInput>,
 }
 
 impl AtPort {
@@ -163,6 +184,9 @@ impl AtPort {
         if self.st.echo {
             self.emit(&[b]);
         }
+        if self.sms_input.is_some() {
+            return self.feed_sms(b, dev, now);
+        }
         let (cr, bs) = (self.st.s[3], self.st.s[5]);
         match self.line.feed(b, cr, bs) {
             None => {}
@@ -188,6 +212,19 @@ impl AtPort {
                 now,
                 st: &mut self.st,
             };
+            if let Command::Extended { name, kind } = cmd {
+                match sms_input::start(name, kind, &mut cx) {
+                    // The body follows the prompt; the rest of the line
+                    // is not run (27.005: +CMGS ends a line).
+                    Some(Ok(input)) => {
+                        self.sms_input = Some(input);
+                        let (cr, lf) = (self.st.s[3], self.st.s[4]);
+                        return self.emit(&[cr, lf, b'>', b' ']);
+                    }
+                    Some(Err(e)) => return self.finish(Err(e)),
+                    None => {}
+                }
+            }
             let r = dispatch(cmd, &mut cx);
             // A newly enabled URC reports changes from the state now.
             if (creg, cgreg, cereg) != (self.st.creg, self.st.cgreg, self.st.cereg) {
@@ -199,6 +236,46 @@ impl AtPort {
             }
         }
         self.finish(Ok(()));
+    }
+
+    /// One byte of a message body after the `> ` prompt.
+    fn feed_sms(&mut self, b: u8, dev: &mut Device, now: Instant) {
+        let Some(input) = self.sms_input.as_mut() else {
+            return;
+        };
+        match b {
+            sms_input::CTRL_Z => {
+                let Some(input) = self.sms_input.take() else {
+                    return;
+                };
+                let mut cx = Cx {
+                    dev,
+                    now,
+                    st: &mut self.st,
+                };
+                match sms_input::complete(input, &mut cx) {
+                    Ok(lines) => {
+                        self.info(&lines);
+                        self.finish(Ok(()));
+                    }
+                    Err(e) => self.finish(Err(e)),
+                }
+            }
+            sms_input::ESC => {
+                self.sms_input = None;
+                self.finish(Ok(()));
+            }
+            b if b == self.st.s[3] => {
+                // Text mode: a new line of the message and a new prompt.
+                if input.text_mode() {
+                    input.push(b'\n');
+                    let lf = self.st.s[4];
+                    self.emit(&[lf, b'>', b' ']);
+                }
+            }
+            b'\n' => {}
+            b => input.push(b),
+        }
     }
 
     fn info(&mut self, lines: &[String]) {
@@ -227,6 +304,7 @@ impl AtPort {
             Err(AtError::NoCarrier) => (3, "NO CARRIER".to_string()),
             Err(AtError::Cme(c)) if self.st.cmee == 1 => (4, format!("+CME ERROR: {}", c as u8)),
             Err(AtError::Cme(c)) if self.st.cmee == 2 => (4, format!("+CME ERROR: {}", c.text())),
+            Err(AtError::Cms(n)) => (4, format!("+CMS ERROR: {n}")),
             Err(_) => (4, "ERROR".to_string()),
         };
         let (cr, lf) = (self.st.s[3], self.st.s[4]);
@@ -242,6 +320,26 @@ impl AtPort {
 
     /// Unsolicited results for a model event.
     pub fn on_event(&mut self, ev: &DeviceEvent, dev: &Device) {
+        if *ev == DeviceEvent::NetworkTime {
+            if let Some(text) = time::nitz_urc(&self.st, dev) {
+                let (cr, lf) = (self.st.s[3], self.st.s[4]);
+                self.emit(&[&[cr, lf][..], text.as_bytes(), &[cr, lf]].concat());
+            }
+            return;
+        }
+        if let DeviceEvent::Sms(e) = ev {
+            let lines = sms::urc(&self.st, dev, e);
+            if !lines.is_empty() {
+                let (cr, lf) = (self.st.s[3], self.st.s[4]);
+                let mut o = vec![cr, lf];
+                for l in lines {
+                    o.extend_from_slice(l.as_bytes());
+                    o.extend_from_slice(&[cr, lf]);
+                }
+                self.emit(&o);
+            }
+            return;
+        }
         if *ev != DeviceEvent::Registration {
             return;
         }
@@ -284,6 +382,7 @@ impl AtPort {
         self.st = Settings::default();
         self.line.reset();
         self.last_urc = Default::default();
+        self.sms_input = None;
     }
 }
 
@@ -291,11 +390,24 @@ fn dispatch(cmd: &Command, cx: &mut Cx<'_>) -> Outcome {
     match cmd {
         Command::Extended { name, kind } => {
             let name = name.as_str();
+            if name == "+CLAC" {
+                return match kind {
+                    parse::Kind::Exec => Ok(commands::clac()),
+                    parse::Kind::Test => Ok(vec![]),
+                    _ => Err(AtError::Error),
+                };
+            }
             basic::extended(name, kind, cx)
                 .or_else(|| identity::handle(name, kind, cx))
                 .or_else(|| sim::handle(name, kind, cx))
                 .or_else(|| network::handle(name, kind, cx))
                 .or_else(|| sierra::handle(name, kind, cx))
+                .or_else(|| time::handle(name, kind, cx))
+                .or_else(|| gps::handle(name, kind, cx))
+                .or_else(|| selrat::handle(name, kind, cx))
+                .or_else(|| contexts::handle(name, kind, cx))
+                .or_else(|| firmware::handle(name, kind, cx))
+                .or_else(|| sms::handle(name, kind, cx))
                 .unwrap_or(Err(AtError::Error))
         }
         other => basic::handle(other, cx),

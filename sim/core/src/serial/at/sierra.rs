@@ -258,7 +258,7 @@ fn scact_read(cx: &Cx<'_>) -> Vec<String> {
         .collect()
 }
 
-fn scact_set(state: Option<u32>, cid: Option<u32>, cx: &mut Cx<'_>) -> Outcome {
+pub(super) fn scact_set(state: Option<u32>, cid: Option<u32>, cx: &mut Cx<'_>) -> Outcome {
     let context = cid
         .and_then(|c| u8::try_from(c).ok())
         .and_then(|c| cx.dev.pdp_profiles.get(c))

@@ -96,22 +96,24 @@ fn identity_commands() {
         "Manufacturer: Sierra Wireless, Incorporated",
         "Model: EM7305",
         "Revision: SWI9X15C_05.05.58.00 r27038 carmd-fwbuild1 2015/03/04 21:30:23",
-        "IMEI: 359225050024702",
+        "IMEI: 001245000004705",
         "IMEI SV: 13",
-        "FSN: J8341600150310",
+        "FSN: V0000000000001",
         "+GCAP: ",
     ] {
         assert!(ati.contains(l), "{l} missing from {ati:?}");
     }
-    assert!(ati.ends_with("\r\n\r\nOK\r\n"));
+    // Two blank lines before OK, as the module prints them.
+    assert!(ati.ends_with("+FCLASS\r\n\r\n\r\nOK\r\n"), "{ati:?}");
     assert_eq!(
         b.at("AT+CGMI"),
         "\r\nSierra Wireless, Incorporated\r\n\r\nOK\r\n"
     );
     assert_eq!(b.at("AT+GMM"), "\r\nEM7305\r\n\r\nOK\r\n");
-    assert_eq!(b.at("AT+CGSN"), "\r\n359225050024702\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CGSN"), "\r\n001245000004705\r\n\r\nOK\r\n");
     assert!(b.at("AT+GMR").contains("SWI9X15C_05.05.58.00"));
     assert!(b.at("AT+GCAP").starts_with("\r\n+GCAP: +CGSM"));
+    assert!(b.at("AT+GCAP").contains(", +FCLASS\r\n"));
     assert_eq!(
         b.at("AT+CCID"),
         "\r\n+CCID: 89490200001234567892\r\n\r\nOK\r\n"
@@ -427,7 +429,8 @@ fn contexts_are_the_wds_profiles() {
     assert_eq!(b.m.device().bearers[0].apn, "internet");
 }
 
-/// One clock: AT!GSTATUS's current time and DMS Get Time read the same.
+/// One clock: AT!GSTATUS's time since power-on, +CCLK? and DMS Get Time
+/// read the same clock.
 #[test]
 fn one_clock_for_at_and_qmi() {
     let mut b = Bench::new();
@@ -443,8 +446,188 @@ fn one_clock_for_at_and_qmi() {
     let v = r.tlv(0x01).unwrap();
     let mut count = [0u8; 8];
     count[..6].copy_from_slice(&v[..6]);
-    // 1.25 ms units.
+    // 1.25 ms units of GPS time: 2025-01-01 is 16,432 days after
+    // 1980-01-06, and GPS time runs 18 s ahead of UTC.
     let qmi_secs = u64::from_le_bytes(count) * 5 / 4 / 1000;
     assert_eq!(secs, 123);
-    assert_eq!(qmi_secs, secs);
+    assert_eq!(qmi_secs, 16_432 * 86_400 + 18 + secs);
+    assert_eq!(
+        b.at("AT+CCLK?"),
+        "\r\n+CCLK: \"25/01/01,00:02:03+00\"\r\n\r\nOK\r\n"
+    );
 }
+
+#[test]
+fn cclk_is_local_time_and_nitz_is_reported_under_ctzr() {
+    let mut p = Profile::default();
+    p.time.utc_at_start = 1_735_689_600 - 3600; // 2024-12-31T23:00:00Z
+    p.time.utc_offset_minutes = 120;
+    p.time.dst_hours = 1;
+    let mut b = Bench::new();
+    b.m = Modem::new(p, 0, t(0));
+    b.at("ATE0");
+    assert_eq!(b.at("AT+CTZU=1"), "\r\nOK\r\n");
+    assert_eq!(b.at("AT+CTZU?"), "\r\n+CTZU: 1\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CTZR=3"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT+CTZR=2"), "\r\nOK\r\n");
+    assert_eq!(
+        b.at("AT+CCLK?"),
+        "\r\n+CCLK: \"25/01/01,01:00:00+08\"\r\n\r\nOK\r\n"
+    );
+    assert_eq!(b.at("AT+CCLK=\"25/01/01,01:00:00+08\""), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT+CPIN=\"1234\""), "\r\nOK\r\n");
+    let urc = b.advance(2000);
+    assert!(
+        urc.contains("\r\n+CTZE: \"+08\",1,\"2024/12/31,23:00:01\"\r\n"),
+        "{urc:?}"
+    );
+    b.at("AT+CTZR=1");
+    b.m.device_mut()
+        .set_mode_pref(crate::model::mode_pref::UMTS, t(b.now));
+    let urc = b.advance(2000);
+    assert!(urc.contains("\r\n+CTZV: +08\r\n"), "{urc:?}");
+    b.at("AT+CTZR=0");
+    b.m.device_mut()
+        .set_mode_pref(crate::model::mode_pref::DEFAULT, t(b.now));
+    assert!(!b.advance(2000).contains("+CTZ"));
+}
+
+/// !GPSTRACK and $GPS_START hold the receiver the NMEA port streams from;
+/// !GPSLOC reads the fix the profile places.
+#[test]
+fn gps_commands_run_the_one_receiver() {
+    let mut b = Bench::new();
+    b.m.set_serial_open(SerialPort::Nmea, true, t(b.now));
+    assert_eq!(b.at("AT!GPSLOC?"), "\r\nNot Available\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT!GPSTRACK=4,255,1000,1000,1"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT!GPSTRACK=1,255,1000,1000,1"), "\r\nOK\r\n");
+    b.advance(5000);
+    let nmea = String::from_utf8(b.m.poll_serial(SerialPort::Nmea).unwrap()).unwrap();
+    assert!(
+        nmea.contains("$GPGGA,000005.00,4909.9960,N,12308.0160,W,1,"),
+        "{nmea}"
+    );
+    let loc = b.at("AT!GPSLOC?");
+    assert!(loc.contains("Lat: 49 Deg 9 Min 59."), "{loc}");
+    assert!(loc.contains("Sec N\r\nLon: 123 Deg 8 Min 0."), "{loc}");
+    assert!(loc.contains("Altitude: 10 m"), "{loc}");
+    let st = b.at("AT!GPSSTATUS?");
+    assert!(st.contains("Last Fix Status    = SUCCESS"), "{st}");
+    assert!(st.contains("Fix Session Status = ACTIVE"), "{st}");
+    assert!(
+        st.starts_with("\r\nCurrent time: 2025 01 01 2 00:00:"),
+        "{st}"
+    );
+    assert_eq!(b.at("AT!GPSEND=0"), "\r\nOK\r\n");
+    assert!(!b.m.device().gnss.running());
+    b.advance(3000);
+    assert!(b.m.poll_serial(SerialPort::Nmea).is_none());
+    assert!(b.at("AT!GPSSTATUS?").contains("Fix Session Status = NONE"));
+    assert_eq!(b.at("AT$GPS_START"), "\r\nOK\r\n");
+    assert!(b.m.device().gnss.running());
+    assert_eq!(b.at("AT$GPS_STOP"), "\r\nOK\r\n");
+    assert!(!b.m.device().gnss.running());
+}
+
+/// !SELRAT drives the one mode preference: the radio re-registers on what
+/// it allows; setting it needs !ENTERCND.
+#[test]
+fn selrat_limits_the_radio() {
+    let mut b = Bench::new();
+    b.unlock();
+    assert_eq!(
+        b.at("AT!SELRAT?"),
+        "\r\n!SELRAT: 00, Automatic\r\n\r\nOK\r\n"
+    );
+    assert_eq!(b.at("AT!SELRAT=01"), "\r\nERROR\r\n", "password first");
+    assert_eq!(b.at("AT!ENTERCND=\"A710\""), "\r\nOK\r\n");
+    assert_eq!(b.at("AT!SELRAT=03"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT!SELRAT=01"), "\r\nOK\r\n");
+    b.advance(2000);
+    let reg = &b.m.device().registration;
+    assert!(reg.is_registered());
+    assert_eq!(reg.rat, Some(crate::model::Technology::Umts));
+    assert_eq!(
+        b.at("AT!SELRAT?"),
+        "\r\n!SELRAT: 01, UMTS 3G Only\r\n\r\nOK\r\n"
+    );
+    assert_eq!(b.at("AT+WS46?"), "\r\n+WS46: 22\r\n\r\nOK\r\n");
+    assert!(b.at("AT!SELRAT=?").contains("06, LTE Only"));
+}
+
+/// +CLAC, docs/at-commands.md and the handlers agree: every listed command
+/// reaches a handler (some form of it answers other than a bare ERROR, or
+/// it is a basic command), and the page names every one.
+#[test]
+fn clac_docs_and_handlers_agree() {
+    use super::commands::SUPPORTED;
+    let mut b = Bench::new();
+    // Numeric +CME errors: a bare ERROR then means "unknown command".
+    b.at("AT+CMEE=1");
+    let clac = b.at("AT+CLAC");
+    let listed: Vec<&str> = clac
+        .split("\r\n")
+        .filter_map(|l| l.strip_prefix("AT"))
+        .collect();
+    assert_eq!(listed, SUPPORTED);
+    let doc = include_str!("../../../../../docs/at-commands.md");
+    for c in SUPPORTED {
+        assert!(
+            doc.contains(&format!("`{c}`")),
+            "{c} missing from docs/at-commands.md"
+        );
+        if !c.starts_with(['+', '!', '$']) || *c == "!RESET" {
+            continue;
+        }
+        let answered = ["=?", "?", "", "=\"A710\""]
+            .iter()
+            .any(|form| !b.at(&format!("AT{c}{form}")).ends_with("\r\nERROR\r\n"));
+        assert!(answered, "AT{c}: no form is answered");
+    }
+}
+
+/// +CGACT, +CGPADDR and $QCRMCALL act on the stored contexts and the
+/// bearers WDS reports.
+#[test]
+fn context_activation_is_the_wds_bearer() {
+    let mut b = Bench::new();
+    b.unlock();
+    assert_eq!(b.at("AT+CGACT?"), "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CGPADDR=1"), "\r\n+CGPADDR: 1,\"\"\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT+CGACT=1,1"), "\r\nOK\r\n");
+    assert_eq!(b.m.device().bearers.len(), 1);
+    assert_eq!(b.at("AT+CGACT?"), "\r\n+CGACT: 1,1\r\n\r\nOK\r\n");
+    assert_eq!(
+        b.at("AT+CGPADDR"),
+        "\r\n+CGPADDR: 1,\"10.64.0.2\"\r\n\r\nOK\r\n"
+    );
+    assert_eq!(b.at("AT$QCRMCALL?"), "\r\n$QCRMCALL: 1, V4\r\n\r\nOK\r\n");
+    assert_eq!(b.at("AT$QCRMCALL=0,1"), "\r\nOK\r\n");
+    assert!(b.m.device().bearers.is_empty());
+    assert_eq!(b.at("AT$QCRMCALL=1,2"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT$QCRMCALL=1,1,1,2,1"), "\r\nOK\r\n");
+    assert_eq!(b.m.device().bearers.len(), 1);
+    assert_eq!(b.at("AT+CGACT=0,1"), "\r\nOK\r\n");
+    assert!(b.m.device().bearers.is_empty());
+}
+
+#[test]
+fn priid_and_impref_read_the_profile() {
+    let mut b = Bench::new();
+    let pri = b.at("AT!PRIID?");
+    assert!(
+        pri.contains("Revision: 005.025\r\nCustomer: GENERIC\r\n"),
+        "{pri}"
+    );
+    let im = b.at("AT!IMPREF?");
+    assert!(
+        im.contains(" preferred fw version:    05.05.58.00\r\n"),
+        "{im}"
+    );
+    assert!(
+        im.contains(" current config name:     GENERIC_005.025_002\r\n"),
+        "{im}"
+    );
+}
+
+mod sms;

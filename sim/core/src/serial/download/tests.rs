@@ -107,7 +107,7 @@ fn profile_version_range_is_honoured() {
     let profile = BootloaderProfile {
         qdl_version: 5,
         qdl_min_version: 4,
-        sahara_hello: false,
+        ..BootloaderProfile::default()
     };
     let mut p = DownloadPort::new(profile);
     let r = ask(&mut p, &Request::host_hello(4));

@@ -1,29 +1,13 @@
-//! NMEA 0183 sentences for a stationary fix: GGA, GSA, GSV, RMC, VTG.
+//! NMEA 0183 sentences of one fix epoch: GGA, GSA, GSV, RMC, VTG; while
+//! the receiver searches, the same sentences without a position.
 
-use crate::model::GpsProfile;
-
-/// Simulated time 0 is this UTC day (2025-01-01), as days since 1970.
-pub const EPOCH_DAYS: i64 = 20089;
+use crate::model::calendar::DateTime;
+use crate::model::gnss::Position;
 
 /// `$body*CS\r\n`, CS being the XOR of the body's bytes.
 pub fn sentence(body: &str) -> String {
     let cs = body.bytes().fold(0u8, |a, b| a ^ b);
     format!("${body}*{cs:02X}\r\n")
-}
-
-/// UTC date (y, m, d) of a day count since 1970-01-01 (proleptic
-/// Gregorian; the civil-from-days algorithm).
-pub fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + (m <= 2) as i64;
-    (y, m, d)
 }
 
 /// `ddmm.mmmm,H` (latitude) or `dddmm.mmmm,H` (longitude).
@@ -51,20 +35,32 @@ const SKY: [(u8, u8, u16, u8); 8] = [
     (30, 70, 160, 44),
 ];
 
-/// One second's sentences for simulated second `secs`.
-pub fn epoch(secs: u64, gps: &GpsProfile) -> Vec<String> {
-    let days = EPOCH_DAYS + (secs / 86_400) as i64;
-    let tod = secs % 86_400;
-    let (y, m, d) = civil(days);
-    let time = format!("{:02}{:02}{:02}.00", tod / 3600, tod / 60 % 60, tod % 60);
-    let date = format!("{d:02}{m:02}{:02}", y % 100);
-    let lat = angle(gps.latitude, 2, 'N', 'S');
-    let lon = angle(gps.longitude, 3, 'E', 'W');
+/// One second's sentences at `utc` (seconds since 1970): a fix at
+/// `fix`, or none yet.
+pub fn epoch(utc: i64, fix: Option<&Position>) -> Vec<String> {
+    let t = DateTime::from_unix(utc);
+    let secs = utc.unsigned_abs();
+    let time = format!("{:02}{:02}{:02}.00", t.hour, t.minute, t.second);
+    let date = format!("{:02}{:02}{:02}", t.day, t.month, t.year % 100);
+    let Some(p) = fix else {
+        return vec![
+            sentence(&format!("GPGGA,{time},,,,,0,00,,,M,,M,,")),
+            sentence("GPGSA,A,1,,,,,,,,,,,,,,,"),
+            sentence("GPGSV,1,1,00"),
+            sentence(&format!("GPRMC,{time},V,,,,,,,{date},,,N")),
+            sentence("GPVTG,,T,,M,,N,,K,N"),
+        ];
+    };
+    let lat = angle(p.latitude, 2, 'N', 'S');
+    let lon = angle(p.longitude, 3, 'E', 'W');
+    let knots = p.speed_mps * 3600.0 / 1852.0;
+    let kmh = p.speed_mps * 3.6;
+    let course = p.course_deg;
     let prns: Vec<String> = SKY.iter().map(|s| format!("{:02}", s.0)).collect();
     let mut out = vec![sentence(&format!(
         "GPGGA,{time},{lat},{lon},1,{:02},0.9,{:.1},M,0.0,M,,",
         SKY.len(),
-        gps.altitude_m
+        p.altitude_m
     ))];
     out.push(sentence(&format!(
         "GPGSA,A,3,{},,,,,1.6,0.9,1.3",
@@ -87,9 +83,11 @@ pub fn epoch(secs: u64, gps: &GpsProfile) -> Vec<String> {
         )));
     }
     out.push(sentence(&format!(
-        "GPRMC,{time},A,{lat},{lon},0.0,0.0,{date},,,A"
+        "GPRMC,{time},A,{lat},{lon},{knots:.1},{course:.1},{date},,,A"
     )));
-    out.push(sentence("GPVTG,0.0,T,,M,0.0,N,0.0,K,A"));
+    out.push(sentence(&format!(
+        "GPVTG,{course:.1},T,,M,{knots:.1},N,{kmh:.1},K,A"
+    )));
     out
 }
 
@@ -107,14 +105,6 @@ mod tests {
     }
 
     #[test]
-    fn dates() {
-        assert_eq!(civil(0), (1970, 1, 1));
-        assert_eq!(civil(EPOCH_DAYS), (2025, 1, 1));
-        assert_eq!(civil(EPOCH_DAYS + 59), (2025, 3, 1));
-        assert_eq!(civil(11_016), (2000, 2, 29));
-    }
-
-    #[test]
     fn angles() {
         assert_eq!(angle(49.1666, 2, 'N', 'S'), "4909.9960,N");
         assert_eq!(angle(-123.1336, 3, 'E', 'W'), "12308.0160,W");
@@ -123,12 +113,16 @@ mod tests {
 
     #[test]
     fn one_epoch() {
-        let s = epoch(3661, &GpsProfile::default());
+        let p = Position::stationary(&crate::model::GpsProfile::default());
+        let s = epoch(1_735_689_600 + 3661, Some(&p));
         assert_eq!(s.len(), 6);
         assert!(s[0].starts_with("$GPGGA,010101.00,4909.9960,N,12308.0160,W,1,08,"));
         assert!(s[4].starts_with("$GPRMC,010101.00,A,"));
         assert!(s[4].contains(",010125,"), "{}", s[4]);
-        for line in &s {
+        let none = epoch(1_735_689_600 + 3661, None);
+        assert_eq!(none[0], sentence("GPGGA,010101.00,,,,,0,00,,,M,,M,,"));
+        assert!(none[3].starts_with("$GPRMC,010101.00,V,"));
+        for line in s.iter().chain(&none) {
             let body = &line[1..line.len() - 5];
             let cs = body.bytes().fold(0, |a, b| a ^ b);
             assert_eq!(&line[line.len() - 4..line.len() - 2], format!("{cs:02X}"));

@@ -89,6 +89,12 @@ open_enum! {
         READ_FAILURE = 22,
         WRITE_FAILURE = 23,
         OPERATION_NOT_ALLOWED = 28,
+        MEMORY_FAILURE = 29,
+        INVALID_MEMORY_INDEX = 30,
+        MEMORY_FULL = 31,
+        SMS_UNKNOWN_SMSC_ADDRESS = 100,
+        SMS_NETWORK_TIMEOUT = 101,
+        SMS_FORMAT_NOT_SUPPORTED = 104,
     }
 }
 

@@ -15,6 +15,8 @@ impl Uuid {
     /// Context type "internet".
     pub const CONTEXT_INTERNET: Uuid =
         Uuid::text(uuid::uuid!("7e5e2a7e-4e6f-7272-736b-656e7e5e2a7e"));
+    /// The SMS service.
+    pub const SMS: Uuid = Uuid::text(uuid::uuid!("533fbeeb-14fe-4467-9f90-33a223e56c3f"));
     /// QMI over MBIM, which ModemManager looks for in Device Services.
     pub const QMI: Uuid = Uuid::text(uuid::uuid!("d1a30bc2-f97a-6e43-bf65-c7e24fb0f0d3"));
 

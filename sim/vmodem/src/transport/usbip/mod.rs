@@ -71,6 +71,7 @@ async fn serve(
     }
     let supervised = opts.scenario.is_some() || opts.events.is_some() || opts.control.is_some();
     let start_in_bootloader = opts.start_in_bootloader;
+    let stop_after = opts.stop_after;
     let listener = TcpListener::bind(listen).await?;
     let clock = Clock(tokio::time::Instant::now());
     let (stop, shutdown) = watch::channel(false);
@@ -78,12 +79,16 @@ async fn serve(
     let mut ports: Vec<ModemPort> = Vec::with_capacity(modems as usize);
     // Modem 1 gets the run's options (scenario, control socket, event
     // log, uplink); the others only its power-on state.
+    // The dashboard's requests go to every modem, each to its own.
+    let mut opts = opts;
+    let mut web = std::mem::take(&mut opts.web).into_iter();
     let mut first = Some(opts);
     for n in 1..=modems {
-        let opts = first.take().unwrap_or(Options {
+        let mut opts = first.take().unwrap_or(Options {
             start_in_bootloader,
             ..Options::default()
         });
+        opts.web = web.next().into_iter().collect();
         ports.push(modem::spawn(
             n,
             fleet::profile(&profile, n),
@@ -116,6 +121,7 @@ async fn serve(
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
+            _ = super::sleep_for(stop_after) => break,
             // A modem's task ends early only on an error (its uplink).
             Some(r) = tasks.join_next() => r??,
             r = listener.accept() => match r {

@@ -225,11 +225,10 @@ impl Transport for Unit {
         Ok(())
     }
 
-    fn send_data(&mut self, pkt: Vec<u8>) {
-        // MBIM's data travels in NTBs (session 0, the one the simulated
-        // network serves).
+    fn send_data(&mut self, session: u8, pkt: Vec<u8>) {
+        // MBIM's data travels in NTBs, in the IPS stream of its session.
         match self.dev.control_role() {
-            Some(PortRole::Mbim) => self.dev.queue_datagram(0, pkt),
+            Some(PortRole::Mbim) => self.dev.queue_datagram(session, pkt),
             _ => self.dev.queue_in(PortRole::Qmi, TransferKind::Bulk, pkt),
         };
     }
