@@ -306,7 +306,7 @@ impl Device {
             .technologies
             .iter()
             .copied()
-            .find(|t| self.mode_pref & t.mode_bit() != 0)
+            .find(|&t| self.mode_pref & t.mode_bit() != 0 && self.bands_allow(t))
             .filter(|_| self.selection_allows_network())
     }
 
