@@ -13,6 +13,7 @@ mod clock;
 mod data_stats;
 mod faults;
 pub mod gnss;
+pub mod gpx;
 pub mod hardware;
 pub mod identity;
 pub mod key_spelling;
