@@ -134,3 +134,26 @@ fn ptys_follow_the_composition_after_reset() {
     let mut pty = open(&links[0]);
     assert_eq!(at(&mut pty, "AT"), "AT\r\r\nOK\r\n");
 }
+
+/// From the start too: a composition without an AT function has no AT
+/// pty, whatever `--at-link` asked for.
+#[test]
+fn no_at_pty_in_a_composition_without_at() {
+    let dir = tempdir("composition-start");
+    let stdout = dir.path().join("stdout");
+    let at_link = dir.path().join("at");
+    let m = Vmodem::start_pty(
+        "composition-start",
+        &[
+            "--composition",
+            "mbim",
+            "--at-link",
+            at_link.to_str().unwrap(),
+        ],
+        std::fs::File::create(&stdout).unwrap(),
+    );
+    let comp = wait_composition(&m, "--device-open-mbim", 9);
+    assert_eq!(running(&comp), BTreeSet::from(["MBIM".to_string()]));
+    assert_eq!(last_map(&stdout), running(&comp));
+    assert!(!at_link.exists(), "an AT pty in composition 9");
+}

@@ -207,6 +207,12 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
         .map(|l| Port::open(Some(l), SERIAL_BOUND))
         .transpose()?;
     let control = Port::open(links.qmi, CONTROL_BOUND)?;
+    let kind = match links.control {
+        Control::Qmi => ControlKind::Qmi,
+        Control::Mbim => ControlKind::Mbim,
+    };
+    let composition = profile.identity.usb_composition;
+    let roles = serial_roles(&profile, composition, kind);
     let shutdown = super::shutdown_signal(opts.stop_after)?;
     let clock = Clock(tokio::time::Instant::now());
     let mut driver = Driver::start(profile, seed, opts, clock)?;
@@ -215,12 +221,8 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     if nmea.is_some() {
         driver.set_serial_open(SerialPort::Nmea, true);
     }
-    let kind = match links.control {
-        Control::Qmi => ControlKind::Qmi,
-        Control::Mbim => ControlKind::Mbim,
-    };
     let bootloader = driver.personality() == Personality::BootLoader;
-    let ptys = Ptys {
+    let mut ptys = Ptys {
         control,
         kind,
         at,
@@ -239,6 +241,9 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
         clock,
         dropped_logged: 0,
     };
+    if !bootloader {
+        ptys.keep_functions(&roles, composition);
+    }
     ptys.print_map();
     if bootloader {
         match &ptys.dm {
@@ -335,6 +340,20 @@ impl Ptys {
         for (name, p) in [("DM", &self.dm), ("NMEA", &self.nmea), ("AT", &self.at)] {
             if let Some(p) = p {
                 println!("vmodem: {name} on {}", p.pty.path.display());
+            }
+        }
+    }
+
+    /// Closes the serial ptys composition `c` has no function for.
+    fn keep_functions(&mut self, roles: &[PortRole], c: u8) {
+        for (role, port, name) in [
+            (PortRole::Dm, &mut self.dm, "--dm-link"),
+            (PortRole::Nmea, &mut self.nmea, "--nmea-link"),
+            (PortRole::At, &mut self.at, "--at-link"),
+        ] {
+            if port.is_some() && !roles.contains(&role) {
+                warn!("composition {c} has no such function: no pty for {name} until one has");
+                *port = None;
             }
         }
     }
