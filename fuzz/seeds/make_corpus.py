@@ -222,3 +222,13 @@ write('dhcp', 'request_init_reboot_wrong', dhcp(3, opts=bytes([50, 4, 10, 9, 9, 
 write('dhcp', 'release', dhcp(7, HOST))
 write('dhcp', 'inform', dhcp(8, HOST))
 write('dhcp', 'option_overrun', dhcp(1)[:-7] + bytes([12, 200, 65]))
+
+# NMEA epochs: UTC seconds, a fix flag, then latitude, longitude, altitude,
+# speed and course (f64): the profile's fix, none, a pole at the date line
+# at full speed, and values no field can show.
+def nmea(utc, fix, *values):
+    return struct.pack('<qB', utc, fix) + b''.join(struct.pack('<d', v) for v in values)
+write('nmea', 'profile_fix', nmea(1735689600 + 3661, 1, 49.1666, -123.1336, 10.0, 0.0, 0.0))
+write('nmea', 'no_fix', nmea(1735689600, 0))
+write('nmea', 'pole_dateline_fast', nmea(253402300799, 1, -90.0, 180.0, -9999.9, 5000.0, 359.99))
+write('nmea', 'not_numbers', nmea(-1, 1, 1e300, float('nan'), float('inf'), -1e9, float('-inf')))

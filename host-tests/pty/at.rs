@@ -137,3 +137,57 @@ fn dm_port_answers_the_modemmanager_qcdm_probe() {
     let rsp = d.push(&wire).remove(0).unwrap();
     assert_eq!(rsp, vec![0x13, 0x4B, 0x0F, 0x00, 0x00]);
 }
+
+/// A band set chosen over AT is the band preference QMI reads, and the
+/// radio registers where it allows: a set without LTE puts it on UMTS.
+#[test]
+fn band_set_over_at_is_the_nas_band_preference() {
+    let dir = tempdir("at-band");
+    let link = dir.path().join("at");
+    let m = Vmodem::start("at-band", &["--at-link", link.to_str().unwrap()]);
+    let mut pty = open(&link);
+    assert_eq!(at(&mut pty, "ATE0"), "ATE0\r\r\nOK\r\n");
+    m.unlock();
+    m.wait_for(
+        &["--nas-get-serving-system"],
+        "'lte'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        at(&mut pty, "AT!GETBAND?"),
+        "\r\n!GETBAND: LTE BAND 3\r\n\r\nOK\r\n"
+    );
+    assert_eq!(at(&mut pty, "AT!BAND=08"), "\r\nERROR\r\n");
+    assert_eq!(at(&mut pty, "AT!ENTERCND=\"A710\""), "\r\nOK\r\n");
+    assert_eq!(at(&mut pty, "AT!BAND=08"), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut pty, "AT!BAND?"),
+        "\r\nIndex, Name\r\n08, WCDMA ALL\r\n\r\nOK\r\n"
+    );
+
+    let ssp = m.ok(&["--nas-get-system-selection-preference"]);
+    let field = |key: &str| {
+        ssp.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string()
+    };
+    let band = field("Band preference:");
+    assert!(
+        band.contains("wcdma-2100") && band.contains("wcdma-900"),
+        "{ssp}"
+    );
+    assert!(!band.contains("gsm"), "{ssp}");
+    let lte = field("LTE band preference:");
+    assert!(!lte.contains('3'), "{ssp}");
+    m.wait_for(
+        &["--nas-get-serving-system"],
+        "'umts'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        at(&mut pty, "AT!GETBAND?"),
+        "\r\n!GETBAND: WCDMA BAND 1\r\n\r\nOK\r\n"
+    );
+}

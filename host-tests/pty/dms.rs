@@ -182,12 +182,26 @@ fn usb_composition_applies_at_reset() {
     // The modem reboots right after answering: the client is gone.
     m.ok(&["--client-no-release-cid", "--dms-set-operating-mode=reset"]);
     std::thread::sleep(Duration::from_secs(2));
-    m.wait_for(
-        &["--dms-swi-get-usb-composition"],
-        "[*] USB composition 8",
-        Duration::from_secs(60),
-    );
-    assert_field(&m.ok(&["--dms-get-operating-mode"]), "Mode", "'online'");
+    // A pty follows the composition: its control function is MBIM now,
+    // and QMI goes through MBIM's QMI service.
+    let open = if gadget_mode() {
+        "--device-open-qmi"
+    } else {
+        "--device-open-mbim"
+    };
+    let t0 = std::time::Instant::now();
+    let qmi = |args: &[&str]| m.qmicli_opened(open, args);
+    while !qmi(&["--dms-swi-get-usb-composition"])
+        .text
+        .contains("[*] USB composition 8")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "composition 8 never ran"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_field(&qmi(&["--dms-get-operating-mode"]).text, "Mode", "'online'");
 }
 
 #[test]

@@ -61,13 +61,20 @@ impl Vmodem {
         if gadget_mode() {
             return Self::start_gadget(tag, extra);
         }
+        Self::start_pty(tag, extra, Stdio::null())
+    }
+
+    /// Starts `vmodem run --transport pty` with what it prints (the port
+    /// map) going to `stdout`. A pty always, in the VM tier too.
+    pub fn start_pty(tag: &str, extra: &[&str], stdout: impl Into<Stdio>) -> Vmodem {
+        require_qmicli();
         let dir = tempdir(tag);
         let link = dir.path().join("qmi");
         let child = Command::new(env!("CARGO_BIN_EXE_vmodem"))
             .args(["run", "--transport", "pty", "--link"])
             .arg(&link)
             .args(extra)
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::null())
             .spawn()
             .expect("start vmodem");
@@ -208,10 +215,16 @@ impl Vmodem {
 
     /// Runs `qmicli -d LINK --device-open-qmi ARGS`.
     pub fn qmicli(&self, args: &[&str]) -> Output {
+        self.qmicli_opened("--device-open-qmi", args)
+    }
+
+    /// Runs `qmicli -d LINK OPEN ARGS`: `--device-open-mbim` reaches QMI
+    /// through MBIM's QMI service, on an MBIM control pty.
+    pub fn qmicli_opened(&self, open: &str, args: &[&str]) -> Output {
         let out = Command::new("qmicli")
             .arg("-d")
             .arg(&self.link)
-            .arg("--device-open-qmi")
+            .arg(open)
             .args(args)
             .output()
             .expect("run qmicli");

@@ -9,6 +9,7 @@ mod at;
 mod bootloader;
 mod capture;
 mod cli;
+mod composition;
 mod ctl;
 mod dashboard;
 mod dms;

@@ -55,9 +55,17 @@ pub enum Fault {
     /// The GNSS receiver follows these waypoints from now (again from the
     /// first after the last with `loop`).
     GnssTrack {
+        #[serde(default)]
         waypoints: Vec<crate::model::track::Waypoint>,
         #[serde(default, rename = "loop")]
         looped: bool,
+        /// A GPX file (relative to the scenario) whose points become the
+        /// waypoints when the scenario is loaded; the loader reads it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gpx: Option<String>,
+        /// The speed of the GPX legs the file gives none for, m/s.
+        #[serde(default, rename = "speed-mps", skip_serializing_if = "Option::is_none")]
+        speed_mps: Option<f64>,
     },
     /// The GNSS receiver loses its fix for `duration` (a tunnel), then
     /// reacquires it hot.

@@ -1,7 +1,7 @@
 //! The 3G-only workaround for a bad cable, from every side a user would
 //! set it: ModemManager's allowed modes (NAS System Selection Preference
 //! with a permanent change), qmicli's Set Technology Preference, and
-//! AT!SELRAT. Each time the module stays up on UMTS with the bearer
+//! AT!SELRAT, or a band set without LTE (AT!BAND). Each time the module stays up on UMTS with the bearer
 //! connected; without it the LTE attach burst browns it out.
 
 use vmodem_core::model::{IpFamily, LoadState, Profile, Technology};
@@ -18,6 +18,7 @@ enum Path {
     ModemManager,
     Qmi,
     At,
+    AtBand,
 }
 
 fn qmi(
@@ -98,6 +99,12 @@ fn run(path: Path, secs: u64) -> Modem {
             let out = String::from_utf8(m.poll_serial(SerialPort::At).unwrap()).unwrap();
             assert!(out.ends_with("OK\r\n") && !out.contains("ERROR"), "{out:?}");
         }
+        Path::AtBand => {
+            // Band set 08, "WCDMA ALL": no LTE band left.
+            m.handle_serial(SerialPort::At, b"AT!ENTERCND=\"A710\"\rAT!BAND=08\r", now);
+            let out = String::from_utf8(m.poll_serial(SerialPort::At).unwrap()).unwrap();
+            assert!(out.ends_with("OK\r\n") && !out.contains("ERROR"), "{out:?}");
+        }
     }
     now = Instant::from_millis(1000);
     m.handle_timeout(now);
@@ -130,7 +137,7 @@ fn lte_browns_out_on_the_bad_cable() {
 
 #[test]
 fn three_g_only_stays_up_from_every_side() {
-    for path in [Path::ModemManager, Path::Qmi, Path::At] {
+    for path in [Path::ModemManager, Path::Qmi, Path::At, Path::AtBand] {
         let m = run(path, 600);
         assert_eq!(m.power().brownouts, 0, "{path:?}");
         assert_eq!(

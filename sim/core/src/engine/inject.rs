@@ -156,7 +156,9 @@ impl Modem {
             Fault::SignalLoss { duration } => self.device.lose_signal(duration, now),
             Fault::BearerDrop => self.device.network_drop_bearers(),
             Fault::GnssNoFix { duration } => self.device.gnss.block_sky(now, duration),
-            Fault::GnssTrack { waypoints, looped } => {
+            Fault::GnssTrack {
+                waypoints, looped, ..
+            } => {
                 self.device.track = Some(crate::model::track::Track {
                     waypoints,
                     looped,
@@ -203,7 +205,9 @@ impl Modem {
             // The physical world and the supply: always.
             PowerCycle | SimRemove | SimInsert | Roaming { .. } => return Ok(()),
             GnssNoFix { .. } | GnssFixLost { .. } => return Ok(()),
-            GnssTrack { waypoints, looped } => {
+            GnssTrack {
+                waypoints, looped, ..
+            } => {
                 return crate::model::track::check(waypoints, *looped).map_err(FaultError::Invalid)
             }
             Power(change) => return self.changed_setup(change).map(drop),

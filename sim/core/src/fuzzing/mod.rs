@@ -11,6 +11,7 @@
 mod dhcp;
 mod faults;
 mod invariants;
+mod nmea;
 mod ntb;
 mod sequence;
 mod sms;
@@ -20,6 +21,7 @@ mod wire;
 pub use dhcp::dhcp;
 pub use faults::{control_request, download_port, mbim, scenario_toml};
 pub use invariants::check_invariants;
+pub use nmea::nmea;
 pub use ntb::ntb;
 pub use sequence::{apply, drain, modem_sequence, Port, Step};
 pub use sms::sms_pdu;
@@ -55,6 +57,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("dhcp", dhcp),
     ("modem_sequence", modem_sequence),
     ("sms_pdu", sms_pdu),
+    ("nmea", nmea),
 ];
 
 /// The built-in profile, parsed once (TOML parsing would dominate a run).

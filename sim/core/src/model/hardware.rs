@@ -27,6 +27,29 @@ pub mod bands {
     pub const BAND_PREF: u64 = GSM | WCDMA;
     /// E-UTRA bands: bit N-1 is band N.
     pub const LTE_BAND_PREF: u64 = (1 << 0) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 19);
+
+    /// The band preference bit of a WCDMA band (3GPP band number), for
+    /// the bands QMI names.
+    pub fn wcdma_bit(band: u16) -> Option<u64> {
+        let bit = match band {
+            1 => 22,
+            2 => 23,
+            3 => 24,
+            4 => 25,
+            5 => 26,
+            6 => 27,
+            7 => 48,
+            8 => 49,
+            9 => 50,
+            _ => return None,
+        };
+        Some(1 << bit)
+    }
+
+    /// The LTE band preference bit of an E-UTRA band.
+    pub fn lte_bit(band: u16) -> Option<u64> {
+        (1..=64).contains(&band).then(|| 1 << (band - 1))
+    }
 }
 
 /// Peak channel rates in bit/s.

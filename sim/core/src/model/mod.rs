@@ -13,6 +13,7 @@ mod clock;
 mod data_stats;
 mod faults;
 pub mod gnss;
+pub mod gpx;
 pub mod hardware;
 pub mod identity;
 pub mod key_spelling;
@@ -306,7 +307,7 @@ impl Device {
             .technologies
             .iter()
             .copied()
-            .find(|t| self.mode_pref & t.mode_bit() != 0)
+            .find(|&t| self.mode_pref & t.mode_bit() != 0 && self.bands_allow(t))
             .filter(|_| self.selection_allows_network())
     }
 

@@ -2,7 +2,7 @@
 //! the PLMN codes of the serving and home networks.
 
 use super::hardware::bands;
-use super::{Device, DeviceEvent};
+use super::{Device, DeviceEvent, Technology};
 use crate::time::Instant;
 
 /// A PLMN code as numbers, with the MNC's digit count (01 vs 001).
@@ -122,6 +122,37 @@ impl Device {
             Some((mcc, mnc)) => self.network_plmn().same_network(mcc, mnc),
             None => true,
         }
+    }
+
+    /// Whether the band preferences let the radio use the network's band
+    /// for `t`. A band this module has no radio for cannot be masked, so
+    /// only an empty preference for its technology excludes it.
+    pub(super) fn bands_allow(&self, t: Technology) -> bool {
+        let net = &self.profile.network;
+        let (bit, pref, hardware) = match t {
+            Technology::Lte => (
+                bands::lte_bit(net.lte_band),
+                self.selection.lte_band_pref,
+                bands::LTE_BAND_PREF,
+            ),
+            Technology::Umts => (
+                bands::wcdma_bit(net.umts_band),
+                self.selection.band_pref,
+                bands::BAND_PREF,
+            ),
+        };
+        match bit.filter(|b| b & hardware != 0) {
+            Some(b) => pref & b != 0,
+            None => pref & hardware != 0,
+        }
+    }
+
+    /// The bands the radio may use (NAS band preferences, `AT!BAND`);
+    /// registration follows, as it does the mode preference.
+    pub fn set_band_prefs(&mut self, band_pref: u64, lte_band_pref: u64, now: Instant) {
+        self.selection.band_pref = band_pref;
+        self.selection.lte_band_pref = lte_band_pref;
+        self.update_registration(now);
     }
 
     /// Automatic or manual network selection; registration follows.

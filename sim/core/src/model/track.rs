@@ -66,6 +66,11 @@ pub fn check(waypoints: &[Waypoint], looped: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Great-circle distance between two waypoints, metres.
+pub(super) fn leg_metres(a: &Waypoint, b: &Waypoint) -> f64 {
+    leg(a, b).0
+}
+
 /// Great-circle distance (metres) and initial bearing (degrees).
 fn leg(a: &Waypoint, b: &Waypoint) -> (f64, f64) {
     let (p1, p2) = (a.latitude.to_radians(), b.latitude.to_radians());

@@ -215,7 +215,22 @@ pub fn check_fault(f: &Fault) -> Result<(), String> {
         Fault::SignalLoss { duration } if duration.is_zero() => {
             Err("signal-loss: duration-ms must be more than 0".into())
         }
-        Fault::GnssTrack { waypoints, looped } => crate::model::track::check(waypoints, *looped),
+        // A GPX track is read when the scenario is loaded (the caller's
+        // I/O), and checked then.
+        Fault::GnssTrack {
+            waypoints,
+            gpx: Some(_),
+            ..
+        } if waypoints.is_empty() => Ok(()),
+        Fault::GnssTrack { gpx: Some(_), .. } => {
+            Err("gnss-track: give waypoints or gpx, not both".into())
+        }
+        Fault::GnssTrack {
+            speed_mps: Some(_), ..
+        } => Err("gnss-track: speed-mps goes with gpx".into()),
+        Fault::GnssTrack {
+            waypoints, looped, ..
+        } => crate::model::track::check(waypoints, *looped),
         Fault::GnssFixLost { duration } if duration.is_zero() => {
             Err("gnss-fix-lost: duration-ms must be more than 0".into())
         }

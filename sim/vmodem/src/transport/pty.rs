@@ -195,16 +195,24 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links
         .dm
+        .clone()
         .map(|l| Port::open(Some(l), SERIAL_BOUND))
         .transpose()?;
-    let nmea = (links.nmea)
+    let nmea = (links.nmea.clone())
         .map(|l| Port::open(Some(l), SERIAL_BOUND))
         .transpose()?;
     let at = links
         .at
+        .clone()
         .map(|l| Port::open(Some(l), SERIAL_BOUND))
         .transpose()?;
     let control = Port::open(links.qmi, CONTROL_BOUND)?;
+    let kind = match links.control {
+        Control::Qmi => ControlKind::Qmi,
+        Control::Mbim => ControlKind::Mbim,
+    };
+    let composition = profile.identity.usb_composition;
+    let roles = serial_roles(&profile, composition, kind);
     let shutdown = super::shutdown_signal(opts.stop_after)?;
     let clock = Clock(tokio::time::Instant::now());
     let mut driver = Driver::start(profile, seed, opts, clock)?;
@@ -213,40 +221,19 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
     if nmea.is_some() {
         driver.set_serial_open(SerialPort::Nmea, true);
     }
-    let kind = match links.control {
-        Control::Qmi => ControlKind::Qmi,
-        Control::Mbim => ControlKind::Mbim,
-    };
-    println!(
-        "vmodem: {} on {} (EM7305, seed {seed})",
-        if kind == ControlKind::Mbim {
-            "MBIM"
-        } else {
-            "QMI"
-        },
-        control.pty.path.display()
-    );
-    for (name, p) in [("DM", &dm), ("NMEA", &nmea), ("AT", &at)] {
-        if let Some(p) = p {
-            println!("vmodem: {name} on {}", p.pty.path.display());
-        }
-    }
     let bootloader = driver.personality() == Personality::BootLoader;
-    if bootloader {
-        match &dm {
-            Some(p) => println!(
-                "vmodem: boot loader 1199:9040, QDL on {}",
-                p.pty.path.display()
-            ),
-            None => warn!("boot loader without --dm-link: its download port is unreachable"),
-        }
-    }
-    let ptys = Ptys {
+    let mut ptys = Ptys {
         control,
         kind,
         at,
         dm,
         nmea,
+        links: SerialLinks {
+            at: links.at,
+            dm: links.dm,
+            nmea: links.nmea,
+        },
+        seed,
         deframer: Deframer::new(),
         mbim_deframer: MbimDeframer::new(),
         capture,
@@ -254,9 +241,71 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
         clock,
         dropped_logged: 0,
     };
+    if !bootloader {
+        ptys.keep_functions(&roles, composition);
+    }
+    ptys.print_map();
+    if bootloader {
+        match &ptys.dm {
+            Some(p) => println!(
+                "vmodem: boot loader 1199:9040, QDL on {}",
+                p.pty.path.display()
+            ),
+            None => warn!("boot loader without --dm-link: its download port is unreachable"),
+        }
+    }
     driver.run(ptys, shutdown).await?;
     debug!("stopping");
     Ok(())
+}
+
+fn kind_name(kind: ControlKind) -> &'static str {
+    match kind {
+        ControlKind::Mbim => "MBIM",
+        ControlKind::Qmi => "QMI",
+    }
+}
+
+/// Where the host asked for each serial pty; a pty exists while the
+/// running composition has its function.
+struct SerialLinks {
+    at: Option<PathBuf>,
+    dm: Option<PathBuf>,
+    nmea: Option<PathBuf>,
+}
+
+/// What the control pty speaks in composition `c`: a single-configuration
+/// composition's function; a dual one (13 to 17) keeps what the host
+/// chose, as a host keeps choosing the same configuration.
+fn control_of(c: u8, current: ControlKind) -> ControlKind {
+    match c {
+        8..=12 => ControlKind::Mbim,
+        13..=17 => current,
+        _ => ControlKind::Qmi,
+    }
+}
+
+/// The serial functions of composition `c`, in the configuration whose
+/// control function is `kind`.
+fn serial_roles(profile: &Profile, c: u8, kind: ControlKind) -> Vec<PortRole> {
+    let control = match kind {
+        ControlKind::Qmi => PortRole::Qmi,
+        ControlKind::Mbim => PortRole::Mbim,
+    };
+    let p = UsbPersonality::application(profile, c);
+    let config = p
+        .configurations
+        .iter()
+        .find(|cfg| cfg.interface(control).is_some())
+        .or(p.configurations.first());
+    config
+        .map(|cfg| {
+            [PortRole::Dm, PortRole::Nmea, PortRole::At]
+                .into_iter()
+                .filter(|&r| cfg.interface(r).is_some())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The pty transport: a control pty (QMI or MBIM) and the serial ptys.
@@ -266,6 +315,8 @@ struct Ptys {
     at: Option<Port>,
     dm: Option<Port>,
     nmea: Option<Port>,
+    links: SerialLinks,
+    seed: u64,
     deframer: Deframer,
     mbim_deframer: MbimDeframer,
     capture: Capture,
@@ -277,6 +328,65 @@ struct Ptys {
 }
 
 impl Ptys {
+    /// The port map on stdout: at start and after every enumeration as
+    /// the application, so a host learns which ptys the composition has.
+    fn print_map(&self) {
+        println!(
+            "vmodem: {} on {} (EM7305, seed {})",
+            kind_name(self.kind),
+            self.control.pty.path.display(),
+            self.seed
+        );
+        for (name, p) in [("DM", &self.dm), ("NMEA", &self.nmea), ("AT", &self.at)] {
+            if let Some(p) = p {
+                println!("vmodem: {name} on {}", p.pty.path.display());
+            }
+        }
+    }
+
+    /// Closes the serial ptys composition `c` has no function for.
+    fn keep_functions(&mut self, roles: &[PortRole], c: u8) {
+        for (role, port, name) in [
+            (PortRole::Dm, &mut self.dm, "--dm-link"),
+            (PortRole::Nmea, &mut self.nmea, "--nmea-link"),
+            (PortRole::At, &mut self.at, "--at-link"),
+        ] {
+            if port.is_some() && !roles.contains(&role) {
+                warn!("composition {c} has no such function: no pty for {name} until one has");
+                *port = None;
+            }
+        }
+    }
+
+    /// After a reset into composition `c`: the control pty speaks its
+    /// control function, and a serial pty exists (its link too) only while
+    /// the composition has that function, as ttyUSB nodes come and go.
+    fn enumerate(&mut self, profile: &Profile, c: u8) -> anyhow::Result<()> {
+        let kind = control_of(c, self.kind);
+        if kind != self.kind {
+            self.kind = kind;
+            self.deframer = Deframer::new();
+            self.mbim_deframer = MbimDeframer::new();
+            self.control.out = OutQueue::new(CONTROL_BOUND);
+        }
+        let roles = serial_roles(profile, c, kind);
+        for (role, port, link) in [
+            (PortRole::Dm, &mut self.dm, &self.links.dm),
+            (PortRole::Nmea, &mut self.nmea, &self.links.nmea),
+            (PortRole::At, &mut self.at, &self.links.at),
+        ] {
+            match (roles.contains(&role), link) {
+                (false, _) => *port = None,
+                (true, Some(l)) if port.is_none() => {
+                    *port = Some(Port::open(Some(l.clone()), SERIAL_BOUND)?);
+                }
+                _ => {}
+            }
+        }
+        self.print_map();
+        Ok(())
+    }
+
     /// The firmware function behind the DM link.
     fn dm_port(&self) -> SerialPort {
         if self.bootloader {
@@ -445,9 +555,17 @@ impl Transport for Ptys {
         info!("off the bus");
     }
 
-    fn join_bus(&mut self, personality: Personality, _modem: &Modem) -> anyhow::Result<()> {
+    fn join_bus(&mut self, personality: Personality, modem: &Modem) -> anyhow::Result<()> {
         info!(?personality, "back on the bus");
         self.bootloader = personality == Personality::BootLoader;
-        Ok(())
+        if self.bootloader {
+            // The download port is the DM interface's.
+            if let (None, Some(l)) = (&self.dm, &self.links.dm) {
+                self.dm = Some(Port::open(Some(l.clone()), SERIAL_BOUND)?);
+            }
+            return Ok(());
+        }
+        let dev = modem.device();
+        self.enumerate(&dev.profile, dev.usb_composition)
     }
 }

@@ -199,7 +199,7 @@ impl Device {
             else {
                 break;
             };
-            let ts = network_timestamp(at);
+            let ts = network_timestamp(self.clock(at));
             let pdu = Pdu {
                 smsc: Address::from_number(&self.messaging.smsc),
                 tpdu: Tpdu::StatusReport(StatusReport {
@@ -243,7 +243,7 @@ impl Device {
         let (alphabet, parts) =
             split_text(text, reference).ok_or("the text needs more than 255 parts")?;
         let smsc = Address::from_number(&self.messaging.smsc);
-        let ts = network_timestamp(now);
+        let ts = network_timestamp(self.clock(now));
         self.sms_event(SmsEvent::Received {
             from: originator.text(),
             text: text.to_string(),

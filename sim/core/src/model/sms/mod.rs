@@ -13,7 +13,7 @@ pub use centre::{
 };
 pub use store::{MessageStore, Stored, Tag};
 
-use crate::time::Instant;
+use crate::model::ClockReading;
 use crate::wire::sms::Timestamp;
 use serde::Deserialize;
 
@@ -240,47 +240,53 @@ fn default_routes() -> Vec<Route> {
         .collect()
 }
 
-/// The network's clock for service centre time stamps: simulated time
-/// counts from 2025-01-01 00:00:00 UTC, the date the NMEA port starts at.
-pub fn network_timestamp(now: Instant) -> Timestamp {
-    let secs = now.millis() / 1000;
-    let days = (secs / 86_400) as i64 + 20_089; // days from 1970 to 2025-01-01
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+/// A service centre time stamp from the network's clock: the local time
+/// of the zone the network announces, and that zone (TS 23.040 §9.2.3.11).
+pub fn network_timestamp(clock: ClockReading) -> Timestamp {
+    let t = clock.local();
     Timestamp::new(
         [
-            (year % 100) as u8,
-            month as u8,
-            day as u8,
-            (rem / 3600) as u8,
-            (rem / 60 % 60) as u8,
-            (rem % 60) as u8,
+            (t.year.rem_euclid(100)) as u8,
+            t.month as u8,
+            t.day as u8,
+            t.hour as u8,
+            t.minute as u8,
+            t.second as u8,
         ],
-        0,
+        (clock.offset_minutes / 15) as i8,
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::Instant;
 
+    /// Time stamps read the network's clock: the profile's start, in its
+    /// zone, moving with simulated time.
     #[test]
-    fn timestamps_count_from_2025() {
-        assert_eq!(
-            network_timestamp(Instant::ZERO).fields().0,
-            [25, 1, 1, 0, 0, 0]
-        );
+    fn timestamps_read_the_network_clock() {
+        let mut time = crate::model::TimeProfile::default();
         let t = Instant::from_millis((59 * 86_400 + 3661) * 1000);
-        assert_eq!(network_timestamp(t).fields().0, [25, 3, 1, 1, 1, 1]);
+        let utc = ClockReading::at(t, &time).utc();
+        let ts = network_timestamp(ClockReading::at(t, &time)).fields();
+        assert_eq!(
+            ts.0,
+            [
+                (utc.year % 100) as u8,
+                utc.month as u8,
+                utc.day as u8,
+                utc.hour as u8,
+                utc.minute as u8,
+                utc.second as u8
+            ]
+        );
+        time.utc_at_start = crate::model::calendar::DateTime::parse("2030-06-15T12:00:00Z")
+            .unwrap()
+            .to_unix();
+        time.utc_offset_minutes = 120;
+        let ts = network_timestamp(ClockReading::at(Instant::from_millis(61_000), &time));
+        assert_eq!(ts.fields(), ([30, 6, 15, 14, 1, 1], 8));
     }
 
     #[test]

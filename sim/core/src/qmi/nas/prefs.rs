@@ -90,12 +90,6 @@ pub(super) fn set_ssp(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 
     let dev = &mut *ctx.dev;
     let sel = &mut dev.selection;
-    if let Some(b) = band.filter(|&b| b != 0) {
-        sel.band_pref = b;
-    }
-    if let Some(b) = lte_band {
-        sel.lte_band_pref = b;
-    }
     if let Some(r) = roaming {
         sel.roaming_pref = r;
     }
@@ -107,6 +101,13 @@ pub(super) fn set_ssp(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
         Some(domain_pref::PS_DETACH) => dev.set_ps_attached(false),
         Some(d) => dev.selection.service_domain = d,
         None => {}
+    }
+    let bands = (
+        band.filter(|&b| b != 0).unwrap_or(dev.selection.band_pref),
+        lte_band.unwrap_or(dev.selection.lte_band_pref),
+    );
+    if bands != (dev.selection.band_pref, dev.selection.lte_band_pref) {
+        dev.set_band_prefs(bands.0, bands.1, ctx.now);
     }
     if let Some(m) = mode.filter(|&m| m != dev.mode_pref) {
         dev.set_mode_pref(m, ctx.now);

@@ -33,6 +33,11 @@ impl From<PdpProfileError> for Failure {
     }
 }
 
+/// The mandatory profile type TLV 0x01: 3GPP only.
+fn profile_type(req: &Req<'_>) -> Result<(), Failure> {
+    check_type(req.parse_need(0x01, |r| r.u8("profile type"))?)
+}
+
 /// An EM7305 has no CDMA radio: only 3GPP profiles exist.
 fn check_type(ty: u8) -> Result<(), Failure> {
     match ty {
@@ -144,9 +149,17 @@ fn settings_tlvs(p: &PdpProfile, flags: bool) -> Tlvs {
     t
 }
 
+/// A defined profile, to change.
+fn stored_mut<'c>(ctx: &'c mut Ctx<'_>, index: u8) -> Result<&'c mut PdpProfile, Failure> {
+    Ok(ctx
+        .dev
+        .pdp_profiles
+        .get_mut(index)
+        .ok_or(PdpProfileError::NotDefined)?)
+}
+
 pub(super) fn create(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let ty = req.parse_need(0x01, |r| r.u8("profile type"))?;
-    check_type(ty)?;
+    profile_type(req)?;
     let mut p = PdpProfile::blank(0);
     apply(req, &mut p)?;
     let index = ctx.dev.pdp_profiles.create(p)?;
@@ -157,11 +170,7 @@ pub(super) fn create(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 
 pub(super) fn modify(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     let index = profile_id(req)?;
-    let p = ctx
-        .dev
-        .pdp_profiles
-        .get_mut(index)
-        .ok_or(PdpProfileError::NotDefined)?;
+    let p = stored_mut(ctx, index)?;
     // All or nothing: a bad TLV leaves the profile as it was.
     let mut edited = p.clone();
     apply(req, &mut edited)?;
@@ -180,11 +189,7 @@ pub(super) fn delete(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 /// the profile stays defined.
 pub(super) fn reset_to_default(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     let index = profile_id(req)?;
-    let p = ctx
-        .dev
-        .pdp_profiles
-        .get_mut(index)
-        .ok_or(PdpProfileError::NotDefined)?;
+    let p = stored_mut(ctx, index)?;
     *p = PdpProfile::blank(index);
     Ok(Tlvs::new())
 }
@@ -216,8 +221,7 @@ pub(super) fn settings(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 
 /// The settings a call gets when it names no profile: the default one's.
 pub(super) fn default_settings(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let ty = req.parse_need(0x01, |r| r.u8("profile type"))?;
-    check_type(ty)?;
+    profile_type(req)?;
     let p = ctx
         .dev
         .pdp_profiles

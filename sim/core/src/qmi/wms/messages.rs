@@ -12,6 +12,18 @@ fn storage(v: u8) -> Result<Storage, Failure> {
     Storage::from_qmi(v).ok_or_else(|| ProtocolError::InvalidArgument.into())
 }
 
+/// The mandatory storage type, TLV 0x01.
+fn storage_tlv(req: &Req<'_>) -> Result<Storage, Failure> {
+    storage(req.u8(0x01)?.ok_or(ProtocolError::MissingArgument)?)
+}
+
+/// An optional tag filter in TLV `ty`.
+fn tag_filter(req: &Req<'_>, ty: u8) -> Result<Option<Tag>, Failure> {
+    req.u8(ty)?
+        .map(|t| Tag::from_qmi(t).ok_or_else(|| ProtocolError::InvalidArgument.into()))
+        .transpose()
+}
+
 /// The optional message mode TLV: only GSM/WCDMA is served.
 fn check_mode(req: &Req<'_>, ty: u8) -> Result<(), Failure> {
     match req.u8(ty)? {
@@ -102,6 +114,12 @@ fn slot(r: &mut Reader<'_>) -> crate::wire::Result<(u8, u32)> {
     Ok((r.u8("storage")?, r.u32("index")?))
 }
 
+/// A slot followed by one byte (`what`).
+fn slot_and(r: &mut Reader<'_>, what: &'static str) -> crate::wire::Result<(u8, u32, u8)> {
+    let (s, i) = slot(r)?;
+    Ok((s, i, r.u8(what)?))
+}
+
 pub(super) fn raw_read(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     let (st, index) = req.parse_need(0x01, slot)?;
     check_mode(req, 0x10)?;
@@ -124,10 +142,7 @@ pub(super) fn raw_read(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 }
 
 pub(super) fn modify_tag(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let (st, index, tag) = req.parse_need(0x01, |r| {
-        let (s, i) = slot(r)?;
-        Ok((s, i, r.u8("tag")?))
-    })?;
+    let (st, index, tag) = req.parse_need(0x01, |r| slot_and(r, "tag"))?;
     check_mode(req, 0x10)?;
     let st = storage(st)?;
     let tag = Tag::from_qmi(tag).ok_or(ProtocolError::InvalidArgument)?;
@@ -146,12 +161,9 @@ pub(super) fn modify_tag(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 }
 
 pub(super) fn delete(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let st = storage(req.u8(0x01)?.ok_or(ProtocolError::MissingArgument)?)?;
+    let st = storage_tlv(req)?;
     let index = req.u32(0x10)?;
-    let tag = match req.u8(0x11)? {
-        Some(t) => Some(Tag::from_qmi(t).ok_or(ProtocolError::InvalidArgument)?),
-        None => None,
-    };
+    let tag = tag_filter(req, 0x11)?;
     check_mode(req, 0x12)?;
     let store = ctx.dev.messaging.store_mut(st);
     match index {
@@ -169,11 +181,8 @@ pub(super) fn delete(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 }
 
 pub(super) fn list(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let st = storage(req.u8(0x01)?.ok_or(ProtocolError::MissingArgument)?)?;
-    let tag = match req.u8(0x11)? {
-        Some(t) => Some(Tag::from_qmi(t).ok_or(ProtocolError::InvalidArgument)?),
-        None => None,
-    };
+    let st = storage_tlv(req)?;
+    let tag = tag_filter(req, 0x11)?;
     check_mode(req, 0x12)?;
     let list: Vec<_> = ctx
         .dev
@@ -194,7 +203,7 @@ pub(super) fn list(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 }
 
 pub(super) fn store_max_size(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let st = storage(req.u8(0x01)?.ok_or(ProtocolError::MissingArgument)?)?;
+    let st = storage_tlv(req)?;
     check_mode(req, 0x10)?;
     let s = ctx.dev.messaging.store(st);
     let mut t = Tlvs::new();
@@ -205,10 +214,7 @@ pub(super) fn store_max_size(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
 
 /// Sends a stored outgoing message; once sent it is tagged "MO sent".
 pub(super) fn send_from_storage(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
-    let (st, index, mode) = req.parse_need(0x01, |r| {
-        let (s, i) = slot(r)?;
-        Ok((s, i, r.u8("message mode")?))
-    })?;
+    let (st, index, mode) = req.parse_need(0x01, |r| slot_and(r, "message mode"))?;
     req.u8(0x10)?;
     if mode != MODE_GSM_WCDMA {
         return Err(ProtocolError::InvalidArgument.into());

@@ -7,9 +7,11 @@
 //! for QMI too. Registration changes become +CREG/+CGREG/+CEREG unsolicited
 //! results when the host enabled them.
 
+mod band;
 mod basic;
 pub mod commands;
 mod contexts;
+mod custom;
 mod firmware;
 mod gps;
 mod identity;
@@ -405,6 +407,8 @@ fn dispatch(cmd: &Command, cx: &mut Cx<'_>) -> Outcome {
                 .or_else(|| time::handle(name, kind, cx))
                 .or_else(|| gps::handle(name, kind, cx))
                 .or_else(|| selrat::handle(name, kind, cx))
+                .or_else(|| band::handle(name, kind, cx))
+                .or_else(|| custom::handle(name, kind, cx))
                 .or_else(|| contexts::handle(name, kind, cx))
                 .or_else(|| firmware::handle(name, kind, cx))
                 .or_else(|| sms::handle(name, kind, cx))

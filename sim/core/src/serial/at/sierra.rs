@@ -32,6 +32,13 @@ fn composition_name(c: u8) -> &'static str {
     }
 }
 
+/// Whether composition `c` has an AT port (in its first configuration,
+/// the one a host without MBIM takes).
+pub(super) fn has_at_port(c: u8) -> bool {
+    let name = composition_name(c);
+    name.split_whitespace().any(|f| f == "AT") || name.starts_with("Config1: comp6")
+}
+
 pub(super) fn handle(name: &str, kind: &Kind, cx: &mut Cx<'_>) -> Option<Outcome> {
     let r = match (name, kind) {
         ("!GSTATUS", Kind::Read | Kind::Exec) => Ok(gstatus(cx)),

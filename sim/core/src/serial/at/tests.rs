@@ -66,7 +66,13 @@ impl Bench {
             ..alloc
         };
         self.m.handle_qmi(&req.to_bytes(), t(self.now));
-        Message::parse(&self.m.poll_qmi().unwrap()).unwrap()
+        // Indications a change raises for earlier clients come first.
+        loop {
+            let r = Message::parse(&self.m.poll_qmi().unwrap()).unwrap();
+            if r.kind == MessageKind::Response {
+                return r;
+            }
+        }
     }
     fn unlock(&mut self) {
         assert_eq!(self.at("AT+CPIN=\"1234\""), "\r\nOK\r\n");
@@ -553,6 +559,106 @@ fn selrat_limits_the_radio() {
     );
     assert_eq!(b.at("AT+WS46?"), "\r\n+WS46: 22\r\n\r\nOK\r\n");
     assert!(b.at("AT!SELRAT=?").contains("06, LTE Only"));
+}
+
+/// !BAND sets the one band preference NAS reads: a set without LTE puts
+/// the radio on UMTS, !GETBAND names the band it is on, and QMI's System
+/// Selection Preference reads the masks back.
+#[test]
+fn band_sets_drive_the_radio_and_nas_reads_them() {
+    use crate::model::{bands, Technology};
+    let mut b = Bench::new();
+    b.unlock();
+    assert_eq!(
+        b.at("AT!BAND?"),
+        "\r\nIndex, Name\r\n00, All bands\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        b.at("AT!GETBAND?"),
+        "\r\n!GETBAND: LTE BAND 3\r\n\r\nOK\r\n"
+    );
+    let list = b.at("AT!BAND=?");
+    assert!(
+        list.contains(
+            "\r\n00, All bands                       0002000004E80380 00000000000800C5\r\n"
+        ),
+        "{list}"
+    );
+    assert!(list.contains("\r\n08, WCDMA ALL "), "{list}");
+    assert_eq!(b.at("AT!BAND=08"), "\r\nERROR\r\n", "password first");
+    assert_eq!(b.at("AT!ENTERCND=\"A710\""), "\r\nOK\r\n");
+    assert_eq!(b.at("AT!BAND=0A"), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT!BAND=\"08\""), "\r\nERROR\r\n");
+    assert_eq!(b.at("AT!BAND=08"), "\r\nOK\r\n");
+    b.advance(2000);
+    let reg = &b.m.device().registration;
+    assert!(reg.is_registered());
+    assert_eq!(reg.rat, Some(Technology::Umts));
+    assert_eq!(
+        b.at("AT!GETBAND?"),
+        "\r\n!GETBAND: WCDMA BAND 1\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        b.at("AT!BAND?"),
+        "\r\nIndex, Name\r\n08, WCDMA ALL\r\n\r\nOK\r\n"
+    );
+    // NAS Get System Selection Preference: band and LTE band masks.
+    let r = b.qmi(ServiceId::Nas, 0x34, vec![]);
+    let wcdma = (1u64 << 22) | (1 << 23) | (1 << 26) | (1 << 49);
+    assert_eq!(r.tlv(0x12).unwrap(), &wcdma.to_le_bytes());
+    assert_eq!(r.tlv(0x15).unwrap(), &0u64.to_le_bytes());
+    // North America's 3G bands leave out the network's band 1: no service.
+    assert_eq!(b.at("AT!BAND=02"), "\r\nOK\r\n");
+    b.advance(2000);
+    assert!(!b.m.device().registration.is_registered());
+    assert_eq!(
+        b.at("AT!GETBAND?"),
+        "\r\n!GETBAND: No Service\r\n\r\nOK\r\n"
+    );
+    // Masks set over QMI that match no set read back as they are.
+    let r = b.qmi(
+        ServiceId::Nas,
+        0x33,
+        vec![Tlv::new(0x15, (1u64 << 2).to_le_bytes())],
+    );
+    assert_eq!(r.result(), Some((0, 0)), "{r:?}");
+    b.advance(2000);
+    assert_eq!(b.m.device().registration.rat, Some(Technology::Lte));
+    let read = b.at("AT!BAND?");
+    assert!(
+        read.contains(
+            "\r\nFF, Unknown                         0000000004800000 0000000000000004\r\n"
+        ),
+        "{read}"
+    );
+    assert_eq!(b.at("AT!BAND=00"), "\r\nOK\r\n");
+    let sel = &b.m.device().selection;
+    assert_eq!(
+        (sel.band_pref, sel.lte_band_pref),
+        (bands::BAND_PREF, bands::LTE_BAND_PREF)
+    );
+}
+
+/// !CUSTOM lists the set customizations, each from the profile.
+#[test]
+fn custom_lists_what_the_profile_sets() {
+    let mut b = Bench::new();
+    let c = b.at("AT!CUSTOM?");
+    assert!(c.starts_with("\r\n!CUSTOM: \r\n"), "{c}");
+    assert!(
+        c.contains("\r\n              GPSENABLE          0x01\r\n"),
+        "{c}"
+    );
+    assert!(c.contains("USBSERIALENABLE    0x01"), "{c}");
+    let ipv6 =
+        b.m.device()
+            .profile
+            .network
+            .apn
+            .iter()
+            .any(|a| a.ipv6_address.is_some());
+    assert_eq!(c.contains("IPV6ENABLE"), ipv6, "{c}");
+    assert_eq!(b.at("AT!CUSTOM=\"GPSENABLE\",0"), "\r\nERROR\r\n");
 }
 
 /// +CLAC, docs/at-commands.md and the handlers agree: every listed command

@@ -35,9 +35,26 @@ const SKY: [(u8, u8, u16, u8); 8] = [
     (30, 70, 160, 44),
 ];
 
+/// NMEA 0183's limit on a sentence, `$` to CRLF.
+pub const MAX_SENTENCE: usize = 82;
+
+/// `v` within `lo..=hi`, or `None` when it is no number at all.
+fn bounded(v: f64, lo: f64, hi: f64) -> Option<f64> {
+    v.is_finite().then(|| v.clamp(lo, hi))
+}
+
+/// A field with one decimal, empty when the value is unknown.
+fn tenths(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.1}")).unwrap_or_default()
+}
+
 /// One second's sentences at `utc` (seconds since 1970): a fix at
-/// `fix`, or none yet.
+/// `fix`, or none yet. Whatever the fix holds, each sentence fits
+/// [`MAX_SENTENCE`]: a position that is no number is no fix, and other
+/// values are held to what their fields can show (a track file may say
+/// anything).
 pub fn epoch(utc: i64, fix: Option<&Position>) -> Vec<String> {
+    let fix = fix.filter(|p| p.latitude.is_finite() && p.longitude.is_finite());
     let t = DateTime::from_unix(utc);
     let secs = utc.unsigned_abs();
     let time = format!("{:02}{:02}{:02}.00", t.hour, t.minute, t.second);
@@ -51,16 +68,25 @@ pub fn epoch(utc: i64, fix: Option<&Position>) -> Vec<String> {
             sentence("GPVTG,,T,,M,,N,,K,N"),
         ];
     };
-    let lat = angle(p.latitude, 2, 'N', 'S');
-    let lon = angle(p.longitude, 3, 'E', 'W');
-    let knots = p.speed_mps * 3600.0 / 1852.0;
-    let kmh = p.speed_mps * 3.6;
-    let course = p.course_deg;
+    let lat = angle(p.latitude.clamp(-90.0, 90.0), 2, 'N', 'S');
+    let lon = angle(p.longitude.clamp(-180.0, 180.0), 3, 'E', 'W');
+    let altitude = tenths(bounded(p.altitude_m, -9_999.9, 99_999.9));
+    // Speed and course as the receiver reports them: a 5-digit field
+    // each, the course in [0, 360).
+    let speed = bounded(p.speed_mps, 0.0, 5_000.0);
+    let knots = tenths(speed.map(|v| v * 3600.0 / 1852.0));
+    let kmh = tenths(speed.map(|v| v * 3.6));
+    let course = tenths(
+        p.course_deg
+            .is_finite()
+            .then(|| p.course_deg.rem_euclid(360.0))
+            // 359.96 would print as 360.0.
+            .map(|c| if c >= 359.95 { 0.0 } else { c }),
+    );
     let prns: Vec<String> = SKY.iter().map(|s| format!("{:02}", s.0)).collect();
     let mut out = vec![sentence(&format!(
-        "GPGGA,{time},{lat},{lon},1,{:02},0.9,{:.1},M,0.0,M,,",
-        SKY.len(),
-        p.altitude_m
+        "GPGGA,{time},{lat},{lon},1,{:02},0.9,{altitude},M,0.0,M,,",
+        SKY.len()
     ))];
     out.push(sentence(&format!(
         "GPGSA,A,3,{},,,,,1.6,0.9,1.3",
@@ -83,10 +109,10 @@ pub fn epoch(utc: i64, fix: Option<&Position>) -> Vec<String> {
         )));
     }
     out.push(sentence(&format!(
-        "GPRMC,{time},A,{lat},{lon},{knots:.1},{course:.1},{date},,,A"
+        "GPRMC,{time},A,{lat},{lon},{knots},{course},{date},,,A"
     )));
     out.push(sentence(&format!(
-        "GPVTG,{course:.1},T,,M,{knots:.1},N,{kmh:.1},K,A"
+        "GPVTG,{course},T,,M,{knots},N,{kmh},K,A"
     )));
     out
 }
@@ -109,6 +135,27 @@ mod tests {
         assert_eq!(angle(49.1666, 2, 'N', 'S'), "4909.9960,N");
         assert_eq!(angle(-123.1336, 3, 'E', 'W'), "12308.0160,W");
         assert_eq!(angle(-0.5, 2, 'N', 'S'), "0030.0000,S");
+    }
+
+    /// Values no field can show are held to the field or left empty; a
+    /// position that is no number is no fix.
+    #[test]
+    fn unshowable_values() {
+        let p = Position {
+            latitude: 91.0,
+            longitude: -200.0,
+            altitude_m: f64::NAN,
+            speed_mps: -3.0,
+            course_deg: -90.0,
+        };
+        let s = epoch(0, Some(&p));
+        assert!(s[0].starts_with("$GPGGA,000000.00,9000.0000,N,18000.0000,W,1,08,0.9,,M,"));
+        assert!(s[4].contains(",0.0,270.0,010170,"), "{}", s[4]);
+        let nowhere = Position {
+            latitude: f64::NAN,
+            ..p
+        };
+        assert_eq!(epoch(0, Some(&nowhere)), epoch(0, None));
     }
 
     #[test]

@@ -149,3 +149,28 @@ fn cpms_and_csca_are_the_device_facts() {
     let r = b.qmi(ServiceId::Wms, wms::GET_SMSC_ADDRESS, vec![]);
     assert_eq!(r.tlv(0x01), Some(&b"145\x05+4479"[..]));
 }
+
+/// The service centre time stamp is the network's clock: the profile's
+/// start and zone, moved on by simulated time.
+#[test]
+fn service_centre_time_stamp_reads_the_network_clock() {
+    let mut p = crate::model::Profile::default();
+    p.time.utc_at_start = crate::model::calendar::DateTime::parse("2030-06-15T12:00:00Z")
+        .unwrap()
+        .to_unix();
+    p.time.utc_offset_minutes = 120;
+    let mut b = Bench {
+        m: crate::Modem::new(p, 0, Instant::ZERO),
+        now: 0,
+    };
+    b.at("ATE0");
+    assert!(b.at("AT+CPIN=\"1234\"").ends_with("OK\r\n"));
+    b.advance(65_000);
+    b.at("AT+CMGF=1;+CNMI=2,1");
+    deliver(&mut b, "Bank", "flash", Some(0));
+    let urc = b.advance(1);
+    assert!(
+        urc.starts_with("\r\n+CMT: \"Bank\",,\"30/06/15,14:01:05+08\""),
+        "{urc}"
+    );
+}
