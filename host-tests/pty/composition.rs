@@ -42,19 +42,9 @@ fn running(composition: &str) -> BTreeSet<String> {
 
 /// Offline, then reset: the module reboots into the stored composition.
 fn reset(m: &Vmodem, open: &str) {
-    if open == "--device-open-mbim" {
-        let o = m.qmicli_opened(open, &["--dms-set-operating-mode=offline"]);
-        assert!(o.ok, "{}", o.text);
-        // The reset's answer does not reach qmicli over MBIM; the module
-        // coming back in the stored composition is what the caller checks.
-        m.qmicli_opened(
-            open,
-            &["--client-no-release-cid", "--dms-set-operating-mode=reset"],
-        );
-        return;
-    }
     let o = m.qmicli_opened(open, &["--dms-set-operating-mode=offline"]);
     assert!(o.ok, "{}", o.text);
+    // The module answers before it reboots, over MBIM's QMI service too.
     let o = m.qmicli_opened(
         open,
         &["--client-no-release-cid", "--dms-set-operating-mode=reset"],

@@ -258,3 +258,34 @@ fn device_caps_advertise_sms_because_it_is_served() {
     );
     assert_eq!(caps.u32(28), Ok(8), "MaxSessions");
 }
+
+#[test]
+fn a_reset_asked_for_over_mbim_is_answered_before_the_module_goes() {
+    let mut m = modem(Profile::default());
+    let dms = allocate(&mut m, 2, ServiceId::Dms);
+    // DMS Set Operating Mode: offline, then reset (TLV 1, modes 3 and 4).
+    let mode = |txn: u16, mode: u8| {
+        Qmi::request(
+            ServiceId::Dms,
+            dms,
+            txn,
+            0x2E,
+            vec![Tlv::new(1, vec![mode])],
+        )
+    };
+    assert_eq!(qmi(&mut m, 3, mode(3, 3), t(2)).result(), Some((0, 0)));
+    let r = qmi(&mut m, 4, mode(4, 4), t(3));
+    assert_eq!(r.result(), Some((0, 0)), "the reset's own answer");
+    assert_eq!(r.txn, 4);
+    // The module did restart: its MBIM function must be OPENed again.
+    let r = exchange(
+        &mut m,
+        command(5, Uuid::BASIC_CONNECT, DEVICE_CAPS, false, vec![]),
+        t(4),
+    );
+    assert!(
+        !r.iter()
+            .any(|m| matches!(m, Message::CommandDone { txn: 5, .. })),
+        "a restarted function answered before OPEN: {r:?}"
+    );
+}

@@ -143,7 +143,7 @@ impl Modem {
             Fault::Bootloader => {
                 let down = self.draw_down_time();
                 self.leave_bus(now, LeaveCause::BootLoader);
-                self.wipe_firmware(now);
+                self.wipe_firmware(now, LeaveCause::BootLoader);
                 self.life = Life::Down {
                     until: now + down,
                     into: Personality::BootLoader,
@@ -344,7 +344,7 @@ impl Modem {
     /// The firmware restarts now and is off the bus for `down`.
     pub(super) fn reset_with(&mut self, now: Instant, cause: ResetCause, down: Duration) {
         self.leave_bus(now, LeaveCause::Reset(cause));
-        self.wipe_firmware(now);
+        self.wipe_firmware(now, LeaveCause::Reset(cause));
         let policy = self.device.profile.resets.clone();
         let trip = self.faults.count_reset(cause, now, &policy);
         self.faults.record(
@@ -376,8 +376,10 @@ impl Modem {
     }
 
     /// What the running firmware held is gone: clients, bearers, SIM
-    /// verification, queued serial and packet data, stalls.
-    fn wipe_firmware(&mut self, now: Instant) {
+    /// verification, queued serial and packet data, stalls. What the
+    /// module answered before a reset the host asked for stays queued,
+    /// over MBIM as over QMI (`leave_bus`).
+    fn wipe_firmware(&mut self, now: Instant, cause: LeaveCause) {
         for s in self.services.iter_mut() {
             for &c in self.clients.clients(s.id()) {
                 s.client_removed(c);
@@ -387,7 +389,11 @@ impl Modem {
         self.device.reboot(now);
         self.net.clear();
         self.serial.reset();
-        self.mbim.reset();
+        if cause.answers_first() {
+            self.mbim.restart();
+        } else {
+            self.mbim.reset();
+        }
         self.tunnel.clear();
         self.bootloader = None;
         self.faults.stalls.clear();

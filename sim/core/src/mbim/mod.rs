@@ -100,10 +100,17 @@ impl Function {
 
     /// The firmware restarted: the host must OPEN again.
     pub fn reset(&mut self) {
+        self.restart();
+        self.out.clear();
+    }
+
+    /// The firmware restarted after answering the host's own reset
+    /// request: the answer already queued still goes out before the
+    /// module leaves the bus; everything else is gone.
+    pub fn restart(&mut self) {
         self.open = None;
         self.reassembler.clear();
         self.basic = BasicConnect::default();
-        self.out.clear();
         self.qmi_in.clear();
     }
 
