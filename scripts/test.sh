@@ -35,6 +35,26 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 mkdir -p target
 scripts/browser/venv.sh
+
+# The VM tier's long boot (the soak, then qmicli over the gadget) needs only
+# the release binary and the pty-tier test binary: it starts now and runs
+# beside the cargo tests, since most of its time is ModemManager's timers.
+# The rest of the VM tier joins it after the cargo tests.
+vm_tier=1
+[ "${VMODEM_SKIP_VM:-0}" = 1 ] && vm_tier=0
+if [ "$vm_tier" = 1 ]; then
+  echo "== VM tier: building, then starting the soak's boot"
+  cargo build --release --locked -p vmodem --bins --examples
+  mkdir -p target/vm
+  # --workspace, as below: with -p the crates' features differ and cargo
+  # would build vmodem and its tests again.
+  cargo test --workspace --test pty --no-run --locked 2>&1 \
+    | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | sed "s|^|$PWD/|" > target/vm/pty-tests
+  scripts/vm/test.sh --start-solo
+  # If a cargo tier fails, this script ends there: the boot goes with it.
+  trap 'scripts/vm/test.sh --stop-solo' EXIT
+fi
+
 echo "== cargo test (unit, property and pty tiers)"
 # Checks a pty-tier test cannot make are logged here (harness::skip).
 export VMODEM_SKIP_LOG="$PWD/target/pty-skips.log"
@@ -58,16 +78,10 @@ cargo_counts="$cp $cf $((cs + pty_skips))"
 # ModemManager against vmodem as a USB gadget, inside qemu. It needs root
 # for its packages; VMODEM_SKIP_VM=1 leaves it out on a machine without.
 vm_counts="0 0 0"
-if [ "${VMODEM_SKIP_VM:-0}" = 1 ]; then
+if [ "$vm_tier" = 0 ]; then
   echo "== VM tier left out (VMODEM_SKIP_VM=1)"
 else
   echo "== VM tier"
-  cargo build --release --locked -p vmodem --bins --examples
-  mkdir -p target/vm
-  # --workspace, as above: with -p the crates' features differ and cargo
-  # would build vmodem and its tests again.
-  cargo test --workspace --test pty --no-run --locked 2>&1 \
-    | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | sed "s|^|$PWD/|" > target/vm/pty-tests
   vm_rc=0
   scripts/vm/test.sh 2>&1 | tee target/vm.log || vm_rc=$?
   vm_counts=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' target/vm.log | tail -1)

@@ -13,9 +13,28 @@
 #   scripts/vm/test.sh                 # everything: two boots side by side
 #   scripts/vm/test.sh FILE...         # just these files (the soak, if among
 #                                      # them, in its own boot beside)
+#   scripts/vm/test.sh --start-solo    # start the soak's boot in the
+#                                      # background and return; the next
+#                                      # plain run waits for it and counts it
+#   scripts/vm/test.sh --stop-solo     # stop such a boot
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+
+start_solo_only=0
+case "${1:-}" in
+  --start-solo) start_solo_only=1; shift ;;
+  --stop-solo)
+    # Stops a boot --start-solo left running: its process group, and qemu,
+    # which timeout(1) put in a group of its own.
+    pgid_file="$root/target/vm/solo.pgid"
+    if [ -s "$pgid_file" ]; then
+      kill -- "-$(cat "$pgid_file")" 2>/dev/null || true
+      pkill -f -- "path=$root/target/vm/results-solo," 2>/dev/null || true
+      rm -f "$pgid_file"
+    fi
+    exit 0 ;;
+esac
 
 scripts/vm/setup.sh
 results="$root/target/vm/results"
@@ -83,14 +102,40 @@ tally() {
   echo "# boot ($what): $(cat "$dir/timing" 2>/dev/null || echo "no timing")"
 }
 
-solo_pid=""
 solo_dir="$root/target/vm/results-solo"
 solo_log="$root/target/vm/solo.log"
-if [ ${#solo[@]} -gt 0 ]; then
+# A boot started by --start-solo: its process group and, once it ends,
+# its exit status.
+solo_pgid_file="$root/target/vm/solo.pgid"
+solo_rc_file="$root/target/vm/solo.rc"
+start_solo() {
+  rm -f "$solo_rc_file" "$solo_pgid_file"
   echo "# ${solo[*]} runs in a boot of its own beside the others (output: target/vm/solo.log, printed at the end)"
-  VM_RESULTS="$solo_dir" scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh "${solo[@]}" \
-    > "$solo_log" 2>&1 &
-  solo_pid=$!
+  # setsid: a process group of its own, so a caller that gives up can stop
+  # the boot and everything under it (kill -- -PGID).
+  VM_RESULTS="$solo_dir" setsid bash -c '
+    echo $$ > "$1"; shift
+    rc_file="$1"; log="$2"; shift 2
+    rc=0
+    "$@" > "$log" 2>&1 || rc=$?
+    echo "$rc" > "$rc_file"' \
+    solo "$solo_pgid_file" "$solo_rc_file" "$solo_log" \
+    scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh "${solo[@]}" &
+  for _ in $(seq 50); do [ -s "$solo_pgid_file" ] && break; sleep 0.1; done
+}
+if [ "$start_solo_only" = 1 ]; then
+  [ ${#solo[@]} -gt 0 ] || { echo "vm: no soak among the files: nothing to start" >&2; exit 2; }
+  start_solo
+  exit 0
+fi
+solo_started=0
+if [ ${#solo[@]} -gt 0 ]; then
+  if [ -s "$solo_pgid_file" ] && { [ -e "$solo_rc_file" ] || kill -0 -- "-$(cat "$solo_pgid_file")" 2>/dev/null; }; then
+    echo "# ${solo[*]}: the boot started earlier (--start-solo) is counted here"
+  else
+    start_solo
+  fi
+  solo_started=1
 fi
 for group in "${groups[@]}"; do
   rc=0
@@ -98,9 +143,12 @@ for group in "${groups[@]}"; do
   scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh $group || rc=$?
   tally "$rc" "$results" "$group"
 done
-if [ -n "$solo_pid" ]; then
-  rc=0
-  wait "$solo_pid" || rc=$?
+if [ "$solo_started" = 1 ]; then
+  while [ ! -e "$solo_rc_file" ] && kill -0 -- "-$(cat "$solo_pgid_file")" 2>/dev/null; do
+    sleep 2
+  done
+  rc="$(cat "$solo_rc_file" 2>/dev/null || echo 125)"
+  rm -f "$solo_pgid_file" "$solo_rc_file"
   cat "$solo_log"
   tally "$rc" "$solo_dir" "${solo[*]}"
 fi
