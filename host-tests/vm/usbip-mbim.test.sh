@@ -209,9 +209,11 @@ EOF
 udevadm control --reload
 # The next file in the same boot finds no hints.
 trap 'rm -f "$hints"; udevadm control --reload || true' EXIT
-vm_check "qmicli: set USB composition 8 (DM, NMEA, AT, MBIM)" qmicli -d /dev/cdc-wdm0 --dms-swi-set-usb-composition=8
-vm_check "qmicli: operating mode offline (composition 8)" qmicli -d /dev/cdc-wdm0 --dms-set-operating-mode=offline
-qmicli -d /dev/cdc-wdm0 --dms-set-operating-mode=reset 2>&1 | sed 's/^/#   /' || true
+# ModemManager may hold the QMI port by now: through its proxy (-p).
+last="$(vm_modem_ids | sort -n | tail -1)"
+vm_check "qmicli: set USB composition 8 (DM, NMEA, AT, MBIM)" qmicli -p -d /dev/cdc-wdm0 --dms-swi-set-usb-composition=8
+vm_check "qmicli: operating mode offline (composition 8)" qmicli -p -d /dev/cdc-wdm0 --dms-set-operating-mode=offline
+qmicli -p -d /dev/cdc-wdm0 --dms-set-operating-mode=reset 2>&1 | sed 's/^/#   /' || true
 vm_check "composition 8: the module left the bus" vm_wait_for 20 sh -c '! lsusb -d 1199:9041 >/dev/null'
 one_config() {
   dev="$(vm_vhci_dev)" && [ "$(cat "/sys/bus/usb/devices/$dev/bNumConfigurations")" = 1 ]
@@ -221,9 +223,10 @@ dev="$(vm_vhci_dev || true)"
 vm_check "composition 8: cdc_mbim bound to interface 12" vm_wait_path 30 "/sys/bus/usb/drivers/cdc_mbim/$dev:1.12"
 vm_check "composition 8: qcserial bound to the AT interface 3" vm_wait_path 30 "/sys/bus/usb/drivers/qcserial/$dev:1.3"
 udevadm settle --timeout=10 || true
-vm_check "composition 8: ModemManager started" vm_start_mm
-vm_check "composition 8: ModemManager lists the modem" vm_wait_for 120 listed
-m="$(vm_modem_ids | head -1)"
+vm_check "composition 8: ModemManager running" vm_start_mm
+newer() { [ "$(vm_modem_ids | sort -n | tail -1)" -gt "${last:--1}" ]; }
+vm_check "composition 8: ModemManager lists a new modem" vm_wait_for 120 newer
+m="$(vm_modem_ids | sort -n | tail -1)"
 info="$(modem)"
 printf '%s\n' "$info" >"$VM_RESULTS/mm-mbim-comp8-modem.txt"
 vm_check "composition 8: ModemManager drives MBIM" grep -q "cdc-wdm0 (mbim)" <<<"$info"
