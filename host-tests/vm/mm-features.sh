@@ -48,10 +48,11 @@ mm_location_checks() { # MODEM
   local m=$1 st c lat lon first ttff deadline t0
   st="$(mmcli -J -m "$m" --location-status 2>&1 || true)"
   printf '%s\n' "$st" >"$VM_RESULTS/mm-location-status-$MM_TAG.json"
-  jq -r '.modem.location.capabilities | join(", ")' <<<"$st" 2>/dev/null | sed 's/^/#   capabilities: /'
+  jq -c '.modem.location.capabilities' <<<"$st" 2>/dev/null | sed 's/^/#   capabilities: /'
   for c in gps-nmea gps-raw 3gpp-lac-ci; do
-    vm_check "$MM_TAG: Location capability $c" \
-      jq -e --arg c "$c" '.modem.location.capabilities | index($c) != null' <<<"$st"
+    vm_check "$MM_TAG: Location capability $c" jq -e --arg c "$c" '
+      .modem.location.capabilities
+      | (if type == "array" then . else split(", ") end) | any(.[]; . == $c)' <<<"$st"
   done
   lat="$(mm_profile_value gps latitude)"
   lon="$(mm_profile_value gps longitude)"
