@@ -6,23 +6,31 @@
 # operator, a bearer connects with the simulated addresses, a refused APN
 # gets a proper error, signal polling shows figures, the bearer
 # disconnects, and ModemManager drops the modem when it leaves the bus.
-# Messaging on the registered modem: a text sent with mmcli is decoded into
-# vmodem's event log, and a multipart UCS-2 text from `vmodem ctl sms` is
-# listed by mmcli with exactly that text.
+# On the registered modem (mm-features.sh): Messaging (a text sent with
+# mmcli is decoded into vmodem's event log, a multipart UCS-2 text from
+# `vmodem ctl sms` is listed with exactly that text), Location (the
+# capabilities; the profile's position within the time to first fix) and
+# Time (the profile's network clock).
 # (One file, one detection: under TCG ModemManager's probing costs tens of
 # seconds each time.)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=host-tests/vm/mm-features.sh
+. "$(dirname "$0")/mm-features.sh"
 # A missing tool is a failure of its own; the checks that use it fail too.
-vm_need python3 || true
+vm_need python3 jq || true
 bin="$PWD/target/release/vmodem"
 profile="sim/core/profiles/em7305.toml"
+MM_PROFILE="$profile" MM_TAG=qmi
 pv() { sed -n "s/^$1 = \"\\(.*\\)\"/\\1/p" "$profile" | head -1; }
 
 vm_check "udev, D-Bus and ModemManager started" vm_start_stack
 # A Unix socket cannot live on the 9p results directory.
 ctl_sock="$(mktemp -d)/ctl.sock"
 events="$VM_RESULTS/events-connect.jsonl"
+# The simulation's clock starts with the process: the network time is
+# the profile's utc-at-start plus the seconds since.
+t_start="$(date +%s)"
 "$bin" run --transport ffs --control "$ctl_sock" --events "$events" >"$VM_RESULTS/vmodem-connect.log" 2>&1 &
 pid=$!
 vm_check "host created /dev/cdc-wdm0" vm_wait_path 30 /dev/cdc-wdm0
@@ -76,23 +84,20 @@ vm_check "operator name from the profile" grep -q "operator name: $(pv operator_
 vm_check "operator id 00101" grep -q "operator id: $(pv mcc)$(pv mnc)" <<<"$info"
 
 # Messaging: WMS behind ModemManager's Messaging interface.
-vm_check "Messaging interface" mmcli -m "$m" --messaging-status
-out="$(mmcli -m "$m" --messaging-create-sms="text='Hello from the host',number='+15550123'" 2>&1 || true)"
-s="$(sed -n 's|.*/SMS/\([0-9]*\).*|\1|p' <<<"$out" | head -1)"
-vm_check "messaging-create-sms" test -n "$s"
-vm_check "send it" mmcli -s "${s:-0}" --send
-sent() { grep -q '"event":"sms-sent".*"text":"Hello from the host"' "$events"; }
-vm_check "the event log has the decoded text" vm_wait_for 5 sent
-long="Meet at the harbour café at eight 😀 and bring the charts, the spare battery and the notebook"
-vm_check "vmodem ctl sms (UCS-2, two parts)" "$bin" ctl --socket "$ctl_sock" sms --from +447700900123 --text "$long"
-has_long() {
-  local p
-  for p in $(mmcli -m "$m" --messaging-list-sms | sed -n 's|.*/SMS/\([0-9]*\).*|\1|p'); do
-    mmcli -J -s "$p" | /usr/bin/python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["sms"]["content"]["text"] != sys.argv[1])' "$long" && return 0
-  done
-  return 1
-}
-vm_check "mmcli lists it within 5 s with exactly that text" vm_wait_for 5 has_long
+t_sms=$SECONDS
+mm_messaging_checks "$m" "$bin" "$ctl_sock" "$events"
+echo "# bench: messaging checks took $((SECONDS - t_sms)) s"
+
+# Location: QMI LOC behind ModemManager's Location interface.
+t_loc=$SECONDS
+mm_location_checks "$m"
+echo "# bench: location checks took $((SECONDS - t_loc)) s"
+
+# Time: ModemManager 1.20 reads the network time with AT+CCLK? (after
+# AT+CTZU=1) on the AT port, for QMI and MBIM modems alike.
+t_time=$SECONDS
+mm_time_check "$m" "$t_start"
+echo "# bench: time check took $((SECONDS - t_time)) s"
 
 # Connect.
 vm_check "simple-connect apn=internet" mmcli -m "$m" --simple-connect="apn=internet,ip-type=ipv4"

@@ -3,14 +3,21 @@
 # sets Sierra USB composition 14 over QMI and resets the modem; it comes
 # back with two configurations (1: DM, NMEA, AT, QMI; 2: MBIM), Linux
 # picks the MBIM one by itself, cdc_mbim binds, and ModemManager unlocks,
-# registers and connects over MBIM with ping through the NTB data path.
+# registers and connects over MBIM with ping through the NTB data path;
+# on the connected modem Messaging, Location (through QMI over MBIM) and
+# the bearer's statistics (mm-features.sh).
 # Then mbimcli brings up two sessions on two APNs at once, and each
 # answers on its own VLAN (cdc_mbim maps session N to VLAN N). Then the
-# host selects configuration 1 and qmi_wwan answers again. The whole
+# host selects configuration 1 and qmi_wwan answers again; then
+# composition 8 (MBIM with an AT port beside it) for ModemManager's Time,
+# which it reads over AT only. The whole
 # session is captured (--pcap) for tshark. Loopback only.
 set -euo pipefail
 # shellcheck source=host-tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=host-tests/vm/mm-features.sh
+. "$(dirname "$0")/mm-features.sh"
+vm_need jq || true
 bin="$PWD/target/release/vmodem"
 profile="sim/core/profiles/em7305.toml"
 pcap="$VM_RESULTS/usbip-mbim.pcap"
@@ -28,12 +35,16 @@ ipv4-gateway = "10.65.0.1"
 ipv4-dns = ["10.65.0.53"]
 mtu = 1500
 TOML
+MM_PROFILE="$two_apns" MM_TAG=mbim
+events="$VM_RESULTS/events-usbip-mbim.jsonl"
 
 vm_check "udev started" vm_start_udev
 vm_check "vhci_hcd loaded" vm_modprobe vhci_hcd
 vm_check "8021q loaded (VLANs for MBIM sessions)" vm_modprobe 8021q
 rm -f "$sock"
-"$bin" run --transport usbip --profile "$two_apns" --control "$sock" --pcap "$pcap" >"$VM_RESULTS/vmodem-usbip-mbim.log" 2>&1 &
+# The simulation's clock starts with the process (mm_time_check).
+t_start="$(date +%s)"
+"$bin" run --transport usbip --profile "$two_apns" --control "$sock" --events "$events" --pcap "$pcap" >"$VM_RESULTS/vmodem-usbip-mbim.log" 2>&1 &
 pid=$!
 vm_check "vmodem listens on 127.0.0.1:3240" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
 scripts/usbip-attach-loop.sh >"$VM_RESULTS/usbip-mbim-attach.log" 2>&1 &
@@ -95,6 +106,9 @@ vm_check "modem enables" mmcli -m "$m" -e
 registered() { grep -qE "state: (registered|connected)" <<<"$(modem)"; }
 vm_check "modem reaches state registered" vm_wait_for 60 registered
 vm_check "simple-connect apn=internet" mmcli -m "$m" --simple-connect="apn=internet,ip-type=ipv4"
+# ModemManager reloads the bearer's statistics at the connection and every
+# 30 s after it.
+t_connected=$SECONDS
 b="$(modem | sed -n 's|.*Bearer/\([0-9]*\).*|\1|p' | tail -1)"
 bearer="$(mmcli -b "$b" 2>&1)"
 printf '%s\n' "$bearer" >"$VM_RESULTS/mm-mbim-bearer.txt"
@@ -116,6 +130,19 @@ printf '%s\n' "$out" | sed 's/^/#   /'
 # 8 echo replies came in (5 of 84 bytes, 3 of 1428): over 4 KB.
 vm_check "MBIM packet statistics count the pings' bytes" \
   grep -qE "Octets \(in\): '([4-9][0-9]{3}|[0-9]{5,})'" <<<"$out"
+
+# Messaging over MBIM's SMS service, Location over QMI LOC through QMI
+# over MBIM (ModemManager's shared QMI code), while the bearer is up.
+t_sms=$SECONDS
+mm_messaging_checks "$m" "$bin" "$sock" "$events"
+echo "# bench: mbim: messaging checks took $((SECONDS - t_sms)) s"
+t_loc=$SECONDS
+mm_location_checks "$m"
+echo "# bench: mbim: location checks took $((SECONDS - t_loc)) s"
+# The pings moved 5 x 84 + 3 x 1428 bytes each way (IP datagrams).
+t_stats=$SECONDS
+mm_bearer_stats_check "$b" $((5 * 84 + 3 * 1428)) $((t_connected + 40))
+echo "# bench: mbim: bearer statistics check took $((SECONDS - t_stats)) s"
 vm_check "simple-disconnect" mmcli -m "$m" --simple-disconnect
 vm_stop_mm
 
@@ -158,6 +185,62 @@ vm_check "qmicli reads the IMEI in configuration 1" grep -q "IMEI: '$imei'" <<<"
 # The PIN entered over MBIM holds for QMI: one device model.
 out="$(qmicli -d /dev/cdc-wdm0 --uim-get-card-status 2>&1 || true)"
 vm_check "PIN1 state enabled-verified over QMI" grep -q "PIN1 state: 'enabled-verified'" <<<"$out"
+
+# Time on MBIM. ModemManager 1.20 reads the network time only over AT
+# (AT+CTZU=1, then AT+CCLK? in mm-broadband-modem.c), for MBIM modems
+# too, and composition 9 (MBIM alone) has no AT port; composition 8 (DM,
+# NMEA, AT, MBIM) has one beside MBIM. Port hints, as ModemManager's
+# 77-mm-sierra.rules gives sibling modules (MC74xx, EM7565), keep it
+# from probing the DM and NMEA ports for AT.
+t_comp8=$SECONDS
+hints=/run/udev/rules.d/77-vmodem-usbip-mbim-hints.rules
+mkdir -p /run/udev/rules.d
+cat >"$hints" <<'EOF'
+ACTION!="add|change|move|bind", GOTO="vmodem_em7305_end"
+SUBSYSTEMS=="usb", ATTRS{idVendor}=="1199", ATTRS{idProduct}=="9041", GOTO="vmodem_em7305"
+GOTO="vmodem_em7305_end"
+LABEL="vmodem_em7305"
+SUBSYSTEMS=="usb", ATTRS{bInterfaceNumber}=="?*", ENV{.VMODEM_IFNUM}="$attr{bInterfaceNumber}"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="00", ENV{ID_MM_PORT_TYPE_QCDM}="1"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="02", ENV{ID_MM_PORT_TYPE_GPS}="1"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="03", ENV{ID_MM_PORT_TYPE_AT_PRIMARY}="1"
+LABEL="vmodem_em7305_end"
+EOF
+udevadm control --reload
+# The next file in the same boot finds no hints.
+trap 'rm -f "$hints"; udevadm control --reload || true' EXIT
+# ModemManager may hold the QMI port by now: through its proxy (-p).
+last="$(vm_modem_ids | sort -n | tail -1)"
+vm_check "qmicli: set USB composition 8 (DM, NMEA, AT, MBIM)" qmicli -p -d /dev/cdc-wdm0 --dms-swi-set-usb-composition=8
+vm_check "qmicli: operating mode offline (composition 8)" qmicli -p -d /dev/cdc-wdm0 --dms-set-operating-mode=offline
+qmicli -p -d /dev/cdc-wdm0 --dms-set-operating-mode=reset 2>&1 | sed 's/^/#   /' || true
+vm_check "composition 8: the module left the bus" vm_wait_for 20 sh -c '! lsusb -d 1199:9041 >/dev/null'
+one_config() {
+  dev="$(vm_vhci_dev)" && [ "$(cat "/sys/bus/usb/devices/$dev/bNumConfigurations")" = 1 ]
+}
+vm_check "composition 8: re-attached with one configuration" vm_wait_for 60 one_config
+dev="$(vm_vhci_dev || true)"
+vm_check "composition 8: cdc_mbim bound to interface 12" vm_wait_path 30 "/sys/bus/usb/drivers/cdc_mbim/$dev:1.12"
+vm_check "composition 8: qcserial bound to the AT interface 3" vm_wait_path 30 "/sys/bus/usb/drivers/qcserial/$dev:1.3"
+udevadm settle --timeout=10 || true
+vm_check "composition 8: ModemManager running" vm_start_mm
+newer() { [ "$(vm_modem_ids | sort -n | tail -1)" -gt "${last:--1}" ]; }
+vm_check "composition 8: ModemManager lists a new modem" vm_wait_for 120 newer
+m="$(vm_modem_ids | sort -n | tail -1)"
+info="$(modem)"
+printf '%s\n' "$info" >"$VM_RESULTS/mm-mbim-comp8-modem.txt"
+vm_check "composition 8: ModemManager drives MBIM" grep -q "cdc-wdm0 (mbim)" <<<"$info"
+vm_check "composition 8: ports list an AT port" grep -qE "ttyUSB[0-9] \(at\)" <<<"$info"
+sim="$(vm_sim_of "$m")"
+vm_check "composition 8: PIN 1234 unlocks" mmcli -i "$sim" --pin=1234
+vm_check "composition 8: modem initialised (disabled)" vm_wait_for 60 vm_state_is "$m" disabled
+vm_check "composition 8: modem enables" mmcli -m "$m" -e
+vm_check "composition 8: registered" vm_wait_for 60 vm_state_is "$m" registered
+mm_time_check "$m" "$t_start"
+vm_stop_mm
+rm -f "$hints"
+udevadm control --reload || true
+echo "# bench: mbim: composition 8 and the time check took $((SECONDS - t_comp8)) s"
 
 kill "$loop" 2>/dev/null || true
 kill -TERM "$pid"
