@@ -41,11 +41,17 @@ fn ethernet(ip: &[u8]) -> Vec<u8> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(20_000);
-    let filter = args.iter().find(|a| !a.starts_with('-') && a.parse::<usize>().is_err());
+    let filter = args
+        .iter()
+        .find(|a| !a.starts_with('-') && a.parse::<usize>().is_err());
     let cases: [(&str, u32, Vec<u8>); 3] = [
         ("raw_ip_udp_echo_1400", 2, udp_to(GATEWAY_V4, 7, 1400)),
         ("raw_ip_icmp_echo_1500", 2, ping_gateway(1500)),
-        ("ethernet_udp_echo_1400", 1, ethernet(&udp_to(GATEWAY_V4, 7, 1400))),
+        (
+            "ethernet_udp_echo_1400",
+            1,
+            ethernet(&udp_to(GATEWAY_V4, 7, 1400)),
+        ),
     ];
     for (name, link_layer, pkt) in cases {
         if filter.is_some_and(|f| !name.contains(f.as_str())) {
