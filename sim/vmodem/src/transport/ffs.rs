@@ -200,6 +200,24 @@ impl Gadget {
         Ok(())
     }
 
+    /// One completed OUT transfer, for the engine.
+    fn inbound(&mut self, msg: Inbound, host: &mut Vec<HostTraffic>) {
+        match msg.role.serial_port() {
+            Some(port) => self
+                .capture
+                .record(|c, ts| c.serial(ts, port, false, &msg.data)),
+            None if msg.role == PortRole::Qmi => {
+                self.capture.record(|c, ts| c.data(ts, false, &msg.data));
+            }
+            None => {}
+        }
+        // The read buffer itself becomes the engine's input: no copy.
+        host.push(HostTraffic::Bulk {
+            role: msg.role,
+            data: Vec::from(msg.data),
+        });
+    }
+
     /// Binds again; the controller may still be busy with the unbind.
     fn rebind(&mut self) {
         let t = std::time::Instant::now();
@@ -265,14 +283,12 @@ impl Transport for Gadget {
                 }
             }
             Some(msg) = self.in_rx.recv() => {
-                match msg.role.serial_port() {
-                    Some(port) => self.capture.record(|c, ts| c.serial(ts, port, false, &msg.data)),
-                    None if msg.role == PortRole::Qmi => {
-                        self.capture.record(|c, ts| c.data(ts, false, &msg.data));
-                    }
-                    None => {}
+                self.inbound(msg, host);
+                // What else the endpoints completed meanwhile shares this
+                // turn of the engine (the channel bounds it).
+                while let Ok(msg) = self.in_rx.try_recv() {
+                    self.inbound(msg, host);
                 }
-                host.push(HostTraffic::Bulk { role: msg.role, data: msg.data.to_vec() });
             }
             _ = rebind => self.rebind(),
         }

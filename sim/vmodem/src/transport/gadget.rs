@@ -24,7 +24,14 @@ use vmodem_core::model::Profile;
 use vmodem_core::usb::{PortRole, TransferKind, UsbPersonality};
 use vmodem_core::Personality;
 
+/// One OUT transfer's buffer: a packet or frame is one transfer, and a
+/// longer transfer than this would be split.
 const READ_BUF: usize = 16384;
+
+/// AIO requests in flight on the QMI bulk endpoints (the packet data
+/// path), and on the others (the crate's default).
+const DATA_AIO_DEPTH: u32 = 32;
+const OTHER_AIO_DEPTH: u32 = 16;
 
 /// Data that arrived on a bulk OUT endpoint.
 pub struct Inbound {
@@ -181,14 +188,21 @@ fn build_function(p: &UsbPersonality) -> Function {
                 TransferKind::Bulk => TransferType::Bulk,
                 TransferKind::Interrupt => TransferType::Interrupt,
             };
+            // The packet data path keeps more transfers in flight: a host
+            // (usbnet) queues many URBs, and each AIO request is one.
+            let depth = if desc.role == PortRole::Qmi && e.kind == TransferKind::Bulk {
+                DATA_AIO_DEPTH
+            } else {
+                OTHER_AIO_DEPTH
+            };
             let mut ep = if e.is_in() {
                 let (tx, dir) = EndpointDirection::device_to_host();
                 ins.push((desc.role, e.kind, tx));
-                Endpoint::custom(dir, transfer)
+                Endpoint::custom(dir.with_queue_len(depth), transfer)
             } else {
                 let (rx, dir) = EndpointDirection::host_to_device();
                 outs.push((desc.role, rx));
-                Endpoint::custom(dir, transfer)
+                Endpoint::custom(dir.with_queue_len(depth), transfer)
             };
             ep.max_packet_size_hs = e.max_packet_size;
             ep.interval = e.interval;
