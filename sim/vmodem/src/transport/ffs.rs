@@ -8,13 +8,14 @@
 //! device policy is the driver's (`crate::driver`).
 
 use super::capture::Capture;
-use super::gadget::{Inbound, LiveGadget};
+use super::gadget::{Ep0, Inbound, LiveGadget};
 use super::QMI_MAX_COMMAND;
 use crate::driver::{self, Clock, ControlKind, Driver, Overrun, Paused, Transport};
 use crate::supervise::Options;
 use anyhow::Context;
 use bytes::Bytes;
 use std::time::Duration;
+use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use usb_gadget::function::custom::Event as FfsEvent;
@@ -85,6 +86,7 @@ async fn serve(
         capture,
         rebind_at: None,
         ep0_errors: 0,
+        ep0_unread: true,
     };
     let g = driver.run(g, shutdown).await?;
     info!("removing the gadget");
@@ -112,14 +114,45 @@ struct Gadget {
     capture: Capture,
     rebind_at: Option<tokio::time::Instant>,
     ep0_errors: u64,
+    /// EP0 may hold events not read yet: look before waiting.
+    ep0_unread: bool,
 }
 
 impl Gadget {
-    /// One EP0 event: class requests go to the device core, which stalls
-    /// what it does not know, as the module does.
-    fn ep0(&mut self) -> anyhow::Result<()> {
+    /// EP0's events since the last wake-up, a bounded number per turn.
+    /// Readiness was cleared before the first read, so an event that
+    /// comes after the last read wakes the loop again; one left unread
+    /// (the bound, an error) makes the next turn look again at once.
+    async fn ep0_events(&mut self) {
+        self.ep0_unread = true;
+        for _ in 0..EP0_EVENTS_PER_TURN {
+            match self.ep0() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.ep0_unread = false;
+                    return;
+                }
+                // EP0 errors are the host's doing (EIDRM: it abandoned a
+                // control transfer, e.g. a timeout; ESHUTDOWN: it went away
+                // mid-transfer). The device keeps serving.
+                Err(e) => {
+                    self.ep0_errors += 1;
+                    debug!("EP0: {e:#}");
+                    if self.ep0_errors % 1000 == 1 {
+                        warn!("EP0 error (host abandoned a transfer?): {e:#}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One EP0 event, if one waits (true): class requests go to the device
+    /// core, which stalls what it does not know, as the module does.
+    fn ep0(&mut self) -> anyhow::Result<bool> {
         let Some(event) = self.live.custom.try_event()? else {
-            return Ok(());
+            return Ok(false);
         };
         match event {
             FfsEvent::SetupHostToDevice(rx) => {
@@ -197,7 +230,7 @@ impl Gadget {
             }
             other => debug!(?other, "FunctionFS event"),
         }
-        Ok(())
+        Ok(true)
     }
 
     /// One completed OUT transfer, for the engine.
@@ -240,6 +273,19 @@ impl Gadget {
     }
 }
 
+/// EP0 events read per turn at most, so the data path is not starved.
+const EP0_EVENTS_PER_TURN: usize = 16;
+
+/// Resolves when EP0 may have events: at once if some were left unread,
+/// else when the poller says it is readable (its readiness cleared, so
+/// the next event wakes it again). Cancel-safe.
+async fn ep0_ready(ep0: &AsyncFd<Ep0>, unread: bool) -> std::io::Result<()> {
+    if !unread {
+        ep0.readable().await?.clear_ready();
+    }
+    Ok(())
+}
+
 /// One control transfer through the device core, completed at once.
 fn control(dev: &mut UsbDevice, setup: &Setup, data: Vec<u8>) -> vmodem_core::usb::Completion {
     let in_ = setup.request_type & 0x80 != 0;
@@ -265,21 +311,13 @@ impl Transport for Gadget {
         // input a port has not taken waits in the driver.
         let rebind = super::sleep_until(self.rebind_at);
         tokio::select! {
-            r = self.live.custom.wait_event() => {
-                // EP0 errors are the host's doing (EIDRM: it abandoned a
-                // control transfer, e.g. a timeout; ESHUTDOWN: it went away
-                // mid-transfer). The device keeps serving.
-                let r = match r {
-                    Ok(()) => self.ep0(),
-                    Err(e) => Err(e.into()),
-                };
-                if let Err(e) = r {
-                    self.ep0_errors += 1;
-                    debug!("EP0: {e:#}");
-                    if self.ep0_errors % 1000 == 1 {
-                        warn!("EP0 error (host abandoned a transfer?): {e:#}");
+            r = ep0_ready(&self.live.ep0, self.ep0_unread) => {
+                match r {
+                    Ok(()) => self.ep0_events().await,
+                    Err(e) => {
+                        warn!("EP0 poll: {e}");
+                        tokio::time::sleep(Duration::from_millis(1)).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(1)).await;
                 }
             }
             Some(msg) = self.in_rx.recv() => {
@@ -398,6 +436,7 @@ impl Transport for Gadget {
                 warn!("removing the old gadget: {e:#}");
             }
             self.dev = UsbDevice::new(self.live.usb.clone(), QMI_MAX_COMMAND);
+            self.ep0_unread = true;
         } else if !self.live.on_bus() {
             info!("firmware booted: back on the bus");
             self.rebind_at = Some(tokio::time::Instant::now());

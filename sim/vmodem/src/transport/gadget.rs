@@ -12,7 +12,10 @@
 use anyhow::Context;
 use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -51,6 +54,10 @@ pub fn personality(kind: Personality, p: &Profile) -> UsbPersonality {
 pub struct LiveGadget {
     pub kind: Personality,
     pub usb: UsbPersonality,
+    /// EP0's file in the runtime's poller, registered once for the
+    /// gadget's life (not once per wait: two syscalls per turn). Declared
+    /// before `custom`, so it leaves the poller before the file closes.
+    pub ep0: AsyncFd<Ep0>,
     pub custom: Custom,
     reg: RegGadget,
     /// Writers for IN endpoints, keyed by (role, kind).
@@ -73,7 +80,12 @@ impl LiveGadget {
         let mut custom = f.custom;
         // EP0 too: a stall on a transfer the host already abandoned reads
         // EP0, which would otherwise wait for the next event off the bus.
-        nonblocking(custom.fd()?)?;
+        let ep0_fd = custom.fd()?;
+        nonblocking(ep0_fd)?;
+        // SAFETY: the descriptor is EP0's file, which `custom` keeps open;
+        // `remove` drops this registration before `custom` closes it.
+        let ep0 = unsafe { AsyncFd::register_with_interest(Ep0(ep0_fd), Interest::READABLE) }
+            .map_err(std::io::Error::from)?;
         let mut tasks = vec![];
         for (role, mut rx) in f.outs {
             nonblocking(rx.control()?.fd()?)?;
@@ -95,6 +107,7 @@ impl LiveGadget {
         Ok(LiveGadget {
             kind,
             usb,
+            ep0,
             custom,
             reg,
             senders,
@@ -136,8 +149,20 @@ impl LiveGadget {
             t.abort();
         }
         self.senders.clear();
+        // Out of the poller before the file closes.
+        drop(self.ep0);
         drop(self.custom);
         self.reg.remove().context("removing the gadget")
+    }
+}
+
+/// EP0's file descriptor, as the poller holds it; the file belongs to
+/// the gadget's `Custom`, which outlives it.
+pub struct Ep0(RawFd);
+
+impl AsRawFd for Ep0 {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
     }
 }
 
