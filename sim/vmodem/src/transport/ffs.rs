@@ -87,9 +87,10 @@ async fn serve(
         rebind_at: None,
         ep0_errors: 0,
         ep0_unread: true,
+        data_in_dropped: 0,
     };
     let g = driver.run(g, shutdown).await?;
-    info!("removing the gadget");
+    info!(data_in_dropped = g.data_in_dropped, "removing the gadget");
     g.live.remove()
 }
 
@@ -116,6 +117,8 @@ struct Gadget {
     ep0_errors: u64,
     /// EP0 may hold events not read yet: look before waiting.
     ep0_unread: bool,
+    /// Packets for the host dropped at the full data IN queue.
+    data_in_dropped: u64,
 }
 
 impl Gadget {
@@ -379,11 +382,21 @@ impl Transport for Gadget {
         };
         // A packet filling whole bulk packets needs a zero-length packet
         // after it, or the host reads on into the next one.
+        // Whole or not at all: the packet goes only with room for its ZLP.
         let zlp = pkt.len() % 512 == 0;
+        if tx.capacity() < 1 + usize::from(zlp) {
+            self.data_in_dropped += 1;
+            if self.data_in_dropped % 1000 == 1 {
+                warn!(
+                    dropped = self.data_in_dropped,
+                    "data IN queue full (the host does not read): packets dropped"
+                );
+            }
+            return;
+        }
         self.capture.record(|c, ts| c.data(ts, true, &pkt));
-        if tx.try_send(Bytes::from(pkt)).is_err() {
-            debug!("data IN queue full: dropping a packet");
-        } else if zlp {
+        let _ = tx.try_send(Bytes::from(pkt));
+        if zlp {
             let _ = tx.try_send(Bytes::new());
         }
     }
