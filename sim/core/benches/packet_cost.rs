@@ -5,6 +5,8 @@
 //! disturb: run it with N and 2N and divide the difference by N.
 //!
 //!     cargo bench -p vmodem-core --bench packet_cost [-- [CASE] [N]]
+//!
+//! N defaults to 20000 under `cargo bench`, 20 in test mode.
 
 use std::hint::black_box;
 use std::time::Instant as Clock;
@@ -40,7 +42,17 @@ fn ethernet(ip: &[u8]) -> Vec<u8> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(20_000);
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing
+    // and gets a short run that checks the bench still works.
+    let default_n = if args.iter().any(|a| a == "--bench") {
+        20_000
+    } else {
+        20
+    };
+    let n: usize = args
+        .iter()
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(default_n);
     let filter = args
         .iter()
         .find(|a| !a.starts_with('-') && a.parse::<usize>().is_err());
