@@ -593,6 +593,15 @@ impl Modem {
         let handles = self.mbim.session_bearers(session);
         if handles.is_empty() {
             self.net.drop_inactive_session();
+        } else if self
+            .device
+            .bearers
+            .iter()
+            .all(|b| handles.contains(&b.handle))
+        {
+            // One session holds every bearer (the common case): no copy
+            // per datagram.
+            self.net.handle_ip(session, &self.device.bearers, datagram);
         } else {
             let bearers: Vec<_> = self
                 .device

@@ -14,14 +14,23 @@ pub const MODEM_MAC: [u8; 6] = [0x02, 0x11, 0x99, 0x73, 0x05, 0x01];
 
 pub fn answer(bearers: &[Bearer], f: &[u8]) -> Option<Vec<u8>> {
     let frame = EthernetFrame::new_checked(f).ok()?;
-    let (ethertype, payload) = match frame.ethertype() {
+    let to = frame.src_addr();
+    match frame.ethertype() {
         t @ (EthernetProtocol::Ipv4 | EthernetProtocol::Ipv6) => {
-            (t, answer_ip(bearers, frame.payload(), Framing::Ethernet)?)
+            // The IP answer goes straight behind room for the header.
+            let mut r = Vec::with_capacity(ETHERNET_HEADER_LEN + f.len());
+            r.resize(ETHERNET_HEADER_LEN, 0);
+            answer_ip(bearers, frame.payload(), Framing::Ethernet, &mut r)?;
+            header(&mut r, to, t);
+            Some(r)
         }
-        EthernetProtocol::Arp => (EthernetProtocol::Arp, arp(bearers, frame.payload())?),
-        _ => return None,
-    };
-    Some(frame_to(frame.src_addr(), ethertype, &payload))
+        EthernetProtocol::Arp => Some(frame_to(
+            to,
+            EthernetProtocol::Arp,
+            &arp(bearers, frame.payload())?,
+        )),
+        _ => None,
+    }
 }
 
 /// The bare IP packet in a frame from the host, for the uplink.
@@ -52,19 +61,22 @@ pub fn downlink(host_mac: Option<[u8; 6]>, pkt: &[u8]) -> Vec<u8> {
 
 /// A frame from the modem to `to`.
 pub fn frame_to(to: EthernetAddress, ethertype: EthernetProtocol, payload: &[u8]) -> Vec<u8> {
+    let mut r = vec![0; ETHERNET_HEADER_LEN + payload.len()];
+    header(&mut r, to, ethertype);
+    r[ETHERNET_HEADER_LEN..].copy_from_slice(payload);
+    r
+}
+
+/// Writes the header of a frame from the modem to `to` at the start of `r`.
+fn header(r: &mut [u8], to: EthernetAddress, ethertype: EthernetProtocol) {
     let repr = EthernetRepr {
         src_addr: EthernetAddress(MODEM_MAC),
         dst_addr: to,
         ethertype,
     };
-    let mut r = vec![0; ETHERNET_HEADER_LEN + payload.len()];
-    let mut frame = EthernetFrame::new_unchecked(&mut r[..]);
-    repr.emit(&mut frame);
-    frame.payload_mut().copy_from_slice(payload);
-    r
+    repr.emit(&mut EthernetFrame::new_unchecked(r));
 }
 
-/// An ARP reply for a simulated IPv4 host, on behalf of the network.
 fn arp(bearers: &[Bearer], a: &[u8]) -> Option<Vec<u8>> {
     let ArpRepr::EthernetIpv4 {
         operation: ArpOperation::Request,

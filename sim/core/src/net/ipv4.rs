@@ -1,6 +1,6 @@
 //! IPv4: ICMP echo and UDP (echo, DNS) toward the simulated network.
 
-use super::{dns, udp, DNS_PORT, ECHO_NET_V4, UDP_ECHO_PORT};
+use super::{dns, echo, udp, DNS_PORT, ECHO_NET_V4, UDP_ECHO_PORT};
 use crate::model::{Bearer, IpFamily};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
@@ -39,7 +39,11 @@ pub fn checked(pkt: &[u8]) -> Option<Ipv4Packet<&[u8]>> {
     (ip.version() == 4 && ip.verify_checksum()).then_some(ip)
 }
 
-pub fn answer(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
+/// Appends the answer to `pkt`, if the simulated network has one, to
+/// `out` (which may already hold a link-layer header's room). An echo
+/// reply is the request copied once, its checksum carried over or
+/// adjusted (RFC 1624), never rebuilt: one allocation per packet.
+pub fn answer(bearers: &[Bearer], pkt: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let ip = checked(pkt)?;
     // Fragments are not reassembled: the simulated hosts drop them.
     if ip.more_frags() || ip.frag_offset() != 0 || ip.hop_limit() == 0 {
@@ -50,51 +54,74 @@ pub fn answer(bearers: &[Bearer], pkt: &[u8]) -> Option<Vec<u8>> {
     if !reachable(b, dst) {
         return None;
     }
-    let reply = match ip.next_header() {
-        IpProtocol::Icmp => icmp_echo(ip.payload())?,
+    let payload = ip.payload();
+    match ip.next_header() {
+        IpProtocol::Icmp => {
+            let p = Icmpv4Packet::new_checked(payload).ok()?;
+            if p.msg_type() != Icmpv4Message::EchoRequest || !p.verify_checksum() {
+                return None;
+            }
+            put(out, dst, src, IpProtocol::Icmp, payload.len(), |r| {
+                r.copy_from_slice(payload);
+                echo::set_icmp_type(r, Icmpv4Message::EchoReply.into());
+            });
+        }
         IpProtocol::Udp => {
-            let u = UdpPacket::new_checked(ip.payload()).ok()?;
+            let u = UdpPacket::new_checked(payload).ok()?;
             if !u.verify_checksum(&src.into(), &dst.into()) {
                 return None;
             }
-            let data = match u.dst_port() {
-                UDP_ECHO_PORT => u.payload().to_vec(),
+            match u.dst_port() {
+                UDP_ECHO_PORT => {
+                    let len = usize::from(u.len());
+                    put(out, dst, src, IpProtocol::Udp, len, |r| {
+                        echo::udp(r, &payload[..len])
+                    });
+                }
                 DNS_PORT if b.settings.ipv4_dns.contains(&dst) => {
-                    dns::answer(&b.settings, u.payload())?
+                    let data = dns::answer(&b.settings, u.payload())?;
+                    let r = udp::reply(dst.into(), src.into(), &u, &data);
+                    put(out, dst, src, IpProtocol::Udp, r.len(), |p| {
+                        p.copy_from_slice(&r)
+                    });
                 }
                 _ => return None,
-            };
-            udp::reply(dst.into(), src.into(), &u, &data)
+            }
         }
         _ => return None,
-    };
-    Some(build(dst, src, ip.next_header(), &reply))
-}
-
-fn icmp_echo(icmp: &[u8]) -> Option<Vec<u8>> {
-    let p = Icmpv4Packet::new_checked(icmp).ok()?;
-    if p.msg_type() != Icmpv4Message::EchoRequest || !p.verify_checksum() {
-        return None;
     }
-    let mut r = icmp.to_vec();
-    let mut p = Icmpv4Packet::new_unchecked(&mut r[..]);
-    p.set_msg_type(Icmpv4Message::EchoReply);
-    p.fill_checksum();
-    Some(r)
+    Some(())
 }
 
-/// An IPv4 packet from `src` to `dst` carrying `payload`.
-pub fn build(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, payload: &[u8]) -> Vec<u8> {
+/// Appends an IPv4 packet from `src` to `dst` to `out`: the header, then
+/// `payload_len` bytes that `fill` writes in place.
+pub fn put(
+    out: &mut Vec<u8>,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    proto: IpProtocol,
+    payload_len: usize,
+    fill: impl FnOnce(&mut [u8]),
+) {
     let repr = Ipv4Repr {
         src_addr: src,
         dst_addr: dst,
         next_header: proto,
-        payload_len: payload.len(),
+        payload_len,
         hop_limit: REPLY_TTL,
     };
-    let mut p = vec![0; IPV4_HEADER_LEN + payload.len()];
-    let mut ip = Ipv4Packet::new_unchecked(&mut p[..]);
+    let start = out.len();
+    out.resize(start + IPV4_HEADER_LEN + payload_len, 0);
+    let mut ip = Ipv4Packet::new_unchecked(&mut out[start..]);
     repr.emit(&mut ip, &ChecksumCapabilities::default());
-    ip.payload_mut().copy_from_slice(payload);
+    fill(ip.payload_mut());
+}
+
+/// An IPv4 packet from `src` to `dst` carrying `payload`.
+pub fn build(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, payload: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(IPV4_HEADER_LEN + payload.len());
+    put(&mut p, src, dst, proto, payload.len(), |r| {
+        r.copy_from_slice(payload)
+    });
     p
 }

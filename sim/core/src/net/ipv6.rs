@@ -2,7 +2,7 @@
 //! simulated network.
 
 use super::ndisc::{self, ROUTER_LINK_LOCAL};
-use super::{dns, udp, Framing, DNS_PORT, UDP_ECHO_PORT};
+use super::{dns, echo, udp, Framing, DNS_PORT, UDP_ECHO_PORT};
 use crate::model::{Bearer, IpFamily};
 use smoltcp::wire::{
     Icmpv6Message, Icmpv6Packet, IpProtocol, Ipv6Cidr, Ipv6Packet, Ipv6Repr, UdpPacket,
@@ -48,7 +48,9 @@ pub fn checked(pkt: &[u8]) -> Option<Ipv6Packet<&[u8]>> {
     (ip.version() == 6).then_some(ip)
 }
 
-pub fn answer(bearers: &[Bearer], pkt: &[u8], framing: Framing) -> Option<Vec<u8>> {
+/// Appends the answer to `pkt`, if the simulated network has one, to
+/// `out`; echo replies as in `ipv4::answer`.
+pub fn answer(bearers: &[Bearer], pkt: &[u8], framing: Framing, out: &mut Vec<u8>) -> Option<()> {
     let ip = checked(pkt)?;
     let hop_limit = ip.hop_limit();
     if hop_limit == 0 {
@@ -56,31 +58,49 @@ pub fn answer(bearers: &[Bearer], pkt: &[u8], framing: Framing) -> Option<Vec<u8
     }
     let (src, dst) = (ip.src_addr(), ip.dst_addr());
     let b = bearer_of(bearers, src)?;
+    let payload = ip.payload();
     // Extension headers are not followed: the simulated hosts drop them.
     match ip.next_header() {
         IpProtocol::Icmpv6 => {
-            let icmp = Icmpv6Packet::new_checked(ip.payload()).ok()?;
+            let icmp = Icmpv6Packet::new_checked(payload).ok()?;
             if !icmp.verify_checksum(&src, &dst) {
                 return None;
             }
             if icmp.msg_type() != Icmpv6Message::EchoRequest {
                 let r = ndisc::answer(b, src, dst, hop_limit, &icmp, framing)?;
-                return Some(build(
-                    r.src,
-                    r.dst,
+                let (s, d) = (r.src, r.dst);
+                put(
+                    out,
+                    s,
+                    d,
                     ndisc::NDP_HOP_LIMIT,
-                    Body::Icmp(r.icmp),
-                ));
+                    IpProtocol::Icmpv6,
+                    r.icmp.len(),
+                    |p| {
+                        p.copy_from_slice(&r.icmp);
+                        Icmpv6Packet::new_unchecked(p).fill_checksum(&s, &d);
+                    },
+                );
+                return Some(());
             }
             if src.is_unspecified() || !reachable(b, src, dst) {
                 return None;
             }
-            let mut r = ip.payload().to_vec();
-            Icmpv6Packet::new_unchecked(&mut r[..]).set_msg_type(Icmpv6Message::EchoReply);
-            Some(build(dst, src, HOP_LIMIT, Body::Icmp(r)))
+            put(
+                out,
+                dst,
+                src,
+                HOP_LIMIT,
+                IpProtocol::Icmpv6,
+                payload.len(),
+                |r| {
+                    r.copy_from_slice(payload);
+                    echo::set_icmp_type(r, Icmpv6Message::EchoReply.into());
+                },
+            );
         }
         IpProtocol::Udp => {
-            let u = UdpPacket::new_checked(ip.payload()).ok()?;
+            let u = UdpPacket::new_checked(payload).ok()?;
             // Over IPv6 the UDP checksum is mandatory (RFC 8200 8.1).
             if u.checksum() == 0 || !u.verify_checksum(&src.into(), &dst.into()) {
                 return None;
@@ -88,46 +108,49 @@ pub fn answer(bearers: &[Bearer], pkt: &[u8], framing: Framing) -> Option<Vec<u8
             if src.is_unspecified() || !reachable(b, src, dst) {
                 return None;
             }
-            let data = match u.dst_port() {
-                UDP_ECHO_PORT => u.payload().to_vec(),
+            match u.dst_port() {
+                UDP_ECHO_PORT => {
+                    let len = usize::from(u.len());
+                    put(out, dst, src, HOP_LIMIT, IpProtocol::Udp, len, |r| {
+                        echo::udp(r, &payload[..len])
+                    });
+                }
                 DNS_PORT if b.settings.ipv6_dns.contains(&dst) => {
-                    dns::answer(&b.settings, u.payload())?
+                    let data = dns::answer(&b.settings, u.payload())?;
+                    let r = udp::reply(dst.into(), src.into(), &u, &data);
+                    put(out, dst, src, HOP_LIMIT, IpProtocol::Udp, r.len(), |p| {
+                        p.copy_from_slice(&r)
+                    });
                 }
                 _ => return None,
-            };
-            let r = udp::reply(dst.into(), src.into(), &u, &data);
-            Some(build(dst, src, HOP_LIMIT, Body::Udp(r)))
+            }
         }
-        _ => None,
+        _ => return None,
     }
+    Some(())
 }
 
-/// What an IPv6 packet of the simulated network carries.
-enum Body {
-    /// An ICMPv6 message, its checksum filled in by `build`.
-    Icmp(Vec<u8>),
-    /// A UDP datagram, checksum already filled in.
-    Udp(Vec<u8>),
-}
-
-fn build(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, body: Body) -> Vec<u8> {
-    let (next_header, mut body) = match body {
-        Body::Icmp(b) => (IpProtocol::Icmpv6, b),
-        Body::Udp(b) => (IpProtocol::Udp, b),
-    };
-    if next_header == IpProtocol::Icmpv6 {
-        Icmpv6Packet::new_unchecked(&mut body[..]).fill_checksum(&src, &dst);
-    }
+/// Appends an IPv6 packet from `src` to `dst` to `out`: the header, then
+/// `payload_len` bytes that `fill` writes in place (checksum included).
+fn put(
+    out: &mut Vec<u8>,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    hop_limit: u8,
+    next_header: IpProtocol,
+    payload_len: usize,
+    fill: impl FnOnce(&mut [u8]),
+) {
     let repr = Ipv6Repr {
         src_addr: src,
         dst_addr: dst,
         next_header,
-        payload_len: body.len(),
+        payload_len,
         hop_limit,
     };
-    let mut p = vec![0; IPV6_HEADER_LEN + body.len()];
-    let mut ip = Ipv6Packet::new_unchecked(&mut p[..]);
+    let start = out.len();
+    out.resize(start + IPV6_HEADER_LEN + payload_len, 0);
+    let mut ip = Ipv6Packet::new_unchecked(&mut out[start..]);
     repr.emit(&mut ip);
-    ip.payload_mut().copy_from_slice(&body);
-    p
+    fill(ip.payload_mut());
 }

@@ -24,6 +24,7 @@
 
 pub mod dhcp;
 pub mod dns;
+mod echo;
 mod ethernet;
 mod ipv4;
 mod ipv6;
@@ -172,7 +173,14 @@ impl PacketNetwork {
         self.stats.rx_packets += 1;
         self.stats.rx_bytes += frame.len() as u64;
         let (reply, ip) = match framing {
-            Framing::RawIp => (answer_ip(bearers, frame, framing), Some(frame)),
+            Framing::RawIp => {
+                // One allocation, sized for the echo of this packet.
+                let mut r = Vec::with_capacity(frame.len());
+                (
+                    answer_ip(bearers, frame, framing, &mut r).map(|()| r),
+                    Some(frame),
+                )
+            }
             Framing::Ethernet => {
                 if let Some(mac) = ethernet::host_mac(frame) {
                     self.host_mac = Some(mac);
@@ -276,12 +284,18 @@ impl PacketNetwork {
     }
 }
 
-/// Answers one bare IP packet, if the network has an answer; `framing`
-/// says whether neighbour discovery carries link-layer addresses.
-pub(crate) fn answer_ip(bearers: &[Bearer], pkt: &[u8], framing: Framing) -> Option<Vec<u8>> {
+/// Appends the answer to one bare IP packet to `out`, if the network
+/// has one; `framing` says whether neighbour discovery carries link-layer
+/// addresses.
+pub(crate) fn answer_ip(
+    bearers: &[Bearer],
+    pkt: &[u8],
+    framing: Framing,
+    out: &mut Vec<u8>,
+) -> Option<()> {
     match ip_version(pkt)? {
-        IpVersion::Ipv4 => ipv4::answer(bearers, pkt),
-        IpVersion::Ipv6 => ipv6::answer(bearers, pkt, framing),
+        IpVersion::Ipv4 => ipv4::answer(bearers, pkt, out),
+        IpVersion::Ipv6 => ipv6::answer(bearers, pkt, framing, out),
     }
 }
 

@@ -39,6 +39,30 @@ pub fn ping_gateway(len: usize) -> Vec<u8> {
     icmpv4_echo(BEARER_V4, GATEWAY_V4, ECHO_REQUEST, &data)
 }
 
+/// A UDP datagram from the bearer to `dst`:`port` (source port 40000)
+/// carrying `len` bytes, in an IPv4 packet, checksums filled in.
+pub fn udp_to(dst: Ipv4Addr, port: u16, len: usize) -> Vec<u8> {
+    let ulen = u16::try_from(8 + len).expect("a UDP datagram fits 64 KiB");
+    let mut udp = Vec::with_capacity(8 + len);
+    udp.extend_from_slice(&40000u16.to_be_bytes());
+    udp.extend_from_slice(&port.to_be_bytes());
+    udp.extend_from_slice(&ulen.to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend((0..len).map(|i| i as u8));
+    let mut pseudo = Vec::with_capacity(12 + udp.len());
+    pseudo.extend_from_slice(&BEARER_V4.octets());
+    pseudo.extend_from_slice(&dst.octets());
+    pseudo.extend_from_slice(&[0, 17]);
+    pseudo.extend_from_slice(&ulen.to_be_bytes());
+    pseudo.extend_from_slice(&udp);
+    let c = match checksum::of(&pseudo) {
+        0 => 0xffff,
+        c => c,
+    };
+    udp[6..8].copy_from_slice(&c.to_be_bytes());
+    ipv4(BEARER_V4, dst, 17, &udp)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +74,16 @@ mod tests {
         assert_eq!(u16::from_be_bytes([p[2], p[3]]), 1500);
         assert_eq!(checksum::of(&p[..20]), 0, "header checksum");
         assert_eq!(checksum::of(&p[20..]), 0, "ICMP checksum");
+    }
+
+    #[test]
+    fn a_udp_datagram_verifies() {
+        let p = udp_to(GATEWAY_V4, 7, 1400);
+        assert_eq!(p.len(), 1428);
+        assert_eq!(checksum::of(&p[..20]), 0, "header checksum");
+        let mut pseudo = p[12..20].to_vec();
+        pseudo.extend_from_slice(&[0, 17, p[24], p[25]]);
+        pseudo.extend_from_slice(&p[20..]);
+        assert_eq!(checksum::of(&pseudo), 0, "UDP checksum");
     }
 }

@@ -102,6 +102,38 @@ mod tests {
     }
 
     #[test]
+    fn pdus_emitted_into_one_buffer_decode_one_by_one() {
+        let a = Pdu::RetSubmit(crate::usbip::RetSubmit {
+            seqnum: 3,
+            status: 0,
+            actual_length: 5,
+            data: vec![0x45, 1, 2, 3, 4],
+            error_count: 0,
+        });
+        let b = Pdu::RetUnlink(RetUnlink {
+            seqnum: 4,
+            status: -104,
+        });
+        let c = Pdu::RetSubmit(crate::usbip::RetSubmit {
+            seqnum: 5,
+            status: -32,
+            actual_length: 0,
+            data: vec![],
+            error_count: 0,
+        });
+        let mut batch = Vec::new();
+        for p in [&a, &b, &c] {
+            p.emit_into(&mut batch);
+        }
+        assert_eq!(batch, [a.emit(), b.emit(), c.emit()].concat());
+        let (first, n) = Pdu::parse(&batch, true).unwrap();
+        assert_eq!(first, a);
+        let (second, m) = Pdu::parse(&batch[n..], true).unwrap();
+        assert_eq!(second, b);
+        assert_eq!(Pdu::parse(&batch[n + m..], false).unwrap().0, c);
+    }
+
+    #[test]
     fn bad_input_is_a_typed_error() {
         let mut b = Pdu::RetUnlink(RetUnlink {
             seqnum: 1,

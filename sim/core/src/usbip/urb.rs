@@ -97,9 +97,17 @@ fn put_header(out: &mut Vec<u8>, cmd: u32, seqnum: u32, devid: u32, dir_in: bool
 impl Pdu {
     pub fn emit(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_LEN);
+        self.emit_into(&mut out);
+        out
+    }
+
+    /// Appends the PDU to `out`: the completions of one turn go out as
+    /// one buffer, written once.
+    pub fn emit_into(&self, out: &mut Vec<u8>) {
+        let base = out.len();
         match self {
             Pdu::Submit(s) => {
-                put_header(&mut out, CMD_SUBMIT, s.seqnum, s.devid, s.dir_in, s.ep);
+                put_header(out, CMD_SUBMIT, s.seqnum, s.devid, s.dir_in, s.ep);
                 for v in [
                     s.transfer_flags,
                     s.transfer_buffer_length,
@@ -113,30 +121,29 @@ impl Pdu {
                 if !s.dir_in {
                     out.extend_from_slice(&s.data);
                 }
-                emit_iso(&mut out, &s.iso);
+                emit_iso(out, &s.iso);
             }
             Pdu::Unlink(u) => {
-                put_header(&mut out, CMD_UNLINK, u.seqnum, u.devid, u.dir_in, u.ep);
+                put_header(out, CMD_UNLINK, u.seqnum, u.devid, u.dir_in, u.ep);
                 out.extend_from_slice(&u.unlink_seqnum.to_be_bytes());
-                out.resize(HEADER_LEN, 0);
+                out.resize(base + HEADER_LEN, 0);
             }
             // The server leaves devid, direction and ep zero in replies; the
             // host matches them by seqnum.
             Pdu::RetSubmit(r) => {
-                put_header(&mut out, RET_SUBMIT, r.seqnum, 0, false, 0);
+                put_header(out, RET_SUBMIT, r.seqnum, 0, false, 0);
                 for v in [r.status as u32, r.actual_length, 0, 0, r.error_count as u32] {
                     out.extend_from_slice(&v.to_be_bytes());
                 }
-                out.resize(HEADER_LEN, 0);
+                out.resize(base + HEADER_LEN, 0);
                 out.extend_from_slice(&r.data);
             }
             Pdu::RetUnlink(r) => {
-                put_header(&mut out, RET_UNLINK, r.seqnum, 0, false, 0);
+                put_header(out, RET_UNLINK, r.seqnum, 0, false, 0);
                 out.extend_from_slice(&(r.status as u32).to_be_bytes());
-                out.resize(HEADER_LEN, 0);
+                out.resize(base + HEADER_LEN, 0);
             }
         }
-        out
     }
 
     /// Decodes one PDU from the start of `b`. RET_SUBMIT carries data only

@@ -8,13 +8,14 @@
 //! device policy is the driver's (`crate::driver`).
 
 use super::capture::Capture;
-use super::gadget::{Inbound, LiveGadget};
+use super::gadget::{Ep0, Inbound, LiveGadget};
 use super::QMI_MAX_COMMAND;
 use crate::driver::{self, Clock, ControlKind, Driver, Overrun, Paused, Transport};
 use crate::supervise::Options;
 use anyhow::Context;
 use bytes::Bytes;
 use std::time::Duration;
+use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use usb_gadget::function::custom::Event as FfsEvent;
@@ -85,9 +86,11 @@ async fn serve(
         capture,
         rebind_at: None,
         ep0_errors: 0,
+        ep0_unread: true,
+        data_in_dropped: 0,
     };
     let g = driver.run(g, shutdown).await?;
-    info!("removing the gadget");
+    info!(data_in_dropped = g.data_in_dropped, "removing the gadget");
     g.live.remove()
 }
 
@@ -112,14 +115,47 @@ struct Gadget {
     capture: Capture,
     rebind_at: Option<tokio::time::Instant>,
     ep0_errors: u64,
+    /// EP0 may hold events not read yet: look before waiting.
+    ep0_unread: bool,
+    /// Packets for the host dropped at the full data IN queue.
+    data_in_dropped: u64,
 }
 
 impl Gadget {
-    /// One EP0 event: class requests go to the device core, which stalls
-    /// what it does not know, as the module does.
-    fn ep0(&mut self) -> anyhow::Result<()> {
+    /// EP0's events since the last wake-up, a bounded number per turn.
+    /// Readiness was cleared before the first read, so an event that
+    /// comes after the last read wakes the loop again; one left unread
+    /// (the bound, an error) makes the next turn look again at once.
+    async fn ep0_events(&mut self) {
+        self.ep0_unread = true;
+        for _ in 0..EP0_EVENTS_PER_TURN {
+            match self.ep0() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.ep0_unread = false;
+                    return;
+                }
+                // EP0 errors are the host's doing (EIDRM: it abandoned a
+                // control transfer, e.g. a timeout; ESHUTDOWN: it went away
+                // mid-transfer). The device keeps serving.
+                Err(e) => {
+                    self.ep0_errors += 1;
+                    debug!("EP0: {e:#}");
+                    if self.ep0_errors % 1000 == 1 {
+                        warn!("EP0 error (host abandoned a transfer?): {e:#}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One EP0 event, if one waits (true): class requests go to the device
+    /// core, which stalls what it does not know, as the module does.
+    fn ep0(&mut self) -> anyhow::Result<bool> {
         let Some(event) = self.live.custom.try_event()? else {
-            return Ok(());
+            return Ok(false);
         };
         match event {
             FfsEvent::SetupHostToDevice(rx) => {
@@ -197,7 +233,25 @@ impl Gadget {
             }
             other => debug!(?other, "FunctionFS event"),
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// One completed OUT transfer, for the engine.
+    fn inbound(&mut self, msg: Inbound, host: &mut Vec<HostTraffic>) {
+        match msg.role.serial_port() {
+            Some(port) => self
+                .capture
+                .record(|c, ts| c.serial(ts, port, false, &msg.data)),
+            None if msg.role == PortRole::Qmi => {
+                self.capture.record(|c, ts| c.data(ts, false, &msg.data));
+            }
+            None => {}
+        }
+        // The read buffer itself becomes the engine's input: no copy.
+        host.push(HostTraffic::Bulk {
+            role: msg.role,
+            data: Vec::from(msg.data),
+        });
     }
 
     /// Binds again; the controller may still be busy with the unbind.
@@ -220,6 +274,19 @@ impl Gadget {
             }
         }
     }
+}
+
+/// EP0 events read per turn at most, so the data path is not starved.
+const EP0_EVENTS_PER_TURN: usize = 16;
+
+/// Resolves when EP0 may have events: at once if some were left unread,
+/// else when the poller says it is readable (its readiness cleared, so
+/// the next event wakes it again). Cancel-safe.
+async fn ep0_ready(ep0: &AsyncFd<Ep0>, unread: bool) -> std::io::Result<()> {
+    if !unread {
+        ep0.readable().await?.clear_ready();
+    }
+    Ok(())
 }
 
 /// One control transfer through the device core, completed at once.
@@ -247,32 +314,22 @@ impl Transport for Gadget {
         // input a port has not taken waits in the driver.
         let rebind = super::sleep_until(self.rebind_at);
         tokio::select! {
-            r = self.live.custom.wait_event() => {
-                // EP0 errors are the host's doing (EIDRM: it abandoned a
-                // control transfer, e.g. a timeout; ESHUTDOWN: it went away
-                // mid-transfer). The device keeps serving.
-                let r = match r {
-                    Ok(()) => self.ep0(),
-                    Err(e) => Err(e.into()),
-                };
-                if let Err(e) = r {
-                    self.ep0_errors += 1;
-                    debug!("EP0: {e:#}");
-                    if self.ep0_errors % 1000 == 1 {
-                        warn!("EP0 error (host abandoned a transfer?): {e:#}");
+            r = ep0_ready(&self.live.ep0, self.ep0_unread) => {
+                match r {
+                    Ok(()) => self.ep0_events().await,
+                    Err(e) => {
+                        warn!("EP0 poll: {e}");
+                        tokio::time::sleep(Duration::from_millis(1)).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(1)).await;
                 }
             }
             Some(msg) = self.in_rx.recv() => {
-                match msg.role.serial_port() {
-                    Some(port) => self.capture.record(|c, ts| c.serial(ts, port, false, &msg.data)),
-                    None if msg.role == PortRole::Qmi => {
-                        self.capture.record(|c, ts| c.data(ts, false, &msg.data));
-                    }
-                    None => {}
+                self.inbound(msg, host);
+                // What else the endpoints completed meanwhile shares this
+                // turn of the engine (the channel bounds it).
+                while let Ok(msg) = self.in_rx.try_recv() {
+                    self.inbound(msg, host);
                 }
-                host.push(HostTraffic::Bulk { role: msg.role, data: msg.data.to_vec() });
             }
             _ = rebind => self.rebind(),
         }
@@ -325,11 +382,21 @@ impl Transport for Gadget {
         };
         // A packet filling whole bulk packets needs a zero-length packet
         // after it, or the host reads on into the next one.
+        // Whole or not at all: the packet goes only with room for its ZLP.
         let zlp = pkt.len() % 512 == 0;
+        if tx.capacity() < 1 + usize::from(zlp) {
+            self.data_in_dropped += 1;
+            if self.data_in_dropped % 1000 == 1 {
+                warn!(
+                    dropped = self.data_in_dropped,
+                    "data IN queue full (the host does not read): packets dropped"
+                );
+            }
+            return;
+        }
         self.capture.record(|c, ts| c.data(ts, true, &pkt));
-        if tx.try_send(Bytes::from(pkt)).is_err() {
-            debug!("data IN queue full: dropping a packet");
-        } else if zlp {
+        let _ = tx.try_send(Bytes::from(pkt));
+        if zlp {
             let _ = tx.try_send(Bytes::new());
         }
     }
@@ -382,6 +449,7 @@ impl Transport for Gadget {
                 warn!("removing the old gadget: {e:#}");
             }
             self.dev = UsbDevice::new(self.live.usb.clone(), QMI_MAX_COMMAND);
+            self.ep0_unread = true;
         } else if !self.live.on_bus() {
             info!("firmware booted: back on the bus");
             self.rebind_at = Some(tokio::time::Instant::now());

@@ -12,7 +12,10 @@
 use anyhow::Context;
 use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -24,7 +27,14 @@ use vmodem_core::model::Profile;
 use vmodem_core::usb::{PortRole, TransferKind, UsbPersonality};
 use vmodem_core::Personality;
 
+/// One OUT transfer's buffer: a packet or frame is one transfer, and a
+/// longer transfer than this would be split.
 const READ_BUF: usize = 16384;
+
+/// AIO requests in flight on the QMI bulk endpoints (the packet data
+/// path), and on the others (the crate's default).
+const DATA_AIO_DEPTH: u32 = 32;
+const OTHER_AIO_DEPTH: u32 = 16;
 
 /// Data that arrived on a bulk OUT endpoint.
 pub struct Inbound {
@@ -44,6 +54,10 @@ pub fn personality(kind: Personality, p: &Profile) -> UsbPersonality {
 pub struct LiveGadget {
     pub kind: Personality,
     pub usb: UsbPersonality,
+    /// EP0's file in the runtime's poller, registered once for the
+    /// gadget's life (not once per wait: two syscalls per turn). Declared
+    /// before `custom`, so it leaves the poller before the file closes.
+    pub ep0: AsyncFd<Ep0>,
     pub custom: Custom,
     reg: RegGadget,
     /// Writers for IN endpoints, keyed by (role, kind).
@@ -66,7 +80,12 @@ impl LiveGadget {
         let mut custom = f.custom;
         // EP0 too: a stall on a transfer the host already abandoned reads
         // EP0, which would otherwise wait for the next event off the bus.
-        nonblocking(custom.fd()?)?;
+        let ep0_fd = custom.fd()?;
+        nonblocking(ep0_fd)?;
+        // SAFETY: the descriptor is EP0's file, which `custom` keeps open;
+        // `remove` drops this registration before `custom` closes it.
+        let ep0 = unsafe { AsyncFd::register_with_interest(Ep0(ep0_fd), Interest::READABLE) }
+            .map_err(std::io::Error::from)?;
         let mut tasks = vec![];
         for (role, mut rx) in f.outs {
             nonblocking(rx.control()?.fd()?)?;
@@ -88,6 +107,7 @@ impl LiveGadget {
         Ok(LiveGadget {
             kind,
             usb,
+            ep0,
             custom,
             reg,
             senders,
@@ -129,8 +149,20 @@ impl LiveGadget {
             t.abort();
         }
         self.senders.clear();
+        // Out of the poller before the file closes.
+        drop(self.ep0);
         drop(self.custom);
         self.reg.remove().context("removing the gadget")
+    }
+}
+
+/// EP0's file descriptor, as the poller holds it; the file belongs to
+/// the gadget's `Custom`, which outlives it.
+pub struct Ep0(RawFd);
+
+impl AsRawFd for Ep0 {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
     }
 }
 
@@ -181,14 +213,21 @@ fn build_function(p: &UsbPersonality) -> Function {
                 TransferKind::Bulk => TransferType::Bulk,
                 TransferKind::Interrupt => TransferType::Interrupt,
             };
+            // The packet data path keeps more transfers in flight: a host
+            // (usbnet) queues many URBs, and each AIO request is one.
+            let depth = if desc.role == PortRole::Qmi && e.kind == TransferKind::Bulk {
+                DATA_AIO_DEPTH
+            } else {
+                OTHER_AIO_DEPTH
+            };
             let mut ep = if e.is_in() {
                 let (tx, dir) = EndpointDirection::device_to_host();
                 ins.push((desc.role, e.kind, tx));
-                Endpoint::custom(dir, transfer)
+                Endpoint::custom(dir.with_queue_len(depth), transfer)
             } else {
                 let (rx, dir) = EndpointDirection::host_to_device();
                 outs.push((desc.role, rx));
-                Endpoint::custom(dir, transfer)
+                Endpoint::custom(dir.with_queue_len(depth), transfer)
             };
             ep.max_packet_size_hs = e.max_packet_size;
             ep.interval = e.interval;

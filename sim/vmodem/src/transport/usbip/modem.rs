@@ -240,18 +240,23 @@ impl Transport for Unit {
         let Some(a) = &self.attached else {
             return;
         };
+        // Every completion of this turn in one buffer: one message to the
+        // connection, one write to the socket (the host bounds how many
+        // URBs it has pending, so this does too).
+        let mut batch = Vec::new();
         while let Some(c) = self.dev.poll_completion() {
             self.capture.completed(&c);
-            let _ = a.to_host.send(
-                Pdu::RetSubmit(RetSubmit {
-                    seqnum: c.id,
-                    status: errno(c.status),
-                    actual_length: c.actual_length,
-                    data: c.data,
-                    error_count: 0,
-                })
-                .emit(),
-            );
+            Pdu::RetSubmit(RetSubmit {
+                seqnum: c.id,
+                status: errno(c.status),
+                actual_length: c.actual_length,
+                data: c.data,
+                error_count: 0,
+            })
+            .emit_into(&mut batch);
+        }
+        if !batch.is_empty() {
+            let _ = a.to_host.send(batch);
         }
     }
 
