@@ -615,6 +615,13 @@ impl GadgetFs {
     }
 }
 
+impl Drop for GadgetFs {
+    /// However the run ends: the endpoints before the device file.
+    fn drop(&mut self) {
+        self.leave_bus();
+    }
+}
+
 /// Waits until the device file has something to read (never while off
 /// the bus). Cancel-safe: the readiness is cleared only when it resolves.
 async fn ep0_readable(fd: Option<&AsyncFd<File>>) -> std::io::Result<()> {
@@ -722,15 +729,18 @@ impl Transport for GadgetFs {
     }
 
     /// Closing the device file unbinds the gadget: the host sees a
-    /// disconnect. Pending endpoint transfers fail and their threads end.
+    /// disconnect.
     fn leave_bus(&mut self) {
         self.rejoin_at = None;
         if self.ep0.is_none() {
             return;
         }
         let t = std::time::Instant::now();
-        self.ep0 = None;
+        // Endpoint files first: closing the device file unbinds the gadget,
+        // which takes each endpoint's lock, held by a transfer that waits
+        // for the host (a blocked thread would hang the close).
         self.stop_endpoints(None);
+        self.ep0 = None;
         self.dev.reset();
         self.in_urbs.clear();
         self.pending_out = None;
