@@ -19,10 +19,16 @@ use std::time::Duration;
 
 /// Commands that cannot run on this tier, as written in the docs (after
 /// any `$ ` prompt), with why.
-const SKIPPED: &[(&str, &str)] = &[(
-    "vmodem run --transport ffs --uplink tun:vmup0 &",
-    "a USB gadget and a TUN device: root, configfs and a UDC (VM tier: uplink.test.sh)",
-)];
+const SKIPPED: &[(&str, &str)] = &[
+    (
+        "vmodem run --transport ffs --uplink tun:vmup0 &",
+        "a USB gadget and a TUN device: root, configfs and a UDC (VM tier: uplink.test.sh)",
+    ),
+    (
+        "sudo vmodem run --transport gadgetfs --composition mbim",
+        "a USB gadget through GadgetFS: root, gadgetfs and a UDC (VM tier: gadgetfs.test.sh)",
+    ),
+];
 
 /// Where a one-shot command must have finished.
 const ONE_SHOT_LIMIT: Duration = Duration::from_secs(60);

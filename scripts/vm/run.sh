@@ -41,7 +41,7 @@ vmlinuz="$kdir/boot/vmlinuz-$kver"
 # Modules loaded at boot, with their dependencies. Extra ones:
 # VM_EXTRA_MODULES="a b"; anything else loads on demand via guest-modprobe.
 modules=(virtio_pci 9pnet_virtio 9p configfs
-  libcomposite dummy_hcd usb_f_fs usb_f_acm usb_f_ecm usb_f_ncm usb_f_serial
+  libcomposite dummy_hcd usb_f_fs gadgetfs usb_f_acm usb_f_ecm usb_f_ncm usb_f_serial
   usbserial qcserial cdc_wdm qmi_wwan cdc_mbim cdc_ncm cdc_ether cdc_acm
   usbmon vhci_hcd usbip_core usbip_host)
 read -r -a extra <<<"${VM_EXTRA_MODULES:-}"

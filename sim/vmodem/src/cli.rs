@@ -189,6 +189,10 @@ enum Transport {
     /// A USB/IP device server: any Linux host attaches the exact EM7305
     /// with `usbip attach` (vhci_hcd), no gadget hardware (docs/usbip.md).
     Usbip,
+    /// A USB gadget through GadgetFS (needs root, the gadgetfs module
+    /// mounted at /dev/gadget and a UDC): the real descriptors, MBIM
+    /// compositions included (docs/usb.md).
+    Gadgetfs,
 }
 
 /// The control function the host talks to.
@@ -239,7 +243,9 @@ pub struct RunArgs {
     /// How the host reaches the modem.
     #[arg(long, value_enum, default_value = "pty")]
     transport: Transport,
-    /// USB device controller for `--transport ffs` (default: the first one).
+    /// USB device controller for `--transport ffs` (default: the first
+    /// one); for `--transport gadgetfs`, its device file in /dev/gadget
+    /// (default: the only one, e.g. dummy_udc).
     #[arg(long)]
     udc: Option<String>,
     /// Address `--transport usbip` listens on. USB/IP has no
@@ -257,7 +263,7 @@ pub struct RunArgs {
     /// composition USB/IP boots in (`mbim`: 9, MBIM only, unless the
     /// profile's composition already has MBIM). Defaults to what the
     /// profile's `usb-composition` implies; given, it overrides the profile
-    /// for this run. Not on `--transport ffs`.
+    /// for this run (also on `--transport gadgetfs`). Not on `--transport ffs`.
     #[arg(long, value_enum)]
     composition: Option<Composition>,
     /// Also create a symlink to the pty at this path.
@@ -401,6 +407,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         })?,
                     },
                     Transport::Ffs => T::Ffs { udc: a.udc },
+                    Transport::Gadgetfs => {
+                        anyhow::bail!("suites run on --transport pty, usbip or ffs")
+                    }
                 };
                 crate::suite::run(
                     &a.file,
@@ -493,6 +502,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     anyhow::bail!("--composition mbim is served on --transport pty and usbip only")
                 }
                 Transport::Ffs => crate::transport::ffs::run(profile, seed, args.udc, opts),
+                Transport::Gadgetfs => {
+                    let mut profile = profile;
+                    if let Some(c) = args.composition {
+                        let id = &mut profile.identity;
+                        id.usb_composition = c.usb_composition(id.usb_composition);
+                    }
+                    crate::transport::gadgetfs::run(profile, seed, args.udc, opts)
+                }
                 Transport::Usbip => {
                     let mut profile = profile;
                     if let Some(c) = args.composition {

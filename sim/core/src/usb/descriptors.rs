@@ -4,7 +4,7 @@
 //! and endpoints, and the USB/IP device core answers GET_DESCRIPTOR from
 //! them.
 
-use crate::usb::{TransferKind, UsbConfiguration, UsbPersonality};
+use crate::usb::{EndpointDesc, TransferKind, UsbConfiguration, UsbPersonality};
 
 /// String indices: manufacturer, product, serial number.
 const I_MANUFACTURER: u8 = 1;
@@ -48,6 +48,30 @@ pub fn configuration(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
 pub fn other_speed_configuration(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
     let c = p.configurations.get(index as usize)?;
     Some(config_for_speed(p, c, OTHER_SPEED_CONFIGURATION, true))
+}
+
+/// Configuration descriptor `index` as a full-speed device describes it
+/// (the other-speed configuration under its own descriptor type): what a
+/// transport that hands the kernel both speeds' descriptors (GadgetFS)
+/// gives for full speed.
+pub fn full_speed_configuration(p: &UsbPersonality, index: u8) -> Option<Vec<u8>> {
+    let c = p.configurations.get(index as usize)?;
+    Some(config_for_speed(p, c, CONFIGURATION, true))
+}
+
+/// The 7-byte endpoint descriptor of `e`, at full speed (bulk packets of
+/// at most 64 bytes) or high speed.
+pub fn endpoint(e: &EndpointDesc, full_speed: bool) -> [u8; 7] {
+    let attributes = match e.kind {
+        TransferKind::Bulk => 2,
+        TransferKind::Interrupt => 3,
+    };
+    let mps = match e.kind {
+        TransferKind::Bulk if full_speed => e.max_packet_size.min(64),
+        _ => e.max_packet_size,
+    };
+    let m = mps.to_le_bytes();
+    [7, 5, e.address, attributes, m[0], m[1], e.interval]
 }
 
 /// The device qualifier a high-speed capable device returns (§9.6.2):
@@ -122,17 +146,7 @@ fn config_for_speed(
         ]);
         body.extend_from_slice(&i.functional);
         for e in &i.endpoints {
-            let attributes = match e.kind {
-                TransferKind::Bulk => 2,
-                TransferKind::Interrupt => 3,
-            };
-            let mps = match e.kind {
-                TransferKind::Bulk if full_speed => e.max_packet_size.min(64),
-                _ => e.max_packet_size,
-            };
-            body.extend_from_slice(&[7, 5, e.address, attributes]);
-            body.extend_from_slice(&mps.to_le_bytes());
-            body.push(e.interval);
+            body.extend_from_slice(&endpoint(e, full_speed));
         }
     }
     let total = (9 + body.len()) as u16;
@@ -177,6 +191,11 @@ mod tests {
         let o = other_speed_configuration(&p, 0).unwrap();
         assert_eq!((o.len(), o[1]), (c.len(), OTHER_SPEED_CONFIGURATION));
         assert_ne!(o, c);
+        // Full speed: the other-speed bytes under the configuration type.
+        let f = full_speed_configuration(&p, 0).unwrap();
+        assert_eq!((f[1], &f[2..]), (CONFIGURATION, &o[2..]));
+        assert!(f.windows(7).any(|w| w == [7, 5, 0x81, 2, 64, 0, 0]));
+        assert_eq!(full_speed_configuration(&p, 1), None);
     }
 
     #[test]

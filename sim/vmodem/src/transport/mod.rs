@@ -3,6 +3,7 @@
 pub mod capture;
 pub mod ffs;
 mod gadget;
+pub mod gadgetfs;
 mod link;
 mod outq;
 pub mod pty;
