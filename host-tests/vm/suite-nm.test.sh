@@ -17,6 +17,8 @@ rm -rf "$report" "$junit"
 
 # oFono would take the modem from ModemManager.
 for p in $(pidof ofonod 2>/dev/null); do kill "$p"; done
+cleanup() { rm -f /run/NetworkManager/system-connections/vmodem.nmconnection; }
+trap cleanup EXIT
 vm_check "udev, D-Bus and ModemManager started" vm_start_stack
 t0=$SECONDS
 vm_check "suite networkmanager.toml passes against NetworkManager and ModemManager" \
@@ -55,5 +57,4 @@ for k in ("control-open", "data-flowing"):
 PY
 }
 vm_check "summary.json: three recoveries, control and data times with their spread" spread
-rm -f /run/NetworkManager/system-connections/vmodem.nmconnection
 vm_done

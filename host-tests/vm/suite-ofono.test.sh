@@ -28,6 +28,7 @@ hostlog="$(ls "$report"/*/run-1/host.log 2>/dev/null | head -1)"
 grep -v "^ofonod: " "$hostlog" 2>/dev/null | cut -c1-160 | sed 's/^/#   /' || true
 vm_check "oFono's context is active (host.log)" grep -q "ok: context active" "$hostlog"
 vm_check "DHCP lease from the module (host.log)" grep -q "lease: ip=10.64.0.2 mask=24 router=10.64.0.1" "$hostlog"
+vm_check "oFono's log has its QMI traffic" grep -q "QMI: .*_req msg=" "$hostlog"
 vm_check "no request of oFono's answered InvalidQmiCommand" sh -c "! grep -E 'INVALID_QMI_CMD|Reset profile error' '$hostlog'"
 counts() {
   python3 - "$junit" <<'PY'
@@ -44,4 +45,5 @@ sys.exit(0 if (len(cases), len(failed), len(skipped)) == want and root.get("test
 PY
 }
 vm_check "JUnit XML: 8 testcases, no failure (xml.etree)" counts
+vm_check "ofonod stopped with the case" sh -c '! pidof ofonod'
 vm_done
