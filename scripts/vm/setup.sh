@@ -16,7 +16,8 @@ cache="$root/target/vm"
 # ofono are the DHCP hosts of dhcp-hosts.test.sh.
 pkgs=(qemu-system-x86 busybox-static python3 cpio kmod xz-utils zstd
       libqmi-utils libmbim-utils modemmanager usbutils udev dbus usbip
-      jq tshark iproute2 procps udhcpc ofono)
+      jq tshark iproute2 procps udhcpc ofono network-manager ofono-scripts
+      python3-dbus)
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
