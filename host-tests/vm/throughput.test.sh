@@ -104,7 +104,9 @@ bench_transport() {
         vm_skip "gadgetfs: UDP through wwan0" "this vmodem has no GadgetFS transport"
         return 0
       fi
-      "$bin" run --transport gadgetfs >"$log" 2>&1 &
+      mkdir -p /dev/gadget
+      mountpoint -q /dev/gadget || vm_check "gadgetfs: mounted at /dev/gadget" mount -t gadgetfs gadgetfs /dev/gadget
+      "$bin" run --transport gadgetfs --composition qmi >"$log" 2>&1 &
       pid=$!
       ;;
     *)
@@ -144,4 +146,5 @@ bench_transport() {
 for t in $transports; do
   bench_transport "$t"
 done
+! mountpoint -q /dev/gadget || umount /dev/gadget
 vm_done

@@ -46,12 +46,13 @@ if [ ${#files[@]} -eq 0 ]; then
   for f in host-tests/vm/*.test.sh; do [ -e "$f" ] && files+=("$f"); done
 fi
 
-# One boot for every file by default: a boot costs 5-8 s and batch.sh resets
-# the shared state (ModemManager, usbipd, gadgets) between files.
-# VM_BOOT_PER_FILE=1 boots once per file, for full isolation when debugging.
-# The soak gets a boot of its own that runs beside the others (VM_PARALLEL=0
-# runs it in line): most of its 20 minutes is ModemManager's fixed probing
-# timers, not CPU, so side by side the tier takes about as long as the soak.
+# Few boots, many files each: a boot costs 5-8 s and batch.sh resets the
+# shared state (ModemManager, usbipd, gadgets) between files.
+# VM_BOOT_PER_FILE=1 boots once per file, one after the other, for full
+# isolation when debugging. The soak gets a boot of its own that runs
+# beside the others (VM_PARALLEL=0 runs it in line): most of its 20 minutes
+# is ModemManager's fixed probing timers, not CPU, so side by side the tier
+# takes about as long as the soak.
 groups=()
 solo=()
 if [ "${VM_BOOT_PER_FILE:-0}" = 1 ]; then
@@ -75,7 +76,30 @@ else
   else
     solo+=(${after[@]+"${after[@]}"})
   fi
-  [ ${#rest[@]} -eq 0 ] || groups=("${rest[*]}")
+  # The other files share VM_MAIN_BOOTS boots (default 2) side by side,
+  # balanced by each file's usual seconds (measured; 60 for a file not
+  # listed), longest first onto the least loaded boot. Most of their time
+  # is ModemManager's and NetworkManager's timers, not CPU.
+  if [ ${#rest[@]} -gt 0 ]; then
+    declare -A usual=([suite-nm.test.sh]=313 [mm-connect.test.sh]=220
+      [faults-mm.test.sh]=204 [usbip-mbim.test.sh]=180 [usbip-faults.test.sh]=169
+      [faults-failsafe.test.sh]=154 [suite-ofono.test.sh]=117
+      [throughput.test.sh]=100 [suite-mm.test.sh]=61 [usbip.test.sh]=38
+      [dhcp-hosts.test.sh]=33 [smoke.sh]=33 [bootloader.test.sh]=27
+      [gadget.test.sh]=24 [gadgetfs.test.sh]=24 [uplink.test.sh]=21
+      [host-kills.test.sh]=13 [usbip-loopback.test.sh]=11)
+    n="${VM_MAIN_BOOTS:-2}"
+    [ "$n" -ge 1 ] || n=1
+    [ "$n" -le ${#rest[@]} ] || n=${#rest[@]}
+    loads=()
+    for ((i = 0; i < n; i++)); do groups[i]=""; loads[i]=0; done
+    while read -r _ f; do
+      b=0
+      for ((i = 1; i < n; i++)); do [ "${loads[i]}" -lt "${loads[b]}" ] && b=$i; done
+      groups[b]="${groups[b]:+${groups[b]} }$f"
+      loads[b]=$((loads[b] + ${usual[${f##*/}]:-60}))
+    done < <(for f in "${rest[@]}"; do echo "${usual[${f##*/}]:-60} $f"; done | sort -k1,1nr -k2,2)
+  fi
 fi
 
 # The boot's hard cap, a guard against a hung VM: the 2400 s the tier had
@@ -137,11 +161,36 @@ if [ ${#solo[@]} -gt 0 ]; then
   fi
   solo_started=1
 fi
-for group in "${groups[@]}"; do
-  rc=0
+# Each boot its own results folder: the first target/vm/results, the
+# others results-2, results-3...; each its output in target/vm/boot-N.log,
+# printed when all have ended (the first streams live).
+pids=()
+for ((i = 0; i < ${#groups[@]}; i++)); do
+  dir="$results"
+  [ "$i" -eq 0 ] || dir="$root/target/vm/results-$((i + 1))"
   # shellcheck disable=SC2086 # a group is a space-separated file list
-  scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh $group || rc=$?
-  tally "$rc" "$results" "$group"
+  if [ "$i" -eq 0 ]; then
+    ( rc=0; VM_RESULTS="$dir" scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh ${groups[i]} || rc=$?
+      echo "$rc" > "$root/target/vm/boot-1.rc" ) &
+  else
+    ( rc=0; VM_RESULTS="$dir" scripts/vm/run.sh --timeout "$timeout_s" scripts/vm/batch.sh ${groups[i]} \
+        > "$root/target/vm/boot-$((i + 1)).log" 2>&1 || rc=$?
+      echo "$rc" > "$root/target/vm/boot-$((i + 1)).rc" ) &
+  fi
+  pids+=($!)
+  # One boot per file is for debugging: one after the other.
+  [ "${VM_BOOT_PER_FILE:-0}" = 1 ] && { wait "${pids[i]}" || true; }
+done
+for ((i = 0; i < ${#groups[@]}; i++)); do
+  wait "${pids[i]}" || true
+  dir="$results"
+  if [ "$i" -gt 0 ]; then
+    dir="$root/target/vm/results-$((i + 1))"
+    cat "$root/target/vm/boot-$((i + 1)).log"
+  fi
+  rc="$(cat "$root/target/vm/boot-$((i + 1)).rc" 2>/dev/null || echo 125)"
+  rm -f "$root/target/vm/boot-$((i + 1)).rc"
+  tally "$rc" "$dir" "${groups[i]}"
 done
 if [ "$solo_started" = 1 ]; then
   while [ ! -e "$solo_rc_file" ] && kill -0 -- "-$(cat "$solo_pgid_file")" 2>/dev/null; do
