@@ -186,6 +186,47 @@ vm_unlocked() { ! vm_locked "$1"; }
 vm_state_is() { grep -qE "^ *\| +state: $2" <<<"$(vm_modem "$1")"; }
 vm_tech_is() { grep -q "access tech: $2" <<<"$(vm_modem "$1")"; }
 
+# vm_port_hints FILE: udev rules in FILE that give ModemManager the
+# EM7305's port types (QCDM on interface 0, GPS on 2, primary AT on 3), as
+# its own 77-mm-sierra.rules does for the MC74xx and EM7565, whose
+# interfaces are laid out the same; then udev reloads. ModemManager then
+# probes the DM port for QCDM only, the NMEA port not at all. The caller
+# removes FILE (and reloads) so the next file in the boot finds none.
+vm_port_hints() {
+  mkdir -p "${1%/*}"
+  cat >"$1" <<'EOF'
+ACTION!="add|change|move|bind", GOTO="vmodem_em7305_end"
+SUBSYSTEMS=="usb", ATTRS{idVendor}=="1199", ATTRS{idProduct}=="9041", GOTO="vmodem_em7305"
+GOTO="vmodem_em7305_end"
+LABEL="vmodem_em7305"
+SUBSYSTEMS=="usb", ATTRS{bInterfaceNumber}=="?*", ENV{.VMODEM_IFNUM}="$attr{bInterfaceNumber}"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="00", ENV{ID_MM_PORT_TYPE_QCDM}="1"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="02", ENV{ID_MM_PORT_TYPE_GPS}="1"
+SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="03", ENV{ID_MM_PORT_TYPE_AT_PRIMARY}="1"
+LABEL="vmodem_em7305_end"
+EOF
+  udevadm control --reload
+}
+
+# vm_junit_counts FILE TESTS FAILURES SKIPPED: the JUnit XML in FILE, read
+# with Python's xml.etree by the schema's element names, has exactly that
+# many testcases, failed ones and skipped ones (and says so in <testsuites
+# tests=...>). Prints what it found.
+vm_junit_counts() {
+  python3 - "$@" <<'PY'
+import sys
+import xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+assert root.tag == "testsuites", root.tag
+want = tuple(int(a) for a in sys.argv[2:5])
+cases = root.findall("./testsuite/testcase")
+failed = [c.get("name") for c in cases if c.find("failure") is not None]
+skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
+print("tests", len(cases), "failures", len(failed), "skipped", len(skipped), failed, skipped)
+sys.exit(0 if (len(cases), len(failed), len(skipped)) == want and root.get("tests") == str(want[0]) else 1)
+PY
+}
+
 # vm_count_events FILE EVENT: how many records of a JSON-lines events log
 # (vmodem --events; FILE - for stdin) are that event. A missing or empty log,
 # or a jq that is missing or cannot read it, prints nothing and fails, so

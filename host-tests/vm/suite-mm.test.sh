@@ -17,18 +17,5 @@ vm_check "suite modemmanager.toml passes against ModemManager" \
   "$bin" suite run suites/modemmanager.toml --transport ffs --junit "$junit" --report "$report"
 echo "# bench: the suite took $((SECONDS - t0)) s"
 sed 's/^/#   /' "$report/summary.json" | grep -E '"(name|outcome|seen|control-open-ms|registered-ms)"' | head -40 || true
-counts() {
-  python3 - "$junit" <<'PY'
-import sys
-import xml.etree.ElementTree as E
-root = E.parse(sys.argv[1]).getroot()
-assert root.tag == "testsuites", root.tag
-cases = root.findall("./testsuite/testcase")
-failed = [c.get("name") for c in cases if c.find("failure") is not None]
-skipped = [c for c in cases if c.find("skipped") is not None]
-print("tests", len(cases), "failures", len(failed), "skipped", len(skipped), failed)
-sys.exit(0 if (len(cases), len(failed), len(skipped)) == (5, 0, 0) and root.get("tests") == "5" else 1)
-PY
-}
-vm_check "JUnit XML: 5 testcases, no failure (xml.etree)" counts
+vm_check "JUnit XML: 5 testcases, no failure (xml.etree)" vm_junit_counts "$junit" 5 0 0
 vm_done

@@ -27,21 +27,7 @@ vm_check "suite networkmanager.toml passes against NetworkManager and ModemManag
 echo "# bench: the suite took $((SECONDS - t0)) s"
 grep -h -E "pinger|<info>.*(state change|Activation|unlock|modem-broadband)" "$report"/*/run-1/host.log 2>/dev/null |
   cut -c1-160 | tail -40 | sed 's/^/#   /' || true
-counts() {
-  python3 - "$junit" "$report/summary.json" <<'PY'
-import json, sys
-import xml.etree.ElementTree as E
-root = E.parse(sys.argv[1]).getroot()
-assert root.tag == "testsuites", root.tag
-cases = root.findall("./testsuite/testcase")
-failed = [c.get("name") for c in cases if c.find("failure") is not None]
-skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
-print("tests", len(cases), "failures", len(failed), "skipped", len(skipped), failed, skipped)
-want = (8, 0, 0)
-sys.exit(0 if (len(cases), len(failed), len(skipped)) == want and root.get("tests") == str(want[0]) else 1)
-PY
-}
-vm_check "JUnit XML: 8 testcases, no failure (xml.etree)" counts
+vm_check "JUnit XML: 8 testcases, no failure (xml.etree)" vm_junit_counts "$junit" 8 0 0
 spread() {
   python3 - "$report/summary.json" <<'PY'
 import json, sys

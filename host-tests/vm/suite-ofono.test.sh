@@ -30,21 +30,7 @@ vm_check "oFono's context is active (host.log)" grep -q "ok: context active" "$h
 vm_check "DHCP lease from the module (host.log)" grep -q "lease: ip=10.64.0.2 mask=24 router=10.64.0.1" "$hostlog"
 vm_check "oFono's log has its QMI traffic" grep -q "QMI: .*_req msg=" "$hostlog"
 vm_check "no request of oFono's answered InvalidQmiCommand" sh -c "! grep -E 'INVALID_QMI_CMD|Reset profile error' '$hostlog'"
-counts() {
-  python3 - "$junit" <<'PY'
-import sys
-import xml.etree.ElementTree as E
-root = E.parse(sys.argv[1]).getroot()
-assert root.tag == "testsuites", root.tag
-cases = root.findall("./testsuite/testcase")
-failed = [c.get("name") for c in cases if c.find("failure") is not None]
-skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
-print("tests", len(cases), "failures", len(failed), "skipped", len(skipped), failed, skipped)
-want = (8, 0, 0)
-sys.exit(0 if (len(cases), len(failed), len(skipped)) == want and root.get("tests") == str(want[0]) else 1)
-PY
-}
-vm_check "JUnit XML: 8 testcases, no failure (xml.etree)" counts
+vm_check "JUnit XML: 8 testcases, no failure (xml.etree)" vm_junit_counts "$junit" 8 0 0
 # vmodem stops the host's process group at the case's end; ofonod may
 # still be shutting down (or orphaned): nothing of it may reach the next
 # file, which batch.sh does not clean up after.

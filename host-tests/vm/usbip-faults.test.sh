@@ -43,22 +43,9 @@ attached_after() { [ "$(attaches)" -gt "$1" ]; }
 
 vm_check "vmodem release binary built" test -x "$bin"
 vm_check "udev started" vm_start_udev
-# Port hints, as the 77-mm-sierra.rules of ModemManager give sibling
-# modules (MC74xx, EM7565): ModemManager then probes the DM port for QCDM
-# only, the NMEA port not at all and the AT port for AT only.
-mkdir -p /run/udev/rules.d
-cat >/run/udev/rules.d/77-vmodem-em7305-hints.rules <<'EOF'
-ACTION!="add|change|move|bind", GOTO="vmodem_em7305_end"
-SUBSYSTEMS=="usb", ATTRS{idVendor}=="1199", ATTRS{idProduct}=="9041", GOTO="vmodem_em7305"
-GOTO="vmodem_em7305_end"
-LABEL="vmodem_em7305"
-SUBSYSTEMS=="usb", ATTRS{bInterfaceNumber}=="?*", ENV{.VMODEM_IFNUM}="$attr{bInterfaceNumber}"
-SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="00", ENV{ID_MM_PORT_TYPE_QCDM}="1"
-SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="02", ENV{ID_MM_PORT_TYPE_GPS}="1"
-SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="03", ENV{ID_MM_PORT_TYPE_AT_PRIMARY}="1"
-LABEL="vmodem_em7305_end"
-EOF
-udevadm control --reload
+# Port hints (lib.sh): ModemManager probes the DM port for QCDM only and
+# the NMEA port not at all.
+vm_port_hints /run/udev/rules.d/77-vmodem-em7305-hints.rules
 pid= loop=
 # Whatever happens, the next file in the same boot finds no loop, no
 # server and no hints.

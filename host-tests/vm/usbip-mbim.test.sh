@@ -194,19 +194,7 @@ vm_check "PIN1 state enabled-verified over QMI" grep -q "PIN1 state: 'enabled-ve
 # from probing the DM and NMEA ports for AT.
 t_comp8=$SECONDS
 hints=/run/udev/rules.d/77-vmodem-usbip-mbim-hints.rules
-mkdir -p /run/udev/rules.d
-cat >"$hints" <<'EOF'
-ACTION!="add|change|move|bind", GOTO="vmodem_em7305_end"
-SUBSYSTEMS=="usb", ATTRS{idVendor}=="1199", ATTRS{idProduct}=="9041", GOTO="vmodem_em7305"
-GOTO="vmodem_em7305_end"
-LABEL="vmodem_em7305"
-SUBSYSTEMS=="usb", ATTRS{bInterfaceNumber}=="?*", ENV{.VMODEM_IFNUM}="$attr{bInterfaceNumber}"
-SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="00", ENV{ID_MM_PORT_TYPE_QCDM}="1"
-SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="02", ENV{ID_MM_PORT_TYPE_GPS}="1"
-SUBSYSTEM=="tty", ENV{.VMODEM_IFNUM}=="03", ENV{ID_MM_PORT_TYPE_AT_PRIMARY}="1"
-LABEL="vmodem_em7305_end"
-EOF
-udevadm control --reload
+vm_port_hints "$hints"
 # The next file in the same boot finds no hints.
 trap 'rm -f "$hints"; udevadm control --reload || true' EXIT
 # ModemManager may hold the QMI port by now: through its proxy (-p).

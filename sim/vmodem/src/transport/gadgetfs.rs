@@ -17,9 +17,8 @@
 mod abi;
 mod endpoints;
 
-use super::outq::{self, SERIAL_BOUND};
 use super::QMI_MAX_COMMAND;
-use crate::driver::{self, Clock, ControlKind, Driver, Overrun, Paused, Transport};
+use crate::driver::{Clock, ControlKind, Driver, Overrun, Paused, Transport};
 use crate::supervise::Options;
 use abi::Event;
 use anyhow::{bail, Context};
@@ -36,7 +35,7 @@ use tracing::{debug, info, warn};
 use vmodem_core::model::Profile;
 use vmodem_core::usb::{
     Completion, EndpointDesc, HostTraffic, PortRole, Setup, TransferKind, Urb, UrbStatus,
-    UsbDevice, UsbPersonality, MAX_QUEUED_RESPONSES,
+    UsbDevice, UsbPersonality,
 };
 use vmodem_core::{Modem, Personality, SerialPort};
 
@@ -664,57 +663,23 @@ impl Transport for GadgetFs {
     }
 
     fn control_kind(&self) -> Option<ControlKind> {
-        match self.dev.control_role() {
-            Some(PortRole::Mbim) => Some(ControlKind::Mbim),
-            Some(_) => Some(ControlKind::Qmi),
-            None => None,
-        }
+        super::core_queues::control_kind(&self.dev)
     }
 
     fn send_control(&mut self, frame: Vec<u8>) -> Result<(), Overrun> {
-        if self.dev.wdm().queued() >= MAX_QUEUED_RESPONSES {
-            let port = match self.control_kind() {
-                Some(ControlKind::Mbim) => "mbim",
-                _ => "qmi",
-            };
-            return Err(Overrun {
-                port,
-                bytes: frame.len(),
-            });
-        }
-        self.dev.wdm().queue_response(frame);
-        Ok(())
+        super::core_queues::send_control(&mut self.dev, frame)
     }
 
     fn serial_room(&self, port: SerialPort) -> bool {
-        let (_, bytes) = self
-            .dev
-            .queued_in(PortRole::of_serial(port), TransferKind::Bulk);
-        outq::serial_room(bytes)
+        super::core_queues::serial_room(&self.dev, port)
     }
 
     fn send_serial(&mut self, port: SerialPort, bytes: Vec<u8>) -> Result<(), Overrun> {
-        let role = PortRole::of_serial(port);
-        let (chunks, queued) = self.dev.queued_in(role, TransferKind::Bulk);
-        if !SERIAL_BOUND.fits(chunks, queued, bytes.len()) {
-            return Err(Overrun {
-                port: driver::port_name(port),
-                bytes: bytes.len(),
-            });
-        }
-        self.dev.queue_in(role, TransferKind::Bulk, bytes);
-        Ok(())
+        super::core_queues::send_serial(&mut self.dev, port, bytes)
     }
 
     fn send_data(&mut self, session: u8, pkt: Vec<u8>) {
-        match self.dev.control_role() {
-            Some(PortRole::Mbim) => {
-                self.dev.queue_datagram(session, pkt);
-            }
-            _ => {
-                self.dev.queue_in(PortRole::Qmi, TransferKind::Bulk, pkt);
-            }
-        }
+        super::core_queues::send_data(&mut self.dev, session, pkt)
     }
 
     fn flush(&mut self, notify: bool) {

@@ -1,6 +1,7 @@
 //! Transports: thin adapters that carry the engine's frames to a host.
 
 pub mod capture;
+mod core_queues;
 pub mod ffs;
 mod gadget;
 pub mod gadgetfs;

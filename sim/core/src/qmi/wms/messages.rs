@@ -2,7 +2,7 @@
 //! delete, store sizes, and raw send through the SMS centre.
 
 use super::{FORMAT_GSM_WCDMA_PP, MODE_GSM_WCDMA};
-use crate::model::sms::{Storage, SubmitError, Tag};
+use crate::model::sms::{Storage, Stored, SubmitError, Tag};
 use crate::qmi::{Ctx, Failure, Reply, Req, Tlvs};
 use crate::wire::sms::{Direction, Pdu, Tpdu};
 use crate::wire::tlv::Reader;
@@ -10,6 +10,15 @@ use crate::wire::ProtocolError;
 
 fn storage(v: u8) -> Result<Storage, Failure> {
     Storage::from_qmi(v).ok_or_else(|| ProtocolError::InvalidArgument.into())
+}
+
+/// The message in `index` of `st`, or InvalidIndex for an empty slot.
+fn stored<'a>(ctx: &'a Ctx<'_>, st: Storage, index: u32) -> Result<&'a Stored, Failure> {
+    ctx.dev
+        .messaging
+        .store(st)
+        .get(index)
+        .ok_or_else(|| ProtocolError::InvalidIndex.into())
 }
 
 /// The mandatory storage type, TLV 0x01.
@@ -125,12 +134,7 @@ pub(super) fn raw_read(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
     check_mode(req, 0x10)?;
     req.u8(0x11)?;
     let st = storage(st)?;
-    let m = ctx
-        .dev
-        .messaging
-        .store(st)
-        .get(index)
-        .ok_or(ProtocolError::InvalidIndex)?;
+    let m = stored(ctx, st, index)?;
     let mut t = Tlvs::new();
     t.with(0x01, |w| {
         w.u8(m.tag as u8)
@@ -220,12 +224,7 @@ pub(super) fn send_from_storage(req: &Req<'_>, ctx: &mut Ctx<'_>) -> Reply {
         return Err(ProtocolError::InvalidArgument.into());
     }
     let st = storage(st)?;
-    let m = ctx
-        .dev
-        .messaging
-        .store(st)
-        .get(index)
-        .ok_or(ProtocolError::InvalidIndex)?;
+    let m = stored(ctx, st, index)?;
     if m.tag.is_mt() {
         return Err(ProtocolError::InvalidArgument.into());
     }

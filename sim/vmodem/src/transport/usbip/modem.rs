@@ -10,12 +10,11 @@
 //! server are not affected.
 
 use super::super::capture::Capture;
-use super::super::outq::{self, SERIAL_BOUND};
 use super::super::QMI_MAX_COMMAND;
 use super::capture::UrbCapture;
 use super::connection::FromHost;
 pub(super) use crate::driver::Clock;
-use crate::driver::{self, ControlKind, Driver, Overrun, Paused, Transport};
+use crate::driver::{ControlKind, Driver, Overrun, Paused, Transport};
 use crate::supervise::Options;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -23,7 +22,6 @@ use tracing::{debug, info, Instrument};
 use vmodem_core::model::Profile;
 use vmodem_core::usb::{
     HostTraffic, PortRole, TransferKind, Urb, UrbStatus, UsbDevice, UsbPersonality,
-    MAX_QUEUED_RESPONSES,
 };
 use vmodem_core::usbip::{
     status, ExportedDevice, ExportedInterface, Pdu, RetSubmit, RetUnlink, SPEED_HIGH,
@@ -181,56 +179,23 @@ impl Transport for Unit {
     }
 
     fn control_kind(&self) -> Option<ControlKind> {
-        // The configuration's control channel carries QMI or MBIM.
-        match self.dev.control_role() {
-            Some(PortRole::Mbim) => Some(ControlKind::Mbim),
-            Some(_) => Some(ControlKind::Qmi),
-            None => None,
-        }
+        super::super::core_queues::control_kind(&self.dev)
     }
 
     fn send_control(&mut self, frame: Vec<u8>) -> Result<(), Overrun> {
-        if self.dev.wdm().queued() >= MAX_QUEUED_RESPONSES {
-            let port = match self.control_kind() {
-                Some(ControlKind::Mbim) => "mbim",
-                _ => "qmi",
-            };
-            return Err(Overrun {
-                port,
-                bytes: frame.len(),
-            });
-        }
-        self.dev.wdm().queue_response(frame);
-        Ok(())
+        super::super::core_queues::send_control(&mut self.dev, frame)
     }
 
     fn serial_room(&self, port: SerialPort) -> bool {
-        let (_, bytes) = self
-            .dev
-            .queued_in(PortRole::of_serial(port), TransferKind::Bulk);
-        outq::serial_room(bytes)
+        super::super::core_queues::serial_room(&self.dev, port)
     }
 
-    /// The serial IN queues have the pty's bounds (`outq::SERIAL_BOUND`).
     fn send_serial(&mut self, port: SerialPort, bytes: Vec<u8>) -> Result<(), Overrun> {
-        let role = PortRole::of_serial(port);
-        let (chunks, queued) = self.dev.queued_in(role, TransferKind::Bulk);
-        if !SERIAL_BOUND.fits(chunks, queued, bytes.len()) {
-            return Err(Overrun {
-                port: driver::port_name(port),
-                bytes: bytes.len(),
-            });
-        }
-        self.dev.queue_in(role, TransferKind::Bulk, bytes);
-        Ok(())
+        super::super::core_queues::send_serial(&mut self.dev, port, bytes)
     }
 
     fn send_data(&mut self, session: u8, pkt: Vec<u8>) {
-        // MBIM's data travels in NTBs, in the IPS stream of its session.
-        match self.dev.control_role() {
-            Some(PortRole::Mbim) => self.dev.queue_datagram(session, pkt),
-            _ => self.dev.queue_in(PortRole::Qmi, TransferKind::Bulk, pkt),
-        };
+        super::super::core_queues::send_data(&mut self.dev, session, pkt)
     }
 
     fn flush(&mut self, notify: bool) {
