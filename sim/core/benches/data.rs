@@ -3,21 +3,12 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
-use vmodem_core::model::{IpFamily, Profile};
+use vmodem_core::testkit::modem::connected;
 use vmodem_core::testkit::packet::ping_gateway;
 use vmodem_core::time::Instant;
-use vmodem_core::Modem;
 
 fn bench(c: &mut Criterion) {
-    let mut m = Modem::new(Profile::default(), 1, Instant::ZERO);
-    m.device_mut()
-        .with_sim(Instant::ZERO, |s| s.verify_pin("1234"))
-        .unwrap();
-    m.handle_timeout(Instant::from_millis(5_000));
-    m.device_mut()
-        .start_network("internet", IpFamily::V4)
-        .unwrap();
-    m.device_mut().data_format.link_layer = 2;
+    let mut m = connected(2);
     let pkt = ping_gateway(1500);
     m.handle_data(&pkt, Instant::from_millis(5_000));
     assert!(m.poll_data().is_some(), "the gateway answers");

@@ -10,27 +10,11 @@
 
 use std::hint::black_box;
 use std::time::Instant as Clock;
-use vmodem_core::model::{IpFamily, Profile};
+use vmodem_core::testkit::modem::connected;
 use vmodem_core::testkit::packet::{ping_gateway, udp_to, GATEWAY_V4};
 use vmodem_core::time::Instant;
-use vmodem_core::Modem;
 
 const ROUNDS: usize = 15;
-
-/// A modem with the default bearer up, in `link_layer` framing (1 = 802.3,
-/// 2 = raw IP).
-fn connected(link_layer: u32) -> Modem {
-    let mut m = Modem::new(Profile::default(), 1, Instant::ZERO);
-    m.device_mut()
-        .with_sim(Instant::ZERO, |s| s.verify_pin("1234"))
-        .unwrap();
-    m.handle_timeout(Instant::from_millis(5_000));
-    m.device_mut()
-        .start_network("internet", IpFamily::V4)
-        .unwrap();
-    m.device_mut().data_format.link_layer = link_layer;
-    m
-}
 
 /// `ip` in an Ethernet frame from the host to the modem.
 fn ethernet(ip: &[u8]) -> Vec<u8> {
