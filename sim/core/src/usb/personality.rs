@@ -485,11 +485,54 @@ impl UsbPersonality {
     pub fn interface(&self, role: PortRole) -> Option<&InterfaceDesc> {
         self.interfaces().iter().find(|i| i.role == role)
     }
+
+    /// Lowers the MBIM functional descriptor's wMaxControlMessage to `max`
+    /// (never raises it), in every configuration: cdc_wdm sizes its
+    /// control transfers by it, and libmbim opens the function with it.
+    pub fn cap_mbim_control_message(&mut self, max: u16) {
+        let mbim = (self.configurations.iter_mut())
+            .flat_map(|c| c.interfaces.iter_mut())
+            .filter(|i| i.role == PortRole::Mbim);
+        for i in mbim {
+            let mut at = 0;
+            while let Some(&len) = i.functional.get(at) {
+                let d = &mut i.functional[at..];
+                // bLength, CS_INTERFACE, MBIM functional, bcdMBIM, wMaxControlMessage
+                if len >= 7 && d.len() >= 7 && d[1] == 0x24 && d[2] == 0x1b {
+                    let now = u16::from_le_bytes([d[5], d[6]]);
+                    d[5..7].copy_from_slice(&now.min(max).to_le_bytes());
+                }
+                if len == 0 {
+                    break;
+                }
+                at += usize::from(len);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mbim_control_message_can_be_capped() {
+        let mut p = UsbPersonality::application(&Profile::default(), 14);
+        p.cap_mbim_control_message(256);
+        let m = p.configurations[1].interface(PortRole::Mbim).unwrap();
+        let at = m
+            .functional
+            .windows(3)
+            .position(|w| w == [0x0c, 0x24, 0x1b]);
+        let d = &m.functional[at.unwrap()..];
+        assert_eq!(u16::from_le_bytes([d[5], d[6]]), 256);
+        p.cap_mbim_control_message(8192);
+        let m = p.configurations[1].interface(PortRole::Mbim).unwrap();
+        assert_eq!(
+            u16::from_le_bytes([m.functional[at.unwrap() + 5], m.functional[at.unwrap() + 6]]),
+            256
+        );
+    }
 
     #[test]
     fn qmi_interface_satisfies_qmi_wwan() {

@@ -17,7 +17,6 @@
 mod abi;
 mod endpoints;
 
-use super::QMI_MAX_COMMAND;
 use crate::driver::{Clock, ControlKind, Driver, Overrun, Paused, Transport};
 use crate::supervise::Options;
 use abi::Event;
@@ -90,7 +89,7 @@ async fn serve(
         profile,
         dir,
         chip,
-        dev: UsbDevice::new(usb.clone(), QMI_MAX_COMMAND),
+        dev: UsbDevice::new(usb.clone(), control_max(&usb)),
         wanted: usb,
         ep0: None,
         files: BTreeMap::new(),
@@ -161,7 +160,25 @@ fn personality_of(kind: Personality, modem: &Modem, p: &Profile) -> UsbPersonali
     u
 }
 
+/// GadgetFS moves at most this many bytes through EP0 (the kernel's
+/// RBUF_SIZE): it shortens an IN request's wLength to it, so a reply of
+/// exactly this length ends without the short packet the host waits for
+/// when it asked for more, and it stalls longer OUT requests itself.
+const EP0_MAX: usize = 256;
+
+/// The longest control message this personality's channel can carry: all
+/// of EP0 for MBIM, whose descriptor then asks for no more, and one byte
+/// less for QMI (qmi_wwan asks for 4096, which GadgetFS shortens).
+fn control_max(u: &UsbPersonality) -> usize {
+    match u.interface(PortRole::Mbim) {
+        Some(_) => EP0_MAX,
+        None => EP0_MAX - 1,
+    }
+}
+
 fn within_gadgetfs(u: &mut UsbPersonality) {
+    // libmbim then opens the function with 256 and fragments both ways.
+    u.cap_mbim_control_message(EP0_MAX as u16);
     if u.configurations.len() > 1 {
         let keep = (u.configurations.iter())
             .position(|c| c.interface(PortRole::Mbim).is_some())
@@ -240,7 +257,8 @@ impl GadgetFs {
         let fd = unsafe { AsyncFd::register_with_interest(file, tokio::io::Interest::READABLE) }
             .map_err(|e| e.into_parts().1)?;
         self.ep0 = Some(fd);
-        self.dev = UsbDevice::new(p, QMI_MAX_COMMAND);
+        let max = control_max(&p);
+        self.dev = UsbDevice::new(p, max);
         self.in_urbs.clear();
         self.pending_out = None;
         // The first read of the device file also tells the kernel that
@@ -330,8 +348,10 @@ impl GadgetFs {
 
     /// One control request the kernel passed up.
     fn setup(&mut self, s: Setup) {
+        tracing::trace!(?s, "control request");
         if s.request_type & 0x80 != 0 {
             let c = self.control(&s, Vec::new());
+            tracing::trace!(status = ?c.status, len = c.data.len(), "IN answer");
             if c.status == UrbStatus::Ok {
                 self.ep0_io(|fd| nix::unistd::write(fd, &c.data), "IN data");
             } else {
@@ -363,7 +383,8 @@ impl GadgetFs {
     fn ep0_io(&self, op: impl FnOnce(&File) -> nix::Result<usize>, what: &str) {
         let Some(fd) = &self.ep0 else { return };
         match op(fd.get_ref()) {
-            Ok(_) | Err(Errno::EL2HLT) => {}
+            Ok(n) => tracing::trace!(n, "EP0 {what}"),
+            Err(Errno::EL2HLT) => {}
             Err(e) => debug!("EP0 {what}: {e}"),
         }
     }
@@ -667,6 +688,21 @@ impl Transport for GadgetFs {
     }
 
     fn send_control(&mut self, frame: Vec<u8>) -> Result<(), Overrun> {
+        let max = control_max(self.dev.personality());
+        if frame.len() > max {
+            warn!(
+                bytes = frame.len(),
+                max, "control message longer than GadgetFS's EP0 carries: dropped whole"
+            );
+            let port = match self.control_kind() {
+                Some(ControlKind::Mbim) => "mbim",
+                _ => "qmi",
+            };
+            return Err(Overrun {
+                port,
+                bytes: frame.len(),
+            });
+        }
         super::core_queues::send_control(&mut self.dev, frame)
     }
 
@@ -753,6 +789,31 @@ mod tests {
         assert_eq!((c[7], reference[7]), (0xc0, 0xe0));
         assert_eq!(c[..7], reference[..7]);
         assert_eq!(c[8..], reference[8..]);
+    }
+
+    #[test]
+    fn mbim_asks_for_no_more_than_gadgetfs_ep0_carries() {
+        let full = UsbPersonality::application(&Profile::default(), 9);
+        let mut u = full.clone();
+        within_gadgetfs(&mut u);
+        let c = vmodem_core::usb::descriptors::configuration(&u, 0).unwrap();
+        let reference = vmodem_core::usb::descriptors::configuration(&full, 0).unwrap();
+        let at = reference
+            .windows(3)
+            .position(|w| w == [0x0c, 0x24, 0x1b])
+            .unwrap();
+        // wMaxControlMessage 4096 -> 256, and nothing else but bmAttributes.
+        assert_eq!(reference[at + 5..at + 7], 4096u16.to_le_bytes());
+        assert_eq!(c[at + 5..at + 7], 256u16.to_le_bytes());
+        let differ: Vec<usize> = (0..c.len()).filter(|&i| c[i] != reference[i]).collect();
+        assert_eq!(differ, vec![7, at + 6]);
+        assert_eq!(
+            (
+                control_max(&u),
+                control_max(&UsbPersonality::application(&Profile::default(), 6))
+            ),
+            (256, 255)
+        );
     }
 
     #[test]
