@@ -4,8 +4,9 @@
 # 2, 3 and 8, no placeholders) with qcserial and qmi_wwan bound; a firmware
 # reset asked for over QMI brings it back in composition 9, which reads as
 # USB/IP serves composition 9, with cdc_mbim bound; the boot loader
-# (1199:9040) and a power cycle re-enumerate. (ModemManager over MBIM on
-# the gadget is not checked yet: its probe times out, docs/usb.md.)
+# (1199:9040) and a power cycle re-enumerate; in composition 9,
+# ModemManager unlocks, registers and connects over MBIM and pings cross
+# the gadget.
 # GadgetFS's own two differences (docs/usb.md) are applied to the
 # references. Needs target/release/vmodem. Loopback only.
 set -euo pipefail
@@ -26,10 +27,12 @@ trap cleanup EXIT
 # The body of lsusb -v as usbip.test.sh stores it.
 lsusb_body() { lsusb -v -d "$1" 2>/dev/null | grep -v '^Bus ' | sed '/^$/d'; }
 # What GadgetFS cannot describe like USB/IP: the kernel refuses a
-# configuration with the remote-wakeup bit, and the controller answers
-# GET_STATUS itself, as bus powered (GadgetFS never says otherwise).
+# configuration with the remote-wakeup bit, the controller answers
+# GET_STATUS itself, as bus powered (GadgetFS never says otherwise), and
+# EP0 carries 256 bytes at most, so MBIM's wMaxControlMessage says so.
 gadgetfs_view() {
   sed -e 's/^\(    bmAttributes         \)0xe0$/\10xc0/' \
+    -e 's/^\(        wMaxControlMessage   \)4096$/\1256/' \
     -e '/^      Remote Wakeup$/d' \
     -e 's/^Device Status:     0x0001$/Device Status:     0x0000/' \
     -e 's/^  Self Powered$/  (Bus Powered)/'
@@ -135,6 +138,40 @@ vm_check "lsusb -v is what USB/IP serves for composition 9" \
 vm_check "the MBIM functional descriptor reaches the host" grep -q "MBIM Extended" "$VM_RESULTS/lsusb-gadgetfs-9.txt"
 net="$(ls "/sys/bus/usb/devices/$dev:1.12/net" 2>/dev/null | head -1)"
 vm_check "MBIM netdev exists ($net)" test -n "$net"
+
+# --- ModemManager over MBIM on the gadget ---------------------------------
+out="$(mbimcli -d /dev/cdc-wdm0 -p --query-device-services 2>&1 || true)"
+vm_check "mbimcli lists the device services (its answer fills EP0: 256 bytes)" \
+  grep -q "Service: 'basic-connect'" <<<"$out"
+mbimcli -d /dev/cdc-wdm0 -p --noop-release >/dev/null 2>&1 || true
+vm_check "D-Bus started" vm_start_dbus
+vm_check "ModemManager started" vm_start_mm
+listed() { test -n "$(vm_modem_ids)"; }
+vm_check "ModemManager lists the modem" vm_wait_for 120 listed
+m="$(vm_modem_ids | head -1)"
+vm_modem "$m" >"$VM_RESULTS/mm-gadgetfs-modem.txt"
+vm_check "ModemManager drives it over MBIM" grep -q "cdc-wdm0 (mbim)" "$VM_RESULTS/mm-gadgetfs-modem.txt"
+sim="$(vm_sim_of "$m")"
+vm_check "modem is locked (sim-pin)" vm_locked "$m"
+vm_check "PIN 1234 unlocks over MBIM" mmcli -i "$sim" --pin=1234
+vm_check "modem initialised (disabled)" vm_wait_for 60 vm_state_is "$m" disabled
+vm_check "modem enables" mmcli -m "$m" -e
+vm_check "modem reaches state registered" vm_wait_for 60 vm_state_is "$m" "(registered|connected)"
+vm_check "simple-connect apn=internet" mmcli -m "$m" --simple-connect="apn=internet,ip-type=ipv4"
+b="$(vm_modem "$m" | sed -n 's|.*Bearer/\([0-9]*\).*|\1|p' | tail -1)"
+bearer="$(mmcli -b "$b" 2>&1 | vm_plain)"
+apn_v4="$(sed -n 's/^ipv4-address = "\(.*\)"/\1/p' "$profile")"
+apn_gw="$(sed -n 's/^ipv4-gateway = "\(.*\)"/\1/p' "$profile")"
+vm_check "bearer connected with $apn_v4" grep -q "address: $apn_v4" <<<"$bearer"
+vm_check "$net up with the bearer's address" sh -c "ip link set $net up && ip addr add $apn_v4/24 dev $net"
+ping_out="$(busybox ping -c 5 -W 3 "$apn_gw" 2>&1 || true)"
+printf '%s\n' "$ping_out" | tail -2 | sed 's/^/#   /'
+vm_check "ping the gateway through the gadget's NTBs: 5 replies" \
+  grep -q "5 packets transmitted, 5 packets received" <<<"$ping_out"
+ping_out="$(busybox ping -c 3 -s 1400 -W 3 "$apn_gw" 2>&1 || true)"
+vm_check "1400-byte pings: 3 replies" grep -q "3 packets transmitted, 3 packets received" <<<"$ping_out"
+vm_check "simple-disconnect" mmcli -m "$m" --simple-disconnect
+vm_stop_mm
 
 # --- The boot loader's descriptors, then a power cycle --------------------
 vm_check "ctl bootloader" ctl bootloader
