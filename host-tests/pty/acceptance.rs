@@ -54,7 +54,13 @@ fn locked_to_connected_with_profile_values() {
         &["--dms-swi-get-current-firmware"],
         &id.amss_version,
     );
-    let comp = format!("[*] USB composition {}", id.usb_composition);
+    // A pty has one configuration: the factory's dual composition 14 is
+    // served, and reported, as its QMI half (docs/usb.md).
+    let served = match id.usb_composition {
+        13..=22 => 6,
+        n => n,
+    };
+    let comp = format!("[*] USB composition {served}");
     check(&m, &mut seen, &["--dms-swi-get-usb-composition"], &comp);
     check(&m, &mut seen, &["--dms-get-capabilities"], "lte");
     check(&m, &mut seen, &["--dms-get-operating-mode"], "'online'");

@@ -25,7 +25,7 @@ const SKIPPED: &[(&str, &str)] = &[
         "a USB gadget and a TUN device: root, configfs and a UDC (VM tier: uplink.test.sh)",
     ),
     (
-        "sudo vmodem run --transport gadgetfs --composition mbim",
+        "sudo vmodem run --transport gadgetfs     # composition 14: its MBIM configuration",
         "a USB gadget through GadgetFS: root, gadgetfs and a UDC (VM tier: gadgetfs.test.sh)",
     ),
 ];

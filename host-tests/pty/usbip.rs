@@ -33,8 +33,10 @@ impl Drop for Server {
     }
 }
 
+/// Composition 6: the QMI composition these tests talk to (the default
+/// profile's factory 14 is checked on its own).
 fn start() -> Server {
-    start_with(&[])
+    start_with(&["--composition", "qmi"])
 }
 
 fn start_with(extra: &[&str]) -> Server {

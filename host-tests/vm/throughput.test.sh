@@ -92,7 +92,7 @@ bench_transport() {
       ;;
     usbip)
       vm_modprobe vhci_hcd || true
-      "$bin" run --transport usbip >"$log" 2>&1 &
+      "$bin" run --transport usbip --composition qmi >"$log" 2>&1 &
       pid=$!
       vm_check "usbip: vmodem listens" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
       vm_check "usbip: attach" usbip attach -r 127.0.0.1 -b 1-1

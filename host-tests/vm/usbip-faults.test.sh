@@ -62,7 +62,7 @@ vm_check "vhci_hcd loaded" vm_modprobe vhci_hcd
 
 rm -f "$sock"
 t0=$SECONDS
-"$bin" run --transport usbip --scenario scenarios/pin-reset.toml --events "$ev" \
+"$bin" run --transport usbip --composition qmi --scenario scenarios/pin-reset.toml --events "$ev" \
   --control "$sock" >"$vlog" 2>&1 &
 pid=$!
 vm_check "vmodem listens on 127.0.0.1:3240" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'

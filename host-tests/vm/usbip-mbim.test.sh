@@ -44,7 +44,7 @@ vm_check "8021q loaded (VLANs for MBIM sessions)" vm_modprobe 8021q
 rm -f "$sock"
 # The simulation's clock starts with the process (mm_time_check).
 t_start="$(date +%s)"
-"$bin" run --transport usbip --profile "$two_apns" --control "$sock" --events "$events" --pcap "$pcap" >"$VM_RESULTS/vmodem-usbip-mbim.log" 2>&1 &
+"$bin" run --transport usbip --composition qmi --profile "$two_apns" --control "$sock" --events "$events" --pcap "$pcap" >"$VM_RESULTS/vmodem-usbip-mbim.log" 2>&1 &
 pid=$!
 vm_check "vmodem listens on 127.0.0.1:3240" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
 scripts/usbip-attach-loop.sh >"$VM_RESULTS/usbip-mbim-attach.log" 2>&1 &

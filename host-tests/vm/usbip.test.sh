@@ -3,7 +3,9 @@
 # (no gadget, no dummy_hcd): usbip lists and attaches 1199:9041, qcserial
 # and qmi_wwan bind it, qmicli and the AT port answer, and a firmware reset
 # asked for over QMI drops the device off vhci until the host attaches it
-# again. Needs target/release/vmodem. Loopback only.
+# again; then the factory setting (composition 14) comes up with two
+# configurations and cdc_mbim bound. Needs target/release/vmodem.
+# Loopback only.
 set -euo pipefail
 # shellcheck source=host-tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +15,7 @@ vm_check "vmodem release binary built" test -x "$bin"
 vm_check "udev started" vm_start_udev
 vm_check "vhci_hcd loaded" vm_modprobe vhci_hcd
 
-"$bin" run --transport usbip >"$VM_RESULTS/vmodem-usbip.log" 2>&1 &
+"$bin" run --transport usbip --composition qmi >"$VM_RESULTS/vmodem-usbip.log" 2>&1 &
 pid=$!
 vm_check "vmodem listens on 127.0.0.1:3240" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
 
@@ -105,7 +107,7 @@ vm_check "host sees the device go" vm_wait_for 20 sh -c '! lsusb -d 1199:9041'
 for unit in lenovo-em7305 dell-dw5809e; do
   "$bin" profile default --unit "$unit" >"/tmp/vmodem-$unit.toml"
   ids="$(sed -n '/^\[identity\]/,/^\[/s/^usb-\(vendor\|product\)-id = 0x\(....\)$/\2/p' "/tmp/vmodem-$unit.toml" | paste -sd:)"
-  "$bin" run --transport usbip --profile "/tmp/vmodem-$unit.toml" >"$VM_RESULTS/vmodem-$unit.log" 2>&1 &
+  "$bin" run --transport usbip --composition qmi --profile "/tmp/vmodem-$unit.toml" >"$VM_RESULTS/vmodem-$unit.log" 2>&1 &
   upid=$!
   vm_check "$unit: vmodem listens" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
   vm_check "$unit: usbip attach" attach
@@ -123,4 +125,26 @@ for unit in lenovo-em7305 dell-dw5809e; do
   gone() { ! kill -0 "$upid" 2>/dev/null && ! vm_vhci_device >/dev/null; }
   vm_check "$unit: vmodem exits, device gone" vm_wait_for 20 gone
 done
+
+# The factory setting, with no --composition: composition 14, two
+# configurations; Linux takes the MBIM one (the first whose first
+# interface is not vendor-specific) and cdc_mbim binds, as a real unit
+# out of the box.
+"$bin" run --transport usbip >"$VM_RESULTS/vmodem-usbip-factory.log" 2>&1 &
+upid=$!
+vm_check "factory: vmodem listens" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
+vm_check "factory: usbip attach" attach
+udevadm settle --timeout=10 || true
+two_configs() { d="$(vm_vhci_dev)" && [ "$(cat "/sys/bus/usb/devices/$d/bNumConfigurations")" = 2 ]; }
+vm_check "factory: two configurations (composition 14)" vm_wait_for 20 two_configs
+dev="$(vm_vhci_dev || true)"
+vm_check "factory: Linux chose configuration 2" \
+  vm_wait_for 20 sh -c "test \"\$(cat /sys/bus/usb/devices/$dev/bConfigurationValue)\" = 2"
+vm_check "factory: cdc_mbim bound to interface 12" vm_wait_path 30 "/sys/bus/usb/drivers/cdc_mbim/$dev:2.12"
+vm_check "factory: /dev/cdc-wdm0 (MBIM)" vm_wait_path 30 /dev/cdc-wdm0
+out="$(timeout 20 mbimcli -d /dev/cdc-wdm0 --query-device-caps 2>&1 || true)"
+vm_check "factory: mbimcli reads the device caps" grep -q "Firmware info: 'SWI9X15C" <<<"$out"
+kill -TERM "$upid"
+gone() { ! kill -0 "$upid" 2>/dev/null && ! vm_vhci_device >/dev/null; }
+vm_check "factory: vmodem exits, device gone" vm_wait_for 20 gone
 vm_done

@@ -205,8 +205,9 @@ enum Composition {
 }
 
 impl Composition {
-    /// The control function of a Sierra USB composition number. Dual
-    /// configurations (13 and up) come up in their first, QMI, config.
+    /// The control function of a Sierra USB composition number. A dual
+    /// configuration (13 and up) is QMI where only one configuration can
+    /// be served: the host has no choice to make there.
     fn of_profile(n: u8) -> Composition {
         match n {
             8..=12 => Composition::Mbim,
@@ -215,27 +216,30 @@ impl Composition {
     }
 
     /// The Sierra composition to boot in, given the profile's: kept when
-    /// it already offers this function, else 6 (QMI) or 9 (MBIM only, the
-    /// composition of the real EM7305 in facts §2.1).
+    /// it offers this function in a single configuration, else 6 (QMI) or
+    /// 9 (MBIM only, the composition of the real EM7305 in facts §2.1).
+    /// A dual composition is the profile's alone: asked for one function,
+    /// the host gets that function only.
     fn usb_composition(self, profile: u8) -> u8 {
         match (self, profile) {
-            (Composition::Qmi, 6 | 7 | 13..=22) => profile,
-            // 18 to 22 (composition 7 plus an MBIM one) are served as 6.
-            (Composition::Mbim, 8..=17) => profile,
+            (Composition::Qmi, 6 | 7) | (Composition::Mbim, 8..=12) => profile,
             (Composition::Qmi, _) => 6,
             (Composition::Mbim, _) => 9,
         }
     }
 }
 
-/// The Sierra composition to boot in for a suite case's control function.
-pub fn usb_composition(mbim: bool, profile: u8) -> u8 {
-    let c = if mbim {
-        Composition::Mbim
-    } else {
-        Composition::Qmi
-    };
-    c.usb_composition(profile)
+/// The Sierra composition to boot in: the control function asked for
+/// (`mbim`), or the profile's (`None`). `one_config`: the transport serves
+/// a single configuration (the pty), so a dual composition of the profile
+/// is served as its first, QMI, half: composition 6.
+pub fn usb_composition(mbim: Option<bool>, profile: u8, one_config: bool) -> u8 {
+    match mbim {
+        Some(true) => Composition::Mbim.usb_composition(profile),
+        Some(false) => Composition::Qmi.usb_composition(profile),
+        None if one_config && matches!(profile, 13..=22) => 6,
+        None => profile,
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -481,9 +485,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     let composition = args
                         .composition
                         .unwrap_or(Composition::of_profile(profile.identity.usb_composition));
-                    // A capture shows the composition's descriptors.
+                    // A capture shows the composition's descriptors; a
+                    // dual composition is served as one of its halves.
                     let id = &mut profile.identity;
-                    id.usb_composition = composition.usb_composition(id.usb_composition);
+                    let mbim = matches!(composition, Composition::Mbim);
+                    let asked = args.composition.is_some().then_some(mbim);
+                    id.usb_composition = usb_composition(asked, id.usb_composition, true);
                     let links = crate::transport::pty::Links {
                         control: match composition {
                             Composition::Qmi => Control::Qmi,
@@ -501,7 +508,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 Transport::Ffs if matches!(args.composition, Some(Composition::Mbim)) => {
                     anyhow::bail!("--composition mbim is served on --transport pty and usbip only")
                 }
-                Transport::Ffs => crate::transport::ffs::run(profile, seed, args.udc, opts),
+                Transport::Ffs => {
+                    // FunctionFS serves composition 6 whatever the profile
+                    // says; the modem reports what the host sees.
+                    let mut profile = profile;
+                    let id = &mut profile.identity;
+                    id.usb_composition = usb_composition(Some(false), id.usb_composition, false);
+                    crate::transport::ffs::run(profile, seed, args.udc, opts)
+                }
                 Transport::Gadgetfs => {
                     let mut profile = profile;
                     if let Some(c) = args.composition {
@@ -636,10 +650,24 @@ mod tests {
     fn a_forced_function_keeps_a_profile_composition_that_has_it() {
         assert_eq!(Composition::Mbim.usb_composition(6), 9);
         assert_eq!(Composition::Mbim.usb_composition(8), 8);
-        assert_eq!(Composition::Mbim.usb_composition(14), 14);
+        assert_eq!(Composition::Mbim.usb_composition(14), 9);
         assert_eq!(Composition::Mbim.usb_composition(19), 9);
         assert_eq!(Composition::Qmi.usb_composition(9), 6);
         assert_eq!(Composition::Qmi.usb_composition(6), 6);
-        assert_eq!(Composition::Qmi.usb_composition(14), 14);
+        // A dual composition's QMI configuration is composition 6: served
+        // alone, so that Linux cannot choose the MBIM one instead.
+        assert_eq!(Composition::Qmi.usb_composition(14), 6);
+        assert_eq!(Composition::Qmi.usb_composition(7), 7);
+    }
+
+    #[test]
+    fn the_factory_composition_stands_where_both_configurations_can() {
+        // The factory 14 (6 + 9): on a pty its QMI half.
+        assert_eq!(usb_composition(None, 14, true), 6);
+        assert_eq!(usb_composition(None, 12, true), 12);
+        // USB/IP and GadgetFS: 14 stands unless a function is asked for.
+        assert_eq!(usb_composition(None, 14, false), 14);
+        assert_eq!(usb_composition(Some(true), 14, false), 9);
+        assert_eq!(usb_composition(Some(false), 14, false), 6);
     }
 }

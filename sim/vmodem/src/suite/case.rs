@@ -105,9 +105,19 @@ pub fn run(
         Some(_) => false,
         None => matches!(profile.identity.usb_composition, 8..=12),
     };
-    if case.composition.is_some() {
+    {
         let id = &mut profile.identity;
-        id.usb_composition = crate::cli::usb_composition(mbim, id.usb_composition);
+        let asked = case.composition.is_some().then_some(mbim);
+        id.usb_composition = match &opts.transport {
+            Transport::Pty { .. } => crate::cli::usb_composition(asked, id.usb_composition, true),
+            // FunctionFS serves composition 6 only.
+            Transport::Ffs { .. } => {
+                crate::cli::usb_composition(Some(false), id.usb_composition, false)
+            }
+            Transport::Usbip { .. } => {
+                crate::cli::usb_composition(asked, id.usb_composition, false)
+            }
+        };
     }
     let link = match &opts.transport {
         Transport::Pty { link } => Some(link.clone().unwrap_or_else(|| dir.join("modem"))),

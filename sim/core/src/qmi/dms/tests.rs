@@ -278,14 +278,18 @@ fn operating_mode_follows_the_model() {
 fn usb_composition_changes_at_reset() {
     let mut b = Bench::new();
     let r = b.ok(SWI_GET_USB_COMPOSITION, &[]);
-    assert_eq!(r.get(0x10), Some(&[6][..]));
+    // The factory setting of a 9x15 unit: dual, 6 and 9.
+    assert_eq!(r.get(0x10), Some(&[14][..]));
     assert_eq!(r.get(0x11), Some(&[8, 6, 7, 8, 9, 10, 11, 12, 14][..]));
     assert_eq!(
         b.err(SWI_SET_USB_COMPOSITION, &[(0x01, &[13])]).error,
         ProtocolError::InvalidArgument
     );
     b.ok(SWI_SET_USB_COMPOSITION, &[(0x01, &[8])]);
-    assert_eq!(b.ok(SWI_GET_USB_COMPOSITION, &[]).get(0x10), Some(&[6][..]));
+    assert_eq!(
+        b.ok(SWI_GET_USB_COMPOSITION, &[]).get(0x10),
+        Some(&[14][..])
+    );
     b.dev.reboot(Instant::from_millis(10));
     assert_eq!(b.ok(SWI_GET_USB_COMPOSITION, &[]).get(0x10), Some(&[8][..]));
 }

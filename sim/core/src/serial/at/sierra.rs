@@ -13,9 +13,16 @@ use crate::model::{IpFamily, OperatingMode, PdpType, RegState, Technology};
 /// The !ENTERCND password of Sierra modules (public default).
 pub const CND_PASSWORD: &str = "A710";
 
-/// Interfaces of the index-style compositions (QmiDmsSwiUsbComposition).
+/// Interfaces of the index-style compositions, as `AT!UDUSBCOMP=?` lists
+/// them (0 to 22, libqmi's QmiDmsSwiUsbComposition).
 fn composition_name(c: u8) -> &'static str {
     match c {
+        0 => "HIP  DM   NMEA  AT    MDM1  MDM2  MDM3  MS",
+        1 => "HIP  DM   NMEA  AT    MDM1  MS",
+        2 => "HIP  DM   NMEA  AT    NIC1  MS",
+        3 => "HIP  DM   NMEA  AT    MDM1  NIC1  MS",
+        4 => "HIP  DM   NMEA  AT    NIC1  NIC2  NIC3  MS",
+        5 => "HIP  DM   NMEA  AT    ECM1  MS",
         6 => "DM   NMEA  AT    QMI",
         7 => "DM   NMEA  AT    RMNET1 RMNET2 RMNET3",
         8 => "DM   NMEA  AT    MBIM",
@@ -28,6 +35,11 @@ fn composition_name(c: u8) -> &'static str {
         15 => "Config1: comp6    Config2: comp10",
         16 => "Config1: comp6    Config2: comp11",
         17 => "Config1: comp6    Config2: comp12",
+        18 => "Config1: comp7    Config2: comp8",
+        19 => "Config1: comp7    Config2: comp9",
+        20 => "Config1: comp7    Config2: comp10",
+        21 => "Config1: comp7    Config2: comp11",
+        22 => "Config1: comp7    Config2: comp12",
         _ => "",
     }
 }
@@ -36,7 +48,7 @@ fn composition_name(c: u8) -> &'static str {
 /// the one a host without MBIM takes).
 pub(super) fn has_at_port(c: u8) -> bool {
     let name = composition_name(c);
-    name.split_whitespace().any(|f| f == "AT") || name.starts_with("Config1: comp6")
+    name.split_whitespace().any(|f| f == "AT") || name.starts_with("Config1: comp")
 }
 
 pub(super) fn handle(name: &str, kind: &Kind, cx: &mut Cx<'_>) -> Option<Outcome> {
@@ -81,7 +93,7 @@ pub(super) fn handle(name: &str, kind: &Kind, cx: &mut Cx<'_>) -> Option<Outcome
         }
         ("!UDUSBCOMP", Kind::Test) => {
             let id = &cx.dev.profile.identity;
-            Ok((0u8..=17)
+            Ok((0u8..=22)
                 .filter(|c| !composition_name(*c).is_empty())
                 .map(|c| {
                     let s = if id.usb_compositions_supported.contains(&c) {

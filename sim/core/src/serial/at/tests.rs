@@ -277,10 +277,16 @@ fn sierra_status_and_composition() {
         .at("AT!PCTEMP?")
         .contains(&format!("Temperature: {temp} C")));
     assert!(g.contains(&format!("Temperature: {temp}")));
-    assert_eq!(b.at("AT!UDUSBCOMP?"), "\r\n!UDUSBCOMP: 6\r\n\r\nOK\r\n");
-    assert!(b
-        .at("AT!UDUSBCOMP=?")
-        .contains(" 8 - DM   NMEA  AT    MBIM"));
+    assert_eq!(b.at("AT!UDUSBCOMP?"), "\r\n!UDUSBCOMP: 14\r\n\r\nOK\r\n");
+    let list = b.at("AT!UDUSBCOMP=?");
+    assert!(list.contains(" 8 - DM   NMEA  AT    MBIM"));
+    // 0 to 22, as the module lists them; SUPPORTED as the profile says.
+    let rows: Vec<&str> = list.lines().filter(|l| l.contains(" - ")).collect();
+    assert_eq!(rows.len(), 23, "{list}");
+    assert!(rows[0].starts_with(" 0 - HIP") && rows[0].ends_with("NOT SUPPORTED"));
+    assert!(rows[14].starts_with("14 - Config1: comp6    Config2: comp9"));
+    assert!(rows[14].ends_with(" SUPPORTED") && !rows[14].ends_with("NOT SUPPORTED"));
+    assert!(rows[22].starts_with("22 - Config1: comp7    Config2: comp12"));
     assert_eq!(b.at("AT!UDUSBCOMP=8"), "\r\nERROR\r\n", "needs ENTERCND");
     assert_eq!(b.at("AT!ENTERCND=\"nope\""), "\r\nERROR\r\n");
     assert_eq!(b.at("AT!ENTERCND=\"A710\""), "\r\nOK\r\n");
