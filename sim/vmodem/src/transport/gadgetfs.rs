@@ -57,6 +57,11 @@ const EP0_URB: u32 = u32::MAX;
 /// function's dwNtbInMaxSize (16 KiB) fits; serial data is cut to it.
 const BULK_IN_TRANSFER: u32 = 16384;
 
+/// IN URBs a bulk endpoint keeps waiting in the device core (the thread
+/// still writes one transfer at a time: GadgetFS's endpoint files are
+/// synchronous).
+const IN_URBS_IN_FLIGHT: usize = 8;
+
 pub fn run(profile: Profile, seed: u64, chip: Option<String>, opts: Options) -> anyhow::Result<()> {
     if opts.pcap.is_some() {
         bail!("--pcap is recorded on --transport usbip, ffs and pty, not on gadgetfs");
@@ -583,18 +588,28 @@ impl GadgetFs {
                 data,
             }),
             FromEndpoint::Ready { .. } => {
-                let length = match self.dev.endpoint_kind(address) {
-                    Some(TransferKind::Interrupt) => self.max_packet(address),
-                    _ => BULK_IN_TRANSFER,
+                // Several IN URBs wait in the device core, so that the
+                // thread finds the next packet queued as soon as it has
+                // written one, without a turn of this loop in between.
+                let (length, depth) = match self.dev.endpoint_kind(address) {
+                    Some(TransferKind::Interrupt) => (self.max_packet(address), 1),
+                    _ => (BULK_IN_TRANSFER, IN_URBS_IN_FLIGHT),
                 };
-                self.in_urbs.insert(id, address);
-                self.dev.submit(Urb {
-                    id,
-                    endpoint: address,
-                    setup: [0; 8],
-                    length,
-                    data: Vec::new(),
-                });
+                let waiting = self.in_urbs.values().filter(|&&a| a == address).count();
+                let mut id = id;
+                for n in waiting..depth {
+                    if n > waiting {
+                        id = self.next_id();
+                    }
+                    self.in_urbs.insert(id, address);
+                    self.dev.submit(Urb {
+                        id,
+                        endpoint: address,
+                        setup: [0; 8],
+                        length,
+                        data: Vec::new(),
+                    });
+                }
             }
         }
     }
