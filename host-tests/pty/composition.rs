@@ -147,3 +147,39 @@ fn no_at_pty_in_a_composition_without_at() {
     assert_eq!(last_map(&stdout), running(&comp));
     assert!(!at_link.exists(), "an AT pty in composition 9");
 }
+
+/// `--pcap` on the pty follows the switch too: after the reset the capture
+/// holds a second enumeration, with the new composition's descriptors.
+#[test]
+fn the_capture_shows_the_composition_after_reset() {
+    use vmodem_core::capture::usbmon;
+    use vmodem_core::model::Profile;
+    use vmodem_core::usb::{descriptors, UsbPersonality};
+    let dir = tempdir("composition-pcap");
+    let pcap = dir.path().join("switch.pcap");
+    let m = Vmodem::start_pty(
+        "composition-pcap",
+        &["--pcap", pcap.to_str().unwrap()],
+        std::process::Stdio::null(),
+    );
+    wait_composition(&m, "--device-open-qmi", 6);
+    m.ok(&["--dms-swi-set-usb-composition=9"]);
+    reset(&m, "--device-open-qmi");
+    wait_composition(&m, "--device-open-mbim", 9);
+    drop(m);
+    let recs = usbmon::read(&std::fs::read(&pcap).unwrap()).expect("a usbmon capture");
+    // Whole configuration descriptors the device returned, in order.
+    let configs: Vec<&[u8]> = recs
+        .windows(2)
+        .filter(|w| {
+            w[0].setup
+                .is_some_and(|s| s[..4] == [0x80, 0x06, 0x00, 0x02] && s[6] > 9)
+        })
+        .map(|w| w[1].data.as_slice())
+        .collect();
+    let profile = Profile::default();
+    let want = |c| descriptors::configuration(&UsbPersonality::application(&profile, c), 0);
+    assert_eq!(configs.len(), 2, "two enumerations");
+    assert_eq!(Some(configs[0].to_vec()), want(6));
+    assert_eq!(Some(configs[1].to_vec()), want(9));
+}

@@ -181,6 +181,14 @@ lsusb -v -d 1199:9040 >"$VM_RESULTS/lsusb-gadgetfs-9040.txt" 2>&1 || true
 vm_check "boot loader: one interface, two bulk endpoints" sh -c \
   "grep -q 'bNumInterfaces *1' $VM_RESULTS/lsusb-gadgetfs-9040.txt &&
    test \$(grep -c 'Transfer Type *Bulk' $VM_RESULTS/lsusb-gadgetfs-9040.txt) -eq 2"
+# The public dump of a real boot loader (qcserial's 1199:9062 addition):
+# bcdDevice 0.00, no serial string, bus powered, 2 mA. GadgetFS sends
+# the personality's descriptors as they are, the serial index included.
+bl() { awk -v k="$1" '$1 == k { print $2; exit }' "$VM_RESULTS/lsusb-gadgetfs-9040.txt"; }
+vm_check "boot loader: bcdDevice 0.00" test "$(bl bcdDevice)" = 0.00
+vm_check "boot loader: no serial string" test "$(bl iSerial)" = 0
+vm_check "boot loader: MaxPower 2mA" test "$(bl MaxPower)" = 2mA
+vm_check "boot loader: bus powered (bmAttributes 0x80)" test "$(bl bmAttributes)" = 0x80
 vm_check "no 9041 meanwhile" sh -c '! lsusb -d 1199:9041'
 vm_check "ctl power-cycle" ctl power-cycle
 vm_check "back as 9041 in composition 9" vm_wait_for 60 mbim_on_dummy

@@ -171,14 +171,14 @@ pub fn run(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::
     rt.block_on(serve(profile, seed, links, opts))
 }
 
-/// The personality a capture shows: the profile's composition, reduced
-/// to the configuration whose control function the pty speaks (a dual
+/// The personality a capture shows: composition `c`, reduced to the
+/// configuration whose control function the pty speaks (a dual
 /// composition's MBIM configuration on an MBIM pty).
-fn captured(profile: &Profile, links: &Links) -> UsbPersonality {
-    let mut p = UsbPersonality::application(profile, profile.identity.usb_composition);
-    let role = match links.control {
-        Control::Qmi => PortRole::Qmi,
-        Control::Mbim => PortRole::Mbim,
+fn captured(profile: &Profile, c: u8, kind: ControlKind) -> UsbPersonality {
+    let mut p = UsbPersonality::application(profile, c);
+    let role = match kind {
+        ControlKind::Qmi => PortRole::Qmi,
+        ControlKind::Mbim => PortRole::Mbim,
     };
     p.configurations.retain(|c| c.interface(role).is_some());
     if p.configurations.is_empty() {
@@ -190,7 +190,12 @@ fn captured(profile: &Profile, links: &Links) -> UsbPersonality {
 
 async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyhow::Result<()> {
     // The capture shows the transfers as if the pty were the USB module.
-    let mut capture = Capture::create(opts.pcap.as_deref(), &captured(&profile, &links))?;
+    let first = captured(
+        &profile,
+        profile.identity.usb_composition,
+        control_kind(links.control),
+    );
+    let mut capture = Capture::create(opts.pcap.as_deref(), &first)?;
     capture.record(|c, ts| c.enumeration(ts));
     // Serial ports first: once the QMI link exists, every link does.
     let dm = links
@@ -207,10 +212,7 @@ async fn serve(profile: Profile, seed: u64, links: Links, opts: Options) -> anyh
         .map(|l| Port::open(Some(l), SERIAL_BOUND))
         .transpose()?;
     let control = Port::open(links.qmi, CONTROL_BOUND)?;
-    let kind = match links.control {
-        Control::Qmi => ControlKind::Qmi,
-        Control::Mbim => ControlKind::Mbim,
-    };
+    let kind = control_kind(links.control);
     let composition = profile.identity.usb_composition;
     let roles = serial_roles(&profile, composition, kind);
     let shutdown = super::shutdown_signal(opts.stop_after)?;
@@ -277,6 +279,13 @@ struct SerialLinks {
 /// What the control pty speaks in composition `c`: a single-configuration
 /// composition's function; a dual one (13 to 17) keeps what the host
 /// chose, as a host keeps choosing the same configuration.
+fn control_kind(c: Control) -> ControlKind {
+    match c {
+        Control::Qmi => ControlKind::Qmi,
+        Control::Mbim => ControlKind::Mbim,
+    }
+}
+
 fn control_of(c: u8, current: ControlKind) -> ControlKind {
     match c {
         8..=12 => ControlKind::Mbim,
@@ -368,6 +377,14 @@ impl Ptys {
             self.deframer = Deframer::new();
             self.mbim_deframer = MbimDeframer::new();
             self.control.out = OutQueue::new(CONTROL_BOUND);
+        }
+        // The capture shows the host enumerating the new composition.
+        if self.capture.is_on() {
+            let p = captured(profile, c, kind);
+            self.capture.record(|cap, ts| {
+                cap.reenumerated(p);
+                cap.enumeration(ts)
+            });
         }
         let roles = serial_roles(profile, c, kind);
         for (role, port, link) in [
@@ -562,6 +579,13 @@ impl Transport for Ptys {
             // The download port is the DM interface's.
             if let (None, Some(l)) = (&self.dm, &self.links.dm) {
                 self.dm = Some(Port::open(Some(l.clone()), SERIAL_BOUND)?);
+            }
+            if self.capture.is_on() {
+                let p = UsbPersonality::bootloader(&modem.device().profile);
+                self.capture.record(|cap, ts| {
+                    cap.reenumerated(p);
+                    cap.enumeration(ts)
+                });
             }
             return Ok(());
         }
