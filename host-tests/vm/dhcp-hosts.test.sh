@@ -100,7 +100,14 @@ vm_check "ctl reset: back on the bus" bounce
 ob() { busctl --system --timeout=60 call org.ofono "$@"; }
 modem_path() { ob / org.ofono.Manager GetModems | sed -n 's/^a(oa{sv}) [1-9][0-9]* "\([^"]*\)".*/\1/p'; }
 listed() { test -n "$(modem_path)"; }
-vm_check "oFono lists the modem" vm_wait_for 60 listed
+if vm_wait_for 60 listed; then
+  vm_ok "oFono lists the modem"
+else
+  vm_not_ok "oFono lists the modem" "not within 60 s"
+  # What oFono depends on: udev's events, and no other stack on the modem.
+  echo "#   udevd: $(pgrep -a systemd-udevd | head -1); others: $(pidof ModemManager NetworkManager mbim-proxy qmi-proxy)"
+  echo "#   udev: $(udevadm info -q property -n /dev/cdc-wdm0 2>&1 | grep -cE 'ID_USB_(DRIVER|INTERFACE_NUM)') USB properties on cdc-wdm0"
+fi
 mark "oFono found the modem"
 m="$(modem_path)"
 echo "#   modem: $m"

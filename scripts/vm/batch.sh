@@ -40,7 +40,13 @@ for f in "${files[@]}"; do
   fail=$((fail + m))
   skip=$((skip + s))
   # Isolation: nothing a file started or built outlives it.
-  for pid in $(pidof ModemManager usbipd 2>/dev/null); do kill "$pid" 2>/dev/null; done
+  # Host stacks too: a NetworkManager left running keeps oFono from
+  # finding the modem in the next file.
+  stacks="ModemManager NetworkManager ofonod usbipd mbim-proxy qmi-proxy"
+  # shellcheck disable=SC2086
+  for pid in $(pidof $stacks 2>/dev/null); do kill "$pid" 2>/dev/null; done
+  # shellcheck disable=SC2086
+  for _ in $(seq 50); do pidof $stacks >/dev/null 2>&1 || break; sleep 0.1; done
   for gd in "$VM_GADGETS"/*; do [ -d "$gd" ] && vm_gadget_remove "${gd##*/}"; done
 done
 echo "$pass $fail $skip" > "$VM_RESULTS/summary"
