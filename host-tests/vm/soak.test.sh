@@ -214,7 +214,11 @@ if [ -n "$base" ] && [ -n "$final" ]; then
   echo "# soak: baseline after $warmup cycles: rss ${r0} kB (anon $a0, file $p0), fds $f0, threads $t0"
   echo "# soak: after $cycles cycles: rss ${r1} kB (anon $a1, file $p1), fds $f1, threads $t1"
   echo "# soak: rss growth $(awk -v a="$r0" -v b="$r1" 'BEGIN { printf "%.1f", (b - a) * 100 / a }') %"
-  vm_check "RSS at most 10 % above the baseline" test $((r1 * 100)) -le $((r0 * 110))
+  # A leak is anonymous memory: file-backed pages are the binary's code
+  # paged in as paths first run (one run gained 480 kB of them in the
+  # last cycles), bounded by the file's size.
+  echo "# soak: anonymous growth $((a1 - a0)) kB, file-backed $((p1 - p0)) kB"
+  vm_check "anonymous memory grew by at most 10 % of the baseline RSS" test $(((a1 - a0) * 10)) -le "$r0"
   vm_check "no more open fds than the baseline" test "$f1" -le "$f0"
   vm_check "no more threads than the baseline" test "$t1" -le "$t0"
 else
