@@ -506,7 +506,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 // FunctionFS cannot carry the CDC and MBIM functional
                 // descriptors cdc_mbim needs (docs/mbim.md).
                 Transport::Ffs if matches!(args.composition, Some(Composition::Mbim)) => {
-                    anyhow::bail!("--composition mbim is served on --transport pty and usbip only")
+                    anyhow::bail!(
+                        "--composition mbim is served on --transport pty, usbip and gadgetfs only"
+                    )
                 }
                 Transport::Ffs => {
                     // FunctionFS serves composition 6 whatever the profile
