@@ -1,5 +1,6 @@
 //! Command line.
 
+use crate::transport::composition::{served, Function, Reach};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -195,53 +196,6 @@ enum Transport {
     Gadgetfs,
 }
 
-/// The control function the host talks to.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Composition {
-    /// QMI (Sierra compositions 6 and 7).
-    Qmi,
-    /// MBIM (Sierra compositions 8 to 12).
-    Mbim,
-}
-
-impl Composition {
-    /// The control function of a Sierra USB composition number. A dual
-    /// configuration (13 and up) is QMI where only one configuration can
-    /// be served: the host has no choice to make there.
-    fn of_profile(n: u8) -> Composition {
-        match n {
-            8..=12 => Composition::Mbim,
-            _ => Composition::Qmi,
-        }
-    }
-
-    /// The Sierra composition to boot in, given the profile's: kept when
-    /// it offers this function in a single configuration, else 6 (QMI) or
-    /// 9 (MBIM only, the composition of the real EM7305 in facts §2.1).
-    /// A dual composition is the profile's alone: asked for one function,
-    /// the host gets that function only.
-    fn usb_composition(self, profile: u8) -> u8 {
-        match (self, profile) {
-            (Composition::Qmi, 6 | 7) | (Composition::Mbim, 8..=12) => profile,
-            (Composition::Qmi, _) => 6,
-            (Composition::Mbim, _) => 9,
-        }
-    }
-}
-
-/// The Sierra composition to boot in: the control function asked for
-/// (`mbim`), or the profile's (`None`). `one_config`: the transport serves
-/// a single configuration (the pty), so a dual composition of the profile
-/// is served as its first, QMI, half: composition 6.
-pub fn usb_composition(mbim: Option<bool>, profile: u8, one_config: bool) -> u8 {
-    match mbim {
-        Some(true) => Composition::Mbim.usb_composition(profile),
-        Some(false) => Composition::Qmi.usb_composition(profile),
-        None if one_config && matches!(profile, 13..=22) => 6,
-        None => profile,
-    }
-}
-
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// How the host reaches the modem.
@@ -269,7 +223,7 @@ pub struct RunArgs {
     /// profile's `usb-composition` implies; given, it overrides the profile
     /// for this run (also on `--transport gadgetfs`). Not on `--transport ffs`.
     #[arg(long, value_enum)]
-    composition: Option<Composition>,
+    composition: Option<Function>,
     /// Also create a symlink to the pty at this path.
     #[arg(long)]
     link: Option<PathBuf>,
@@ -477,24 +431,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     if opts.uplink.is_some() {
                         // Only the USB gadget has the QMI data endpoints.
                         anyhow::bail!(
-                            "--uplink needs --transport ffs: a pty carries no packet data"
+                            "--uplink needs a USB transport (ffs, gadgetfs or usbip): a pty carries no packet data"
                         );
                     }
                     use crate::transport::pty::Control;
                     let mut profile = profile;
-                    let composition = args
-                        .composition
-                        .unwrap_or(Composition::of_profile(profile.identity.usb_composition));
-                    // A capture shows the composition's descriptors; a
-                    // dual composition is served as one of its halves.
-                    let id = &mut profile.identity;
-                    let mbim = matches!(composition, Composition::Mbim);
-                    let asked = args.composition.is_some().then_some(mbim);
-                    id.usb_composition = usb_composition(asked, id.usb_composition, true);
+                    let served =
+                        serve_composition(&mut profile, Reach::OneConfig, args.composition)?;
                     let links = crate::transport::pty::Links {
-                        control: match composition {
-                            Composition::Qmi => Control::Qmi,
-                            Composition::Mbim => Control::Mbim,
+                        control: match Function::of(served) {
+                            Function::Qmi => Control::Qmi,
+                            Function::Mbim => Control::Mbim,
                         },
                         qmi: args.link,
                         at: args.at_link,
@@ -503,35 +450,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     crate::transport::pty::run(profile, seed, links, opts)
                 }
-                // FunctionFS cannot carry the CDC and MBIM functional
-                // descriptors cdc_mbim needs (docs/mbim.md).
-                Transport::Ffs if matches!(args.composition, Some(Composition::Mbim)) => {
-                    anyhow::bail!(
-                        "--composition mbim is served on --transport pty, usbip and gadgetfs only"
-                    )
-                }
                 Transport::Ffs => {
-                    // FunctionFS serves composition 6 whatever the profile
-                    // says; the modem reports what the host sees.
                     let mut profile = profile;
-                    let id = &mut profile.identity;
-                    id.usb_composition = usb_composition(Some(false), id.usb_composition, false);
+                    serve_composition(&mut profile, Reach::QmiOnly, args.composition)?;
                     crate::transport::ffs::run(profile, seed, args.udc, opts)
                 }
                 Transport::Gadgetfs => {
                     let mut profile = profile;
-                    if let Some(c) = args.composition {
-                        let id = &mut profile.identity;
-                        id.usb_composition = c.usb_composition(id.usb_composition);
-                    }
+                    serve_composition(&mut profile, Reach::Any, args.composition)?;
                     crate::transport::gadgetfs::run(profile, seed, args.udc, opts)
                 }
                 Transport::Usbip => {
                     let mut profile = profile;
-                    if let Some(c) = args.composition {
-                        let id = &mut profile.identity;
-                        id.usb_composition = c.usb_composition(id.usb_composition);
-                    }
+                    serve_composition(&mut profile, Reach::Any, args.composition)?;
                     let listen = args
                         .listen
                         .parse()
@@ -541,6 +472,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Puts the composition the transport serves into the profile, which the
+/// modem reports (`--composition` on the command line names `asked`).
+fn serve_composition(
+    profile: &mut Profile,
+    reach: Reach,
+    asked: Option<Function>,
+) -> anyhow::Result<u8> {
+    let id = &mut profile.identity;
+    id.usb_composition = served(reach, asked, id.usb_composition)
+        .map_err(|e| anyhow::anyhow!("--composition mbim: {e}"))?;
+    Ok(id.usb_composition)
 }
 
 /// A duration on the command line ("90s", "10m", "1h30m", "250ms").
@@ -631,45 +575,5 @@ mod tests {
         let mut missing = Vec::new();
         undescribed(&mut cmd, "x", &mut missing);
         assert_eq!(missing, ["x bare", "x quiet (subcommand)"]);
-    }
-
-    #[test]
-    fn the_profile_composition_picks_the_control_function() {
-        for (n, mbim) in [
-            (6, false),
-            (7, false),
-            (8, true),
-            (9, true),
-            (12, true),
-            (14, false),
-        ] {
-            let c = Composition::of_profile(n);
-            assert_eq!(matches!(c, Composition::Mbim), mbim, "composition {n}");
-        }
-    }
-
-    #[test]
-    fn a_forced_function_keeps_a_profile_composition_that_has_it() {
-        assert_eq!(Composition::Mbim.usb_composition(6), 9);
-        assert_eq!(Composition::Mbim.usb_composition(8), 8);
-        assert_eq!(Composition::Mbim.usb_composition(14), 9);
-        assert_eq!(Composition::Mbim.usb_composition(19), 9);
-        assert_eq!(Composition::Qmi.usb_composition(9), 6);
-        assert_eq!(Composition::Qmi.usb_composition(6), 6);
-        // A dual composition's QMI configuration is composition 6: served
-        // alone, so that Linux cannot choose the MBIM one instead.
-        assert_eq!(Composition::Qmi.usb_composition(14), 6);
-        assert_eq!(Composition::Qmi.usb_composition(7), 7);
-    }
-
-    #[test]
-    fn the_factory_composition_stands_where_both_configurations_can() {
-        // The factory 14 (6 + 9): on a pty its QMI half.
-        assert_eq!(usb_composition(None, 14, true), 6);
-        assert_eq!(usb_composition(None, 12, true), 12);
-        // USB/IP and GadgetFS: 14 stands unless a function is asked for.
-        assert_eq!(usb_composition(None, 14, false), 14);
-        assert_eq!(usb_composition(Some(true), 14, false), 9);
-        assert_eq!(usb_composition(Some(false), 14, false), 6);
     }
 }

@@ -3,6 +3,7 @@
 //! judge the event log.
 
 use super::{RunOptions, Transport};
+use crate::transport::composition::{served, Function, Reach};
 use anyhow::Context;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -100,25 +101,20 @@ pub fn run(
         ..Default::default()
     };
     let mut profile = profile.clone();
-    let mbim = match case.composition.as_deref() {
-        Some("mbim") => true,
-        Some(_) => false,
-        None => matches!(profile.identity.usb_composition, 8..=12),
+    let asked = match case.composition.as_deref() {
+        Some("mbim") => Some(Function::Mbim),
+        Some(_) => Some(Function::Qmi),
+        None => None,
     };
-    {
-        let id = &mut profile.identity;
-        let asked = case.composition.is_some().then_some(mbim);
-        id.usb_composition = match &opts.transport {
-            Transport::Pty { .. } => crate::cli::usb_composition(asked, id.usb_composition, true),
-            // FunctionFS serves composition 6 only.
-            Transport::Ffs { .. } => {
-                crate::cli::usb_composition(Some(false), id.usb_composition, false)
-            }
-            Transport::Usbip { .. } => {
-                crate::cli::usb_composition(asked, id.usb_composition, false)
-            }
-        };
-    }
+    let reach = match &opts.transport {
+        Transport::Pty { .. } => Reach::OneConfig,
+        Transport::Ffs { .. } => Reach::QmiOnly,
+        Transport::Usbip { .. } => Reach::Any,
+    };
+    let id = &mut profile.identity;
+    id.usb_composition = served(reach, asked, id.usb_composition)
+        .map_err(|e| anyhow::anyhow!("case {}: composition = \"mbim\": {e}", case.name))?;
+    let mbim = Function::of(id.usb_composition) == Function::Mbim;
     let link = match &opts.transport {
         Transport::Pty { link } => Some(link.clone().unwrap_or_else(|| dir.join("modem"))),
         _ => None,

@@ -49,6 +49,19 @@ impl Capture {
         self.0.is_some()
     }
 
+    /// The host enumerating another descriptor set (built only while a
+    /// capture is on): later records describe that device.
+    pub fn reenumerated(&mut self, personality: impl FnOnce() -> UsbPersonality) {
+        if !self.is_on() {
+            return;
+        }
+        let p = personality();
+        self.record(|cap, ts| {
+            cap.reenumerated(p);
+            cap.enumeration(ts)
+        });
+    }
+
     /// Appends the records `f` builds, stamped with the wall clock.
     pub fn record(&mut self, f: impl FnOnce(&mut UsbCapture, u64) -> Vec<u8>) {
         let Some(c) = &mut self.0 else { return };

@@ -16,17 +16,20 @@ pub fn control_kind(dev: &UsbDevice) -> Option<ControlKind> {
     }
 }
 
+/// A control message that did not fit, as the `host-overrun` event names
+/// its port.
+pub fn control_overrun(dev: &UsbDevice, bytes: usize) -> Overrun {
+    let port = match control_kind(dev) {
+        Some(ControlKind::Mbim) => "mbim",
+        _ => "qmi",
+    };
+    Overrun { port, bytes }
+}
+
 /// A response for CDC-WDM's GET_ENCAPSULATED_RESPONSE, within its bound.
 pub fn send_control(dev: &mut UsbDevice, frame: Vec<u8>) -> Result<(), Overrun> {
     if dev.wdm().queued() >= MAX_QUEUED_RESPONSES {
-        let port = match control_kind(dev) {
-            Some(ControlKind::Mbim) => "mbim",
-            _ => "qmi",
-        };
-        return Err(Overrun {
-            port,
-            bytes: frame.len(),
-        });
+        return Err(control_overrun(dev, frame.len()));
     }
     dev.wdm().queue_response(frame);
     Ok(())

@@ -578,15 +578,17 @@ impl GadgetFs {
         {
             return;
         }
-        let id = self.next_id();
         match m {
-            FromEndpoint::Out { data, .. } => self.dev.submit(Urb {
-                id,
-                endpoint: address,
-                setup: [0; 8],
-                length: data.len() as u32,
-                data,
-            }),
+            FromEndpoint::Out { data, .. } => {
+                let id = self.next_id();
+                self.dev.submit(Urb {
+                    id,
+                    endpoint: address,
+                    setup: [0; 8],
+                    length: data.len() as u32,
+                    data,
+                })
+            }
             FromEndpoint::Ready { .. } => {
                 // Several IN URBs wait in the device core, so that the
                 // thread finds the next packet queued as soon as it has
@@ -596,11 +598,8 @@ impl GadgetFs {
                     _ => (BULK_IN_TRANSFER, IN_URBS_IN_FLIGHT),
                 };
                 let waiting = self.in_urbs.values().filter(|&&a| a == address).count();
-                let mut id = id;
-                for n in waiting..depth {
-                    if n > waiting {
-                        id = self.next_id();
-                    }
+                for _ in waiting..depth {
+                    let id = self.next_id();
                     self.in_urbs.insert(id, address);
                     self.dev.submit(Urb {
                         id,
@@ -709,14 +708,7 @@ impl Transport for GadgetFs {
                 bytes = frame.len(),
                 max, "control message longer than GadgetFS's EP0 carries: dropped whole"
             );
-            let port = match self.control_kind() {
-                Some(ControlKind::Mbim) => "mbim",
-                _ => "qmi",
-            };
-            return Err(Overrun {
-                port,
-                bytes: frame.len(),
-            });
+            return Err(super::core_queues::control_overrun(&self.dev, frame.len()));
         }
         super::core_queues::send_control(&mut self.dev, frame)
     }

@@ -1,6 +1,7 @@
 //! Transports: thin adapters that carry the engine's frames to a host.
 
 pub mod capture;
+pub mod composition;
 mod core_queues;
 pub mod ffs;
 mod gadget;

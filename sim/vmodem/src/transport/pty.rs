@@ -379,13 +379,7 @@ impl Ptys {
             self.control.out = OutQueue::new(CONTROL_BOUND);
         }
         // The capture shows the host enumerating the new composition.
-        if self.capture.is_on() {
-            let p = captured(profile, c, kind);
-            self.capture.record(|cap, ts| {
-                cap.reenumerated(p);
-                cap.enumeration(ts)
-            });
-        }
+        self.capture.reenumerated(|| captured(profile, c, kind));
         let roles = serial_roles(profile, c, kind);
         for (role, port, link) in [
             (PortRole::Dm, &mut self.dm, &self.links.dm),
@@ -580,13 +574,9 @@ impl Transport for Ptys {
             if let (None, Some(l)) = (&self.dm, &self.links.dm) {
                 self.dm = Some(Port::open(Some(l.clone()), SERIAL_BOUND)?);
             }
-            if self.capture.is_on() {
-                let p = UsbPersonality::bootloader(&modem.device().profile);
-                self.capture.record(|cap, ts| {
-                    cap.reenumerated(p);
-                    cap.enumeration(ts)
-                });
-            }
+            let profile = &modem.device().profile;
+            self.capture
+                .reenumerated(|| UsbPersonality::bootloader(profile));
             return Ok(());
         }
         let dev = modem.device();
