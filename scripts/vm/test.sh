@@ -86,7 +86,7 @@ else
       [faults-failsafe.test.sh]=154 [suite-ofono.test.sh]=117
       [throughput.test.sh]=100 [suite-mm.test.sh]=61 [usbip.test.sh]=38
       [dhcp-hosts.test.sh]=33 [smoke.sh]=33 [bootloader.test.sh]=27
-      [gadget.test.sh]=24 [gadgetfs.test.sh]=50 [uplink.test.sh]=21
+      [gadget.test.sh]=24 [gadgetfs.test.sh]=50 [ffs-startup.test.sh]=45 [uplink.test.sh]=21
       [host-kills.test.sh]=13 [usbip-loopback.test.sh]=11)
     n="${VM_MAIN_BOOTS:-2}"
     [ "$n" -ge 1 ] || n=1

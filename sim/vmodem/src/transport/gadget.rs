@@ -36,6 +36,9 @@ const READ_BUF: usize = 16384;
 const DATA_AIO_DEPTH: u32 = 32;
 const OTHER_AIO_DEPTH: u32 = 16;
 
+/// Pause between reads of an OUT endpoint whose function is disabled.
+const DISABLED_RETRY: Duration = Duration::from_millis(50);
+
 /// Data that arrived on a bulk OUT endpoint.
 pub struct Inbound {
     pub role: PortRole,
@@ -273,19 +276,43 @@ fn register(
         .context("cannot register the gadget with configfs")
 }
 
+/// Reads an OUT endpoint: with its whole queue of requests in flight
+/// while data flows, and one request at a time after an error until one
+/// succeeds. Why: while the function is disabled (before the host
+/// configures it, or off the bus) every request fails at once with
+/// EAGAIN, and a full queue of such failures, each waited out in turn,
+/// would hold the endpoint for seconds after the host came back.
 async fn read_endpoint(role: PortRole, mut rx: EndpointReceiver, out: mpsc::Sender<Inbound>) {
+    let mut probing = true;
     loop {
-        match rx.recv_async(BytesMut::with_capacity(READ_BUF)).await {
+        let r = if probing {
+            if rx.is_empty() {
+                if let Err(e) = rx.try_recv(BytesMut::with_capacity(READ_BUF)) {
+                    tracing::trace!(?role, "OUT endpoint: {e}");
+                    tokio::time::sleep(DISABLED_RETRY).await;
+                    continue;
+                }
+            }
+            rx.fetch_async().await
+        } else {
+            rx.recv_async(BytesMut::with_capacity(READ_BUF)).await
+        };
+        match r {
             Ok(Some(data)) => {
+                probing = false;
                 if out.send(Inbound { role, data }).await.is_err() {
                     return;
                 }
             }
             Ok(None) => {}
             Err(e) => {
-                // Unbound or disabled: wait for the host to come back.
                 tracing::trace!(?role, "OUT endpoint: {e}");
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                probing = true;
+                // Results of requests queued before are taken at once;
+                // only a fresh EAGAIN (the function is disabled) waits.
+                if rx.is_empty() && e.kind() == std::io::ErrorKind::WouldBlock {
+                    tokio::time::sleep(DISABLED_RETRY).await;
+                }
             }
         }
     }
