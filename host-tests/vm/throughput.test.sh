@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark: UDP through wwan0 to vmodem's simulated network, over each USB
 # transport in turn, beside the same measurement over a veth pair in the
-# same VM. Two figures per path: UDP echo (a window of 1400-byte datagrams
+# same VM. Four figures per path: UDP echo (a window of 1400-byte datagrams
 # in flight to port 7) and UDP one-way (as fast as the socket takes them,
-# counted as they leave the interface). The simulated network terminates
-# no TCP, so bulk TCP cannot be measured against it: one-way UDP stands in
-# for bulk upload. Each figure is the median of $runs runs of $secs s.
+# counted as they leave the interface) to the simulated network, and bulk
+# TCP up and down to a server behind the modem's TUN uplink (the simulated
+# network terminates no TCP): vmup0 sits in its own namespace "inet", so
+# the connection crosses wwan0, vmodem and the TUN device. Each figure is
+# the median of $runs runs of $secs s.
 # Under TCG the absolute numbers mean little; the ratio to veth is the
 # figure. Printed as "# bench:" lines, never asserted beyond "traffic flowed".
 #
@@ -18,6 +20,7 @@ set -euo pipefail
 vm_need python3 qmicli usbip || true
 bin="$PWD/target/release/vmodem"
 bench="host-tests/vm/udp_echo_bench.py"
+tcp_bench="host-tests/vm/tcp_bulk_bench.py"
 runs=3 secs=1.5
 transports="${VMODEM_BENCH_TRANSPORTS:-ffs gadgetfs usbip}"
 
@@ -29,6 +32,15 @@ median() {
   [ "$1" = echo ] || port=9
   out="$(/usr/bin/python3 "$bench" "$1" "$2" "$port" "$secs" "$runs" "$3" || echo 0)"
   echo "$1 $2: $out" >>"$VM_RESULTS/throughput-runs.log"
+  echo "${out%% *}"
+}
+# tcp_median up|down HOST [NETNS]: the median of $runs bulk TCP runs to the
+# server on HOST port 5001, from namespace NETNS if given.
+tcp_median() {
+  local out ns=()
+  [ -z "${3:-}" ] || ns=(ip netns exec "$3")
+  out="$("${ns[@]}" /usr/bin/python3 "$tcp_bench" "$1" "$2" 5001 "$secs" "$runs" || echo 0)"
+  echo "tcp $1 $2: $out" >>"$VM_RESULTS/throughput-runs.log"
   echo "${out%% *}"
 }
 # CPU time (user + system, clock ticks) of process $1, and packets both
@@ -44,6 +56,8 @@ wdm_dev() { for d in /sys/class/usbmisc/cdc-wdm*; do [ -e "$d" ] && echo "/dev/$
 no_modem() { ! wwan_if >/dev/null && ! wdm_dev >/dev/null; }
 
 vm_check "udev started" vm_start_udev
+vm_modprobe tun 2>/dev/null || true
+vm_check "/dev/net/tun present" vm_wait_path 10 /dev/net/tun
 
 # How much slower TCG runs plain user code than the machine it runs on:
 # the same loop timed there (docs/data-path.md) gives the factor.
@@ -61,6 +75,10 @@ ip link set vb0 up
 ip -n peer addr add 10.99.0.2/30 dev vb1
 ip -n peer link set vb1 up
 ip -n peer link set lo up
+# One TCP segment per packet, as through wwan0 (usbnet offloads no
+# segmentation): veth would otherwise carry 64 KiB super-packets.
+vm_check "veth: one TCP segment per packet" sh -c \
+  'ip link set vb0 gso_max_segs 1 && ip -n peer link set vb1 gso_max_segs 1'
 ip netns exec peer /usr/bin/python3 -c '
 import socket, time
 sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -72,27 +90,33 @@ while True:
     s.sendto(d, a)
 ' &
 echo_pid=$!
+ip netns exec peer /usr/bin/python3 "$tcp_bench" serve 10.99.0.2 5001 &
+tcp_pid=$!
 sleep 1
 veth_echo="$(median echo 10.99.0.2 vb0)"
 veth_oneway="$(median oneway 10.99.0.2 vb0)"
-kill "$echo_pid" 2>/dev/null || true
+veth_up="$(tcp_median up 10.99.0.2)"
+veth_down="$(tcp_median down 10.99.0.2)"
+kill "$echo_pid" "$tcp_pid" 2>/dev/null || true
 ip netns del peer
 echo "# bench: veth: UDP echo $veth_echo Mbit/s, UDP one-way $veth_oneway Mbit/s (1400-byte datagrams, median of $runs x $secs s, TCG)"
+echo "# bench: veth: TCP up $veth_up Mbit/s, TCP down $veth_down Mbit/s (bulk, one segment per packet, median of $runs x $secs s, TCG)"
 vm_check "traffic flowed through veth" flowed "$veth_echo"
+vm_check "TCP flowed through veth" flowed "$veth_up"
 
 # One transport: the modem up, a bearer in raw IP, the two figures, the
 # modem gone again.
 bench_transport() {
-  local t="$1" pid q wwan echo_rate oneway_rate
+  local t="$1" pid q wwan echo_rate oneway_rate up_rate down_rate srv
   local log="$VM_RESULTS/vmodem-throughput-$t.log"
   case "$t" in
     ffs)
-      "$bin" run --transport ffs >"$log" 2>&1 &
+      "$bin" run --transport ffs --uplink tun:vmup0 >"$log" 2>&1 &
       pid=$!
       ;;
     usbip)
       vm_modprobe vhci_hcd || true
-      "$bin" run --transport usbip --composition qmi >"$log" 2>&1 &
+      "$bin" run --transport usbip --composition qmi --uplink tun:vmup0 >"$log" 2>&1 &
       pid=$!
       vm_check "usbip: vmodem listens" vm_wait_for 20 sh -c 'ss -ltn | grep -q "127.0.0.1:3240 "'
       vm_check "usbip: attach" usbip attach -r 127.0.0.1 -b 1-1
@@ -106,7 +130,7 @@ bench_transport() {
       fi
       mkdir -p /dev/gadget
       mountpoint -q /dev/gadget || vm_check "gadgetfs: mounted at /dev/gadget" mount -t gadgetfs gadgetfs /dev/gadget
-      "$bin" run --transport gadgetfs --composition qmi >"$log" 2>&1 &
+      "$bin" run --transport gadgetfs --composition qmi --uplink tun:vmup0 >"$log" 2>&1 &
       pid=$!
       ;;
     *)
@@ -138,9 +162,29 @@ bench_transport() {
   echo "# bench: $t: UDP echo $echo_rate Mbit/s (veth $veth_echo, ratio $(ratio "$echo_rate" "$veth_echo")), UDP one-way $oneway_rate Mbit/s (veth $veth_oneway, ratio $(ratio "$oneway_rate" "$veth_oneway")) (1400-byte datagrams, median of $runs x $secs s, TCG)"
   vm_check "$t: UDP echo traffic flowed through $wwan" flowed "$echo_rate"
   vm_check "$t: UDP one-way traffic left through $wwan" flowed "$oneway_rate"
+  # Bulk TCP to a server behind the uplink: vmup0 in namespace "inet",
+  # so the kernel cannot shortcut past the modem.
+  ip netns add inet
+  vm_check "$t: vmodem created vmup0" vm_wait_path 10 /sys/class/net/vmup0
+  vm_check "$t: vmup0 moved into namespace inet" ip link set vmup0 netns inet
+  ip -n inet link set lo up
+  ip -n inet addr add 198.51.100.1/24 dev vmup0
+  ip -n inet link set vmup0 up
+  ip -n inet route add 10.64.0.2/32 dev vmup0
+  ip route add 198.51.100.0/24 dev "$wwan"
+  ip netns exec inet /usr/bin/python3 "$tcp_bench" serve 198.51.100.1 5001 &
+  srv=$!
+  sleep 1
+  up_rate="$(tcp_median up 198.51.100.1)"
+  down_rate="$(tcp_median down 198.51.100.1)"
+  kill "$srv" 2>/dev/null || true
+  echo "# bench: $t: TCP up $up_rate Mbit/s (veth $veth_up, ratio $(ratio "$up_rate" "$veth_up")), TCP down $down_rate Mbit/s (veth $veth_down, ratio $(ratio "$down_rate" "$veth_down")) (bulk through the TUN uplink, median of $runs x $secs s, TCG)"
+  vm_check "$t: TCP up crossed the modem" flowed "$up_rate"
+  vm_check "$t: TCP down crossed the modem" flowed "$down_rate"
   kill -TERM "$pid"
   vm_check "$t: vmodem exits on SIGTERM" vm_wait_for 10 sh -c "! kill -0 $pid"
   vm_check "$t: the modem is gone from the host" vm_wait_for 20 no_modem
+  ip netns del inet
 }
 
 for t in $transports; do
