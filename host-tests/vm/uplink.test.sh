@@ -52,6 +52,17 @@ out="$(ue busybox ping -c 3 -W 5 198.51.100.1 2>&1 || true)"
 printf '%s\n' "$out" | sed 's/^/#   /'
 vm_check "ping 198.51.100.1 through the uplink: 3 replies" \
   grep -q "3 packets transmitted, 3 packets received" <<<"$out"
+grep -q "3 packets transmitted, 3 packets received" <<<"$out" || {
+  # What the data path looked like, for a failure that does not repeat.
+  {
+    set +e
+    echo "vmodem processes:"; pgrep -a vmodem
+    echo "control devices:"; ls /dev/cdc-wdm* 2>&1
+    echo "interfaces:"; ls /sys/class/net; ue ip -s link show wwan0
+    echo "USB:"; lsusb
+    echo "vmodem log:"; grep -v DEBUG "$log" | tail -20
+  } 2>&1 | sed 's/^/#   /' || true
+}
 vm_check "replies crossed the modem (ttl 63: one hop)" grep -q "ttl=63" <<<"$out"
 tun_rx="$(cat /sys/class/net/vmup0/statistics/rx_packets)"
 vm_check "vmup0 received what vmodem forwarded ($tun_rx)" test "$tun_rx" -ge 3
