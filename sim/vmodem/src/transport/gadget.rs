@@ -39,6 +39,10 @@ const OTHER_AIO_DEPTH: u32 = 16;
 /// Pause between reads of an OUT endpoint whose function is disabled.
 const DISABLED_RETRY: Duration = Duration::from_millis(50);
 
+/// Earlier transfers' results taken before a send at most: more than an
+/// endpoint's queue holds.
+const STALE_RESULTS_PER_SEND: usize = 64;
+
 /// Data that arrived on a bulk OUT endpoint.
 pub struct Inbound {
     pub role: PortRole,
@@ -325,6 +329,15 @@ async fn write_endpoint(role: PortRole, mut tx: EndpointSender, mut q: mpsc::Rec
     // reads or the function is disabled; meanwhile this task just waits,
     // and the bounded queue in front of it sheds what does not fit.
     while let Some(data) = q.recv().await {
+        // Failed results of earlier transfers (sent while the host was
+        // away) are taken first: the crate reports one per send, and the
+        // send it reports it in does not go out.
+        for _ in 0..STALE_RESULTS_PER_SEND {
+            match tx.try_ready() {
+                Ok(()) => break,
+                Err(e) => tracing::trace!(?role, "IN endpoint, an earlier transfer: {e}"),
+            }
+        }
         if let Err(e) = tx.send_async(data).await {
             tracing::trace!(?role, "IN endpoint: {e}");
         }
