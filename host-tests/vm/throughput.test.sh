@@ -92,7 +92,9 @@ while True:
 echo_pid=$!
 ip netns exec peer /usr/bin/python3 "$tcp_bench" serve 10.99.0.2 5001 &
 tcp_pid=$!
-sleep 1
+# Python starts slowly under TCG: the first run waits for the servers.
+vm_check "veth: UDP echo and TCP servers listening" vm_wait_for 30 sh -c \
+  'ip netns exec peer ss -lun | grep -q "10.99.0.2:7 " && ip netns exec peer ss -ltn | grep -q "10.99.0.2:5001 "'
 veth_echo="$(median echo 10.99.0.2 vb0)"
 veth_oneway="$(median oneway 10.99.0.2 vb0)"
 veth_up="$(tcp_median up 10.99.0.2)"
@@ -174,7 +176,8 @@ bench_transport() {
   ip route add 198.51.100.0/24 dev "$wwan"
   ip netns exec inet /usr/bin/python3 "$tcp_bench" serve 198.51.100.1 5001 &
   srv=$!
-  sleep 1
+  vm_check "$t: TCP server listening behind the uplink" vm_wait_for 30 sh -c \
+    'ip netns exec inet ss -ltn | grep -q "198.51.100.1:5001 "'
   up_rate="$(tcp_median up 198.51.100.1)"
   down_rate="$(tcp_median down 198.51.100.1)"
   kill "$srv" 2>/dev/null || true
