@@ -1,6 +1,6 @@
 //! Command line.
 
-use crate::transport::composition::{served, Function, Reach};
+use crate::transport::composition::{serve, Function, Reach};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -474,17 +474,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Puts the composition the transport serves into the profile, which the
-/// modem reports (`--composition` on the command line names `asked`).
+/// The composition the transport serves, put into the profile
+/// (`--composition` names `asked`).
 fn serve_composition(
     profile: &mut Profile,
     reach: Reach,
     asked: Option<Function>,
 ) -> anyhow::Result<u8> {
-    let id = &mut profile.identity;
-    id.usb_composition = served(reach, asked, id.usb_composition)
-        .map_err(|e| anyhow::anyhow!("--composition mbim: {e}"))?;
-    Ok(id.usb_composition)
+    serve(profile, reach, asked).map_err(|e| anyhow::anyhow!("--composition mbim: {e}"))
 }
 
 /// A duration on the command line ("90s", "10m", "1h30m", "250ms").

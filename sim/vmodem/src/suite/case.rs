@@ -3,7 +3,7 @@
 //! judge the event log.
 
 use super::{RunOptions, Transport};
-use crate::transport::composition::{served, Function, Reach};
+use crate::transport::composition::{self, Function, Reach};
 use anyhow::Context;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -111,10 +111,9 @@ pub fn run(
         Transport::Ffs { .. } => Reach::QmiOnly,
         Transport::Usbip { .. } => Reach::Any,
     };
-    let id = &mut profile.identity;
-    id.usb_composition = served(reach, asked, id.usb_composition)
+    let served = composition::serve(&mut profile, reach, asked)
         .map_err(|e| anyhow::anyhow!("case {}: composition = \"mbim\": {e}", case.name))?;
-    let mbim = Function::of(id.usb_composition) == Function::Mbim;
+    let mbim = Function::of(served) == Function::Mbim;
     let link = match &opts.transport {
         Transport::Pty { link } => Some(link.clone().unwrap_or_else(|| dir.join("modem"))),
         _ => None,

@@ -62,6 +62,18 @@ pub fn served(reach: Reach, asked: Option<Function>, profile: u8) -> Result<u8, 
     }
 }
 
+/// Puts the composition the transport serves into the profile, which the
+/// modem reports; returns it.
+pub fn serve(
+    profile: &mut vmodem_core::model::Profile,
+    reach: Reach,
+    asked: Option<Function>,
+) -> Result<u8, String> {
+    let id = &mut profile.identity;
+    id.usb_composition = served(reach, asked, id.usb_composition)?;
+    Ok(id.usb_composition)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
