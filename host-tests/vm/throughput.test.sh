@@ -34,15 +34,22 @@ median() {
   echo "$1 $2: $out" >>"$VM_RESULTS/throughput-runs.log"
   echo "${out%% *}"
 }
-# tcp_median up|down HOST [NETNS]: the median of $runs bulk TCP runs to the
-# server on HOST port 5001, from namespace NETNS if given.
+# tcp_median up|down HOST: the median of $runs bulk TCP runs to the server
+# on HOST port 5001.
 tcp_median() {
-  local out ns=()
-  [ -z "${3:-}" ] || ns=(ip netns exec "$3")
-  out="$("${ns[@]}" /usr/bin/python3 "$tcp_bench" "$1" "$2" 5001 "$secs" "$runs" || echo 0)"
+  local out
+  out="$(/usr/bin/python3 "$tcp_bench" "$1" "$2" 5001 "$secs" "$runs" || echo 0)"
   echo "tcp $1 $2: $out" >>"$VM_RESULTS/throughput-runs.log"
   echo "${out%% *}"
 }
+# tcp_server NETNS ADDR: the bulk TCP server on ADDR port 5001 in NETNS,
+# in the background ($tcp_pid). listening NETNS t|u ADDR:PORT: a TCP or
+# UDP server in NETNS listens there (Python starts slowly under TCG).
+tcp_server() {
+  ip netns exec "$1" /usr/bin/python3 "$tcp_bench" serve "$2" 5001 &
+  tcp_pid=$!
+}
+listening() { ip netns exec "$1" ss -l"$2"n | grep -q "$3 "; }
 # CPU time (user + system, clock ticks) of process $1, and packets both
 # ways through interface $1: vmodem's CPU per packet of the echo runs.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -90,11 +97,9 @@ while True:
     s.sendto(d, a)
 ' &
 echo_pid=$!
-ip netns exec peer /usr/bin/python3 "$tcp_bench" serve 10.99.0.2 5001 &
-tcp_pid=$!
-# Python starts slowly under TCG: the first run waits for the servers.
-vm_check "veth: UDP echo and TCP servers listening" vm_wait_for 30 sh -c \
-  'ip netns exec peer ss -lun | grep -q "10.99.0.2:7 " && ip netns exec peer ss -ltn | grep -q "10.99.0.2:5001 "'
+tcp_server peer 10.99.0.2
+veth_servers() { listening peer u 10.99.0.2:7 && listening peer t 10.99.0.2:5001; }
+vm_check "veth: UDP echo and TCP servers listening" vm_wait_for 30 veth_servers
 veth_echo="$(median echo 10.99.0.2 vb0)"
 veth_oneway="$(median oneway 10.99.0.2 vb0)"
 veth_up="$(tcp_median up 10.99.0.2)"
@@ -174,10 +179,9 @@ bench_transport() {
   ip -n inet link set vmup0 up
   ip -n inet route add 10.64.0.2/32 dev vmup0
   ip route add 198.51.100.0/24 dev "$wwan"
-  ip netns exec inet /usr/bin/python3 "$tcp_bench" serve 198.51.100.1 5001 &
-  srv=$!
-  vm_check "$t: TCP server listening behind the uplink" vm_wait_for 30 sh -c \
-    'ip netns exec inet ss -ltn | grep -q "198.51.100.1:5001 "'
+  tcp_server inet 198.51.100.1
+  srv=$tcp_pid
+  vm_check "$t: TCP server listening behind the uplink" vm_wait_for 30 listening inet t 198.51.100.1:5001
   up_rate="$(tcp_median up 198.51.100.1)"
   down_rate="$(tcp_median down 198.51.100.1)"
   kill "$srv" 2>/dev/null || true
